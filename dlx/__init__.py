@@ -1,0 +1,3 @@
+"""dlx: a command-line deep-learning experiment runner."""
+
+__version__ = "0.1.0"
