@@ -36,9 +36,16 @@ class Data:
     def to(self, device: torch.device) -> Data:
         mv = lambda t: t.to(device, non_blocking=True)
         return Data(
-            mv(self.x), mv(self.y), mv(self.x_val), mv(self.y_val), mv(self.x_test), mv(self.y_test),
-            self.task, self.n_out,
-            {k: tuple(mv(t) for t in v) for k, v in self.targets.items()}, dict(self.target_info),
+            mv(self.x),
+            mv(self.y),
+            mv(self.x_val),
+            mv(self.y_val),
+            mv(self.x_test),
+            mv(self.y_test),
+            self.task,
+            self.n_out,
+            {k: tuple(mv(t) for t in v) for k, v in self.targets.items()},
+            dict(self.target_info),
         )
 
 

@@ -27,9 +27,10 @@ def _params(opt: Optimizer) -> list[torch.Tensor]:
     return [p for g in opt.param_groups for p in g["params"]]
 
 
-def _flat_grad(params: list[torch.Tensor]) -> torch.Tensor:
+def _flat_grad(params: list[torch.Tensor], keep_graph: bool = False) -> torch.Tensor:
     """(n,) gradient of all parameters; zeros where a parameter got none."""
-    return torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params])
+    g = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params])
+    return g if keep_graph else g.detach()
 
 
 @torch.no_grad()
@@ -81,72 +82,83 @@ class Newton(Optimizer):
     """Newton's method with damping, Goodfellow et al. alg. 8.8 and eq. 8.28.
 
     g = grad J(theta);  H = exact Hessian of J at theta (n x n, by batched double backward);
-    theta <- theta - lr (H + lambda I)^-1 g
+    d = -(H + lambda I)^-1 g;  theta <- theta + t d
 
-    lambda starts at ``damping`` and is raised tenfold until H + lambda I is positive definite
-    (Cholesky succeeds), so on a non-convex loss the step still goes downhill (Levenberg-Marquardt).
-    lr=1, damping=0 is the book's plain Newton step on a convex loss.
+    lambda = damping + 2 max(0, -e_min) for H's smallest eigenvalue e_min, so H + lambda I is positive
+    definite and d goes downhill even where J is not convex (sec. 8.6.1). With ``line_search`` t comes from a
+    strong-Wolfe line search starting at t = lr (damped Newton: a step never overshoots into a higher loss);
+    without it t = lr. lr=1, damping=0, line_search=false is the book's plain step.
     """
 
     create_graph = True
 
-    def __init__(self, params, lr: float = 1.0, damping: float = 1e-4, max_params: int = 3000):
+    def __init__(
+        self,
+        params,
+        lr: float = 1.0,
+        damping: float = 1e-4,
+        line_search: bool = True,
+        max_params: int = 3000,
+    ):
         _check("lr", lr, 0.0)
         _check("damping", damping, 0.0)
-        super().__init__(params, dict(lr=lr, damping=damping))
-        n = _limit(
+        super().__init__(params, dict(lr=lr, damping=damping, line_search=line_search))
+        self._n = _limit(
             "newton",
             _params(self),
             max_params,
             "each step builds the n x n Hessian (n backward passes, n^2 float64 = "
             f"{8 * max_params**2 / 2**20:.0f} MiB at the limit) and solves it in O(n^3)",
         )
-        self._n = n
 
     def step(self, closure=None):
         _need_closure("Newton", closure)
-        params = _params(self)
-        with torch.enable_grad(), warnings.catch_warnings():
-            # backward(create_graph=True) links each p.grad to p; we detach the grads after the step
+        params, group = _params(self), self.param_groups[0]
+        with warnings.catch_warnings():
+            # backward(create_graph=True) links each p.grad to p; the grads are detached after the step
             warnings.filterwarnings("ignore", message="Using backward.. with create_graph=True")
-            loss = closure()
-            if not any(p.grad is not None and p.grad.grad_fn is not None for p in params):
-                raise RuntimeError("Newton needs a closure that calls loss.backward(create_graph=True)")
-            g = _flat_grad(params)
-            # Row i of H is d g_i / d theta; rows come from vmapped double backward, in chunks so the
-            # batched graph (chunk x activations) stays small.
-            rows, eye = [], torch.eye(self._n, dtype=g.dtype, device=g.device)
-            for i in range(0, self._n, 256):
-                parts = torch.autograd.grad(
-                    g,
-                    params,
-                    grad_outputs=eye[i : i + 256],
-                    is_grads_batched=True,
-                    retain_graph=True,
-                    allow_unused=True,
-                    materialize_grads=True,
-                )
-                rows.append(torch.cat([q.reshape(q.shape[0], -1) for q in parts], dim=1))
-        with torch.no_grad():
-            h = torch.cat(rows).double()
-            h = (h + h.T) / 2
-            g64 = g.detach().double()
-            group = self.param_groups[0]
-            lam, eye64 = group["damping"], torch.eye(self._n, dtype=torch.float64, device=g.device)
-            scale = float(h.diagonal().abs().mean()) or 1.0
-            for _ in range(30):
-                chol, info = torch.linalg.cholesky_ex(h + lam * eye64)
-                if int(info) == 0:
-                    break
-                lam = max(10 * lam, 1e-8 * scale)
-            else:
-                raise RuntimeError(f"Newton: H + lambda I stayed indefinite up to lambda={lam:g}")
-            d = torch.cholesky_solve(g64[:, None], chol)[:, 0]
-            self.state["damping"] = lam
-            _add(params, -group["lr"], d.to(g.dtype))
-            for p in params:  # drop the double-backward graph that p.grad still holds
+            with torch.enable_grad():
+                loss = closure()
+                if not any(p.grad is not None and p.grad.grad_fn is not None for p in params):
+                    raise RuntimeError("Newton needs a closure that calls loss.backward(create_graph=True)")
+                g = _flat_grad(params, keep_graph=True)
+                # Row i of H is d g_i / d theta: vmapped double backward over rows of the identity, in
+                # chunks so the batched graph (chunk x activations) stays small.
+                rows, eye = [], torch.eye(self._n, dtype=g.dtype, device=g.device)
+                for i in range(0, self._n, 256):
+                    parts = torch.autograd.grad(
+                        g,
+                        params,
+                        grad_outputs=eye[i : i + 256],
+                        is_grads_batched=True,
+                        retain_graph=True,
+                        allow_unused=True,
+                        materialize_grads=True,
+                    )
+                    rows.append(torch.cat([q.reshape(q.shape[0], -1) for q in parts], dim=1))
+            for p in params:  # drop the double-backward graph that p.grad holds
                 if p.grad is not None:
                     p.grad = p.grad.detach()
+            with torch.no_grad():
+                g = g.detach()
+                h = torch.cat(rows).double()
+                h = (h + h.T) / 2
+                # H = Q diag(e) Q^T. The course's fix for negative curvature (sec. 8.6.1): add lambda to the
+                # diagonal, large enough to offset the most negative eigenvalue; 2|e_min| gives that direction
+                # curvature |e_min|, as it would have on the other side of the saddle.
+                e, q = torch.linalg.eigh(h)
+                lam = group["damping"] + 2 * max(0.0, -float(e[0]))
+                d = -(q @ ((q.T @ g.double()) / (e + lam))).to(g.dtype)
+                self.state["damping"] = lam
+            if float(g.abs().max()) == 0.0:
+                return loss
+            if group["line_search"]:
+                _line_search(closure, params, loss, g, d, group["lr"], 0.9)
+                for p in params:
+                    if p.grad is not None:
+                        p.grad = p.grad.detach()
+            else:
+                _add(params, group["lr"], d)
         return loss
 
 
