@@ -176,7 +176,15 @@ def find_runs(paths: list[Path]) -> list[Run]:
 
 
 def run_metric(run: Run, metric: str, which: str, mode: str) -> float:
-    """A run's final or best value of a metric: result.json first, else its TensorBoard curve."""
+    """A run's final or best value of a metric: result.json first, else its TensorBoard curve. ``a-b`` is
+    the difference of two metrics' final values, e.g. the generalisation gap ``val/loss-train/loss``."""
+    if "-" in metric and metric not in run.final and metric not in run.curves:
+        a, _, b = metric.partition("-")
+        return (
+            run_metric(run, a, "final", mode) - run_metric(run, b, "final", mode)
+            if which == "final"
+            else math.nan
+        )
     value = (run.final if which == "final" else run.best).get(metric)
     if value is None and metric in run.curves:
         values = run.curves[metric][1]
@@ -229,7 +237,8 @@ def group_runs(runs: list[Run]) -> list[Group]:
     common = set.intersection(*(set(k) for k in by_key)) if by_key else set()
     groups = []
     for key, members in by_key.items():
-        label = " ".join(o for o in key if o not in common) or " ".join(key) or "(defaults)"
+        ordered = [o for o in members[0].overrides if o in key]  # as typed on the command line
+        label = " ".join(o for o in ordered if o not in common) or " ".join(ordered) or "(defaults)"
         members.sort(key=lambda r: (r.seed is None, r.seed or 0, str(r.path)))
         groups.append(Group(key, label, members))
     return groups
@@ -256,6 +265,8 @@ class Summary:
     by: str  # final | best: which value of the primary metric ranks the groups
     thresholds: list[tuple[str, float]]
     columns: list[str]  # stat columns in display order
+    best_per: str | None = None  # only the best group for each value of this override key is kept
+    all_groups: list[Group] = field(default_factory=list)  # every group, best_per or not
 
     @property
     def failed(self) -> list[Run]:
@@ -268,6 +279,7 @@ def summarize(
     mode: str | None = None,
     by: str = "best",
     thresholds: list[tuple[str, float]] | None = None,
+    best_per: str | None = None,
 ) -> Summary:
     """Group the runs and compute every column. metrics[0] is the primary metric (ranks the groups); by
     default the runs' own primary metric, then val/loss and test/acc where any run logged them."""
@@ -308,13 +320,27 @@ def summarize(
         g.values["wall_s"] = [run_wall(r) for r in counted]
         g.stats = {c: _stat(v) for c, v in g.values.items()}
 
+    by = by if f"{primary} {by}" in columns else "final"
     rank_col = f"{primary} {by}"
     sign = -1.0 if mode == "max" else 1.0
     groups.sort(key=lambda g: (math.isnan(g.stats[rank_col][0]), sign * np.nan_to_num(g.stats[rank_col][0])))
+    all_groups = list(groups)
+    if best_per:
+        # Keep each value of the best_per key's best group: with a grid over the learning rate and the
+        # optimizer, best_per="optim" gives every optimizer at its own best rate, chosen on validation
+        # (the DeepOBS protocol, Schneider et al. 2019), with its seeds' spread.
+        seen: set[str] = set()
+        kept = []
+        for g in groups:
+            value = next((o.split("=", 1)[1] for o in g.key if _key(o) == best_per), "(default)")
+            if value not in seen:
+                seen.add(value)
+                kept.append(g)
+        groups = kept
     if groups and not math.isnan(groups[0].stats[rank_col][0]):
         for g in groups[1:]:
             g.p_value = welch_p(g.values[rank_col], groups[0].values[rank_col])
-    return Summary(groups, runs, metrics, primary, mode, by, thresholds, columns)
+    return Summary(groups, runs, metrics, primary, mode, by, thresholds, columns, best_per, all_groups)
 
 
 # ---------------------------------------------------------------------------------------------------- output
@@ -384,7 +410,7 @@ def write_runs_csv(s: Summary, path: Path) -> None:
     cols = [f"{m} {which}" for m in s.metrics for which in ("final", "best")]
     w.writerow(["path", "group", "seed", "status", "epochs", "steps", "wall_s", *cols, "error"])
     modes = {m: (s.mode if m == s.primary else infer_mode(m)) for m in s.metrics}
-    for g in s.groups:
+    for g in s.all_groups:
         for r in g.runs:
             vals = [run_metric(r, m, which, modes[m]) for m in s.metrics for which in ("final", "best")]
             w.writerow(
@@ -529,15 +555,19 @@ def compare(
     thresholds: list[tuple[str | None, float]] | None = None,
     plot: bool = True,
     console=None,
+    best_per: str | None = None,
 ) -> Summary | None:
     """Find, summarize, print and write. Returns None when no run folder is found."""
     runs = find_runs(paths)
     if not runs:
         return None
-    s = summarize(runs, metrics, mode, by, thresholds)
+    s = summarize(runs, metrics, mode, by, thresholds, best_per)
     out = out or (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd())
     out.mkdir(parents=True, exist_ok=True)
-    title = f"dlx compare: {len(runs)} runs in {len(s.groups)} groups ({', '.join(map(str, paths))})"
+    title = f"dlx compare: {len(runs)} runs in {len(s.all_groups)} groups"
+    if best_per:
+        title += f", the best of each {best_per} ({len(s.groups)})"
+    title += f" ({', '.join(map(str, paths))})"
     write_csv(s, out / "summary.csv")
     write_runs_csv(s, out / "runs.csv")
     write_md(s, out / "summary.md", title)
@@ -594,6 +624,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="where to write the summaries (default: the sweep folder, or . for several folders)",
     )
+    p.add_argument(
+        "--best-per",
+        default=None,
+        metavar="KEY",
+        help="keep only the best group for each value of this override key, e.g. --best-per optim after an "
+        "optimizer x learning-rate grid (every optimizer at its best rate, chosen on the first metric)",
+    )
     p.add_argument("--no-plot", action="store_true", help="skip curves.png")
     return p
 
@@ -607,7 +644,16 @@ def main(argv: list[str]) -> int:
     if missing:
         print(f"paths={','.join(missing)} is wrong: allowed existing run or sweep folders", file=sys.stderr)
         return 2
-    s = compare(args.paths, args.out, args.metric, args.mode, args.by, args.threshold, plot=not args.no_plot)
+    s = compare(
+        args.paths,
+        args.out,
+        args.metric,
+        args.mode,
+        args.by,
+        args.threshold,
+        plot=not args.no_plot,
+        best_per=args.best_per,
+    )
     if s is None:
         print(
             f"paths={','.join(map(str, args.paths))} is wrong: allowed folders holding runs "
