@@ -16,6 +16,7 @@ import argparse
 import csv
 import io
 import json
+import logging
 import math
 import os
 import sys
@@ -81,9 +82,8 @@ def _key(override: str) -> str:
 
 
 def infer_mode(metric: str) -> str:
-    """Losses and errors go down, everything else (accuracies) up."""
-    leaf = metric.rsplit("/", 1)[-1]
-    return "min" if any(s in leaf for s in ("loss", "mse", "err", "nll", "perplexity")) else "max"
+    """The loop's rule for trainer.mode=auto: accuracies go up, everything else (losses, errors) down."""
+    return "max" if metric.endswith("acc") else "min"
 
 
 def read_curves(run_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -93,6 +93,7 @@ def read_curves(run_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.nda
         return {}
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+    logging.getLogger("tensorboard").setLevel(logging.WARNING)  # its per-file INFO lines are noise here
     acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})  # 0 = keep every point
     try:
         acc.Reload()
@@ -138,7 +139,9 @@ def load_run(path: Path) -> Run:
     trainer = (cfg or {}).get("trainer") or {}
     if seed is None and cfg:
         seed = cfg.get("seed")
-    metric = result.get("metric") or trainer.get("metric")
+    # trainer.metric / trainer.mode may be "auto" in the config; result.json holds the resolved metric name
+    metric = next((m for m in (result.get("metric"), trainer.get("metric")) if m and m != "auto"), None)
+    mode = trainer.get("mode") if trainer.get("mode") in ("max", "min") else None
     run = Run(
         path=path,
         status=result.get("status", "running") if result else "running",
@@ -151,7 +154,7 @@ def load_run(path: Path) -> Run:
         wall_s=result.get("wall_s"),
         error=result.get("error"),
         metric=metric,
-        mode=trainer.get("mode") if trainer.get("metric", metric) == metric else None,
+        mode=mode if trainer.get("metric") in (metric, "auto") else None,
     )
     return run
 
@@ -204,6 +207,11 @@ def reach(run: Run, metric: str, threshold: float, mode: str) -> tuple[float, fl
     i = int(hit[0])
     spe = run.steps_per_epoch
     return float(steps[i]), float(steps[i] / spe) if spe else float(i + 1)
+
+
+def threshold_columns(metric: str, threshold: float, mode: str) -> list[str]:
+    op = ">=" if mode == "max" else "<="
+    return [f"steps to {metric} {op} {threshold:g}", f"epochs to {metric} {op} {threshold:g}"]
 
 
 def _stat(values: list[float]) -> tuple[float, float, int]:
@@ -277,20 +285,26 @@ def summarize(
     thresholds = [(m or primary, t) for m, t in thresholds or []]
 
     groups = group_runs(runs)
-    columns = [f"{m} {w}" for m in metrics for w in ("final", "best")]
+    # "best" only for metrics logged along the way (test/* is measured once, at the end)
+    has_best = {
+        m: any(m in r.best or (not r.final and m in r.curves and len(r.curves[m][0]) > 1) for r in runs)
+        for m in metrics
+    }
+    columns = [f"{m} {w}" for m in metrics for w in ("final", "best") if w == "final" or has_best[m]]
     for m, t in thresholds:
-        columns += [f"steps to {m} {'>=' if modes.get(m, infer_mode(m)) == 'max' else '<='} {t:g}"]
-        columns += [f"epochs to {m} {'>=' if modes.get(m, infer_mode(m)) == 'max' else '<='} {t:g}"]
+        columns += threshold_columns(m, t, modes.get(m, infer_mode(m)))
     columns.append("wall_s")
     for g in groups:
         counted = [r for r in g.runs if r.status not in ("failed", "diverged")]
         for m in metrics:
             for which in ("final", "best"):
-                g.values[f"{m} {which}"] = [run_metric(r, m, which, modes[m]) for r in counted]
-        for i, (m, t) in enumerate(thresholds):
+                if f"{m} {which}" in columns:
+                    g.values[f"{m} {which}"] = [run_metric(r, m, which, modes[m]) for r in counted]
+        for m, t in thresholds:
             hits = [reach(r, m, t, modes.get(m, infer_mode(m))) for r in counted]
-            g.values[columns[len(metrics) * 2 + 2 * i]] = [h[0] for h in hits]
-            g.values[columns[len(metrics) * 2 + 2 * i + 1]] = [h[1] for h in hits]
+            steps_col, epochs_col = threshold_columns(m, t, modes.get(m, infer_mode(m)))
+            g.values[steps_col] = [h[0] for h in hits]
+            g.values[epochs_col] = [h[1] for h in hits]
         g.values["wall_s"] = [run_wall(r) for r in counted]
         g.stats = {c: _stat(v) for c, v in g.values.items()}
 
@@ -419,8 +433,12 @@ def plot_curves(s: Summary, path: Path, top: int = 10) -> list[str]:
     """One panel per metric with a curve: the mean over seeds per group, a band of +-1 std. Returns the
     metrics plotted (empty: no PNG written)."""
     groups = s.groups[:top]
+    # test/* is measured once at the end: a curve only for what is logged along the way
     metrics = [
-        m for m in s.metrics if any(m in r.curves and r.curves[m][0].size > 1 for g in groups for r in g.runs)
+        m
+        for m in s.metrics
+        if not m.startswith("test/")
+        and any(m in r.curves and r.curves[m][0].size for g in groups for r in g.runs)
     ]
     if not metrics:
         return []
@@ -446,7 +464,8 @@ def plot_curves(s: Summary, path: Path, top: int = 10) -> list[str]:
             # spread of the seeds at that step (sample std, as in the table)
             std = np.array([np.std(by_step[t], ddof=1) if len(by_step[t]) > 1 else 0.0 for t in steps])
             color = f"C{i % 10}"
-            ax.plot(steps, mean, color=color, label=f"{i + 1}. {g.label}"[:60], lw=1.6)
+            marker = "o" if len(steps) < 3 else None  # a line of one or two points is easy to miss
+            ax.plot(steps, mean, color=color, label=f"{i + 1}. {g.label}"[:60], lw=1.6, marker=marker)
             ax.fill_between(steps, mean - std, mean + std, color=color, alpha=0.2, lw=0)
         ax.set_xlabel("step")
         ax.set_ylabel(m)
