@@ -18,15 +18,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hydra import compose, initialize_config_module
+from hydra import compose, initialize_config_dir
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate as hydra_instantiate
 
+import dlx
 from dlx.data import DataError, cifar10, fashion_mnist, finish, mnist, subset_index
 
 
 def compose_dataset(name: str, *overrides: str):
-    with initialize_config_module("dlx.configs", version_base=None):
+    # By folder, not module: works whether or not dlx/configs is a regular package.
+    with initialize_config_dir(str(Path(dlx.__file__).parent / "configs"), version_base=None):
         return compose(overrides=[f"+dataset={name}", *overrides]).dataset
 
 
