@@ -1,0 +1,668 @@
+"""``dlx compare``: aggregate a sweep (or any run folders) into one table, CSV/Markdown summaries and a plot.
+
+A run folder is a folder holding ``result.json`` (written by the loop when a run ends) or
+``.hydra/overrides.yaml`` (written by Hydra when a job starts). A folder with the second but not the first is
+a run still in progress (or killed): its numbers so far are read from its own TensorBoard events.
+
+Runs are grouped by their overrides minus the seed; a group's numbers are mean +- sample std (ddof=1) over
+its seeds. Diverged and failed runs are counted but kept out of the means: a NaN loss says the setting is
+unstable (shown in the ``div`` column), not that its accuracy is low. Groups are compared with Welch's t-test
+(unequal variances; Welch 1947) of each group's primary metric against the best group's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import math
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+OK = ("completed", "stopped_early")
+PARTIAL = ("running", "interrupted")
+# Overrides that name a run rather than a setting: they never split a group.
+IGNORED_KEYS = ("seed", "resume", "resume_sweep")
+SUMMARY_FILES = ("summary.csv", "summary.md", "runs.csv", "curves.png")
+
+
+@dataclass
+class Run:
+    path: Path
+    status: str  # completed | stopped_early | diverged | failed | interrupted | running (no result.json yet)
+    overrides: list[str]
+    seed: int | None = None
+    final: dict[str, float] = field(default_factory=dict)
+    best: dict[str, float] = field(default_factory=dict)
+    epochs: int | None = None
+    steps: int | None = None
+    wall_s: float | None = None
+    error: str | None = None
+    metric: str | None = None  # the run's primary metric (result.json "metric")
+    mode: str | None = None  # max | min for that metric (trainer.mode from .hydra/config.yaml)
+    _curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+
+    @property
+    def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """metric -> (steps, values, wall times), from the run's own TensorBoard event files."""
+        if self._curves is None:
+            self._curves = read_curves(self.path)
+        return self._curves
+
+    @property
+    def steps_per_epoch(self) -> float | None:
+        return self.steps / self.epochs if self.steps and self.epochs else None
+
+
+@dataclass
+class Group:
+    key: tuple[str, ...]  # sorted overrides without the seed
+    label: str  # the overrides that differ between groups
+    runs: list[Run]
+    stats: dict[str, tuple[float, float, int]] = field(default_factory=dict)  # column -> (mean, std, n)
+    values: dict[str, list[float]] = field(default_factory=dict)  # column -> per-run values
+    p_value: float = math.nan
+
+    def count(self, *statuses: str) -> int:
+        return sum(r.status in statuses for r in self.runs)
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+
+
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def infer_mode(metric: str) -> str:
+    """The loop's rule for trainer.mode=auto: accuracies go up, everything else (losses, errors) down."""
+    return "max" if metric.endswith("acc") else "min"
+
+
+def read_curves(run_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """All scalars in the event files directly inside run_dir. A resumed run has several event files; a
+    step logged twice keeps its latest value."""
+    if not any(p.name.startswith("events.out.tfevents") for p in run_dir.iterdir()):
+        return {}
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logging.getLogger("tensorboard").setLevel(logging.WARNING)  # its per-file INFO lines are noise here
+    acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})  # 0 = keep every point
+    try:
+        acc.Reload()
+    except Exception:  # a file being written by a live run can end mid-record; use what was read
+        pass
+    curves = {}
+    for tag in acc.Tags().get("scalars", []):
+        by_step = {e.step: (e.value, e.wall_time) for e in acc.Scalars(tag)}
+        steps = np.array(sorted(by_step), dtype=np.int64)
+        curves[tag] = (
+            steps,
+            np.array([by_step[s][0] for s in steps], dtype=np.float64),
+            np.array([by_step[s][1] for s in steps], dtype=np.float64),
+        )
+    return curves
+
+
+def _load_yaml(path: Path):
+    from omegaconf import OmegaConf
+
+    try:
+        return OmegaConf.to_container(OmegaConf.load(path))
+    except Exception:
+        return None
+
+
+def load_run(path: Path) -> Run:
+    result_file, overrides_file = path / "result.json", path / ".hydra" / "overrides.yaml"
+    result: dict = {}
+    if result_file.exists():
+        try:
+            result = json.loads(result_file.read_text())
+        except (OSError, ValueError) as e:
+            result = {"status": "failed", "error": f"unreadable result.json: {e}"}
+    overrides = result.get("overrides")
+    if overrides is None and overrides_file.exists():
+        overrides = _load_yaml(overrides_file) or []
+    overrides = [str(o) for o in overrides or []]
+    seed = result.get("seed")
+    if seed is None:
+        seed = next((o.split("=", 1)[1] for o in overrides if _key(o) == "seed"), None)
+    cfg = _load_yaml(path / ".hydra" / "config.yaml") if (path / ".hydra" / "config.yaml").exists() else None
+    trainer = (cfg or {}).get("trainer") or {}
+    if seed is None and cfg:
+        seed = cfg.get("seed")
+    # trainer.metric / trainer.mode may be "auto" in the config; result.json holds the resolved metric name
+    metric = next((m for m in (result.get("metric"), trainer.get("metric")) if m and m != "auto"), None)
+    mode = trainer.get("mode") if trainer.get("mode") in ("max", "min") else None
+    run = Run(
+        path=path,
+        status=result.get("status", "running") if result else "running",
+        overrides=overrides,
+        seed=int(seed) if seed is not None and str(seed).lstrip("-").isdigit() else None,
+        final={k: float(v) for k, v in (result.get("final") or {}).items() if v is not None},
+        best={k: float(v) for k, v in (result.get("best") or {}).items() if v is not None},
+        epochs=result.get("epochs"),
+        steps=result.get("steps"),
+        wall_s=result.get("wall_s"),
+        error=result.get("error"),
+        metric=metric,
+        mode=mode if trainer.get("metric") in (metric, "auto") else None,
+    )
+    return run
+
+
+def find_runs(paths: list[Path]) -> list[Run]:
+    """Every run folder at or below the given paths (hidden folders such as .submitit are skipped)."""
+    found: dict[Path, None] = {}
+    for root in paths:
+        for dirpath, dirnames, filenames in os.walk(root):
+            here = Path(dirpath)
+            if "result.json" in filenames or (here / ".hydra" / "overrides.yaml").is_file():
+                found[here.resolve()] = None
+                dirnames[:] = [d for d in dirnames if d not in ("checkpoints", ".hydra")]
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    return [load_run(p) for p in found]
+
+
+# ------------------------------------------------------------------------------------------------ aggregation
+
+
+def run_metric(run: Run, metric: str, which: str, mode: str) -> float:
+    """A run's final or best value of a metric: result.json first, else its TensorBoard curve. ``a-b`` is
+    the difference of two metrics' final values, e.g. the generalisation gap ``val/loss-train/loss``."""
+    if "-" in metric and metric not in run.final and metric not in run.curves:
+        a, _, b = metric.partition("-")
+        return (
+            run_metric(run, a, "final", mode) - run_metric(run, b, "final", mode)
+            if which == "final"
+            else math.nan
+        )
+    value = (run.final if which == "final" else run.best).get(metric)
+    if value is None and metric in run.curves:
+        values = run.curves[metric][1]
+        values = values[np.isfinite(values)]
+        if values.size:
+            value = values[-1] if which == "final" else (values.max() if mode == "max" else values.min())
+    return math.nan if value is None else float(value)
+
+
+def run_wall(run: Run) -> float:
+    if run.wall_s is not None:
+        return float(run.wall_s)
+    walls = [c[2] for c in run.curves.values() if c[2].size]
+    return float(max(w.max() for w in walls) - min(w.min() for w in walls)) if walls else math.nan
+
+
+def reach(run: Run, metric: str, threshold: float, mode: str) -> tuple[float, float]:
+    """(step, epoch) of the first logged value at or beyond the threshold; NaN if never reached.
+
+    The epoch comes from the run's steps per epoch (result.json); for a run still going, from the count of
+    evaluations, since the loop evaluates once per epoch."""
+    if metric not in run.curves:
+        return math.nan, math.nan
+    steps, values, _ = run.curves[metric]
+    hit = np.nonzero(values >= threshold if mode == "max" else values <= threshold)[0]
+    if not hit.size:
+        return math.nan, math.nan
+    i = int(hit[0])
+    spe = run.steps_per_epoch
+    return float(steps[i]), float(steps[i] / spe) if spe else float(i + 1)
+
+
+def threshold_columns(metric: str, threshold: float, mode: str) -> list[str]:
+    op = ">=" if mode == "max" else "<="
+    return [f"steps to {metric} {op} {threshold:g}", f"epochs to {metric} {op} {threshold:g}"]
+
+
+def _stat(values: list[float]) -> tuple[float, float, int]:
+    v = np.array([x for x in values if math.isfinite(x)], dtype=np.float64)
+    if not v.size:
+        return math.nan, math.nan, 0
+    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else math.nan, int(v.size)
+
+
+def group_runs(runs: list[Run]) -> list[Group]:
+    by_key: dict[tuple[str, ...], list[Run]] = {}
+    for run in runs:
+        key = tuple(sorted(o for o in run.overrides if _key(o) not in IGNORED_KEYS))
+        by_key.setdefault(key, []).append(run)
+    common = set.intersection(*(set(k) for k in by_key)) if by_key else set()
+    groups = []
+    for key, members in by_key.items():
+        ordered = [o for o in members[0].overrides if o in key]  # as typed on the command line
+        label = " ".join(o for o in ordered if o not in common) or " ".join(ordered) or "(defaults)"
+        members.sort(key=lambda r: (r.seed is None, r.seed or 0, str(r.path)))
+        groups.append(Group(key, label, members))
+    return groups
+
+
+def welch_p(a: list[float], b: list[float]) -> float:
+    """Two-sided p-value of Welch's t-test (unequal variances); NaN with fewer than 2 values a side."""
+    a = [x for x in a if math.isfinite(x)]
+    b = [x for x in b if math.isfinite(x)]
+    if len(a) < 2 or len(b) < 2:
+        return math.nan
+    from scipy.stats import ttest_ind
+
+    return float(ttest_ind(a, b, equal_var=False).pvalue)
+
+
+@dataclass
+class Summary:
+    groups: list[Group]  # sorted, best first
+    runs: list[Run]
+    metrics: list[str]
+    primary: str
+    mode: str
+    by: str  # final | best: which value of the primary metric ranks the groups
+    thresholds: list[tuple[str, float]]
+    columns: list[str]  # stat columns in display order
+    best_per: str | None = None  # only the best group for each value of this override key is kept
+    all_groups: list[Group] = field(default_factory=list)  # every group, best_per or not
+
+    @property
+    def failed(self) -> list[Run]:
+        return [r for r in self.runs if r.status in ("failed", "diverged")]
+
+
+def summarize(
+    runs: list[Run],
+    metrics: list[str] | None = None,
+    mode: str | None = None,
+    by: str = "best",
+    thresholds: list[tuple[str, float]] | None = None,
+    best_per: str | None = None,
+) -> Summary:
+    """Group the runs and compute every column. metrics[0] is the primary metric (ranks the groups); by
+    default the runs' own primary metric, then val/loss and test/acc where any run logged them."""
+    known = {m for r in runs for m in (*r.final, *r.best, *r.curves)}
+    if metrics:
+        primary = metrics[0]
+    else:
+        counts = Counter(r.metric for r in runs if r.metric)
+        primary = counts.most_common(1)[0][0] if counts else "val/acc"
+        metrics = [primary] + [m for m in ("val/loss", "test/acc") if m != primary and m in known]
+    if mode is None:
+        modes = Counter(r.mode for r in runs if r.mode and r.metric == primary)
+        mode = modes.most_common(1)[0][0] if modes else infer_mode(primary)
+    modes = {m: (mode if m == primary else infer_mode(m)) for m in metrics}
+    thresholds = [(m or primary, t) for m, t in thresholds or []]
+
+    groups = group_runs(runs)
+    # "best" only for metrics logged along the way (test/* is measured once, at the end)
+    has_best = {
+        m: any(m in r.best or (not r.final and m in r.curves and len(r.curves[m][0]) > 1) for r in runs)
+        for m in metrics
+    }
+    columns = [f"{m} {w}" for m in metrics for w in ("final", "best") if w == "final" or has_best[m]]
+    for m, t in thresholds:
+        columns += threshold_columns(m, t, modes.get(m, infer_mode(m)))
+    columns.append("wall_s")
+    for g in groups:
+        counted = [r for r in g.runs if r.status not in ("failed", "diverged")]
+        for m in metrics:
+            for which in ("final", "best"):
+                if f"{m} {which}" in columns:
+                    g.values[f"{m} {which}"] = [run_metric(r, m, which, modes[m]) for r in counted]
+        for m, t in thresholds:
+            hits = [reach(r, m, t, modes.get(m, infer_mode(m))) for r in counted]
+            steps_col, epochs_col = threshold_columns(m, t, modes.get(m, infer_mode(m)))
+            g.values[steps_col] = [h[0] for h in hits]
+            g.values[epochs_col] = [h[1] for h in hits]
+        g.values["wall_s"] = [run_wall(r) for r in counted]
+        g.stats = {c: _stat(v) for c, v in g.values.items()}
+
+    by = by if f"{primary} {by}" in columns else "final"
+    rank_col = f"{primary} {by}"
+    sign = -1.0 if mode == "max" else 1.0
+    groups.sort(key=lambda g: (math.isnan(g.stats[rank_col][0]), sign * np.nan_to_num(g.stats[rank_col][0])))
+    all_groups = list(groups)
+    if best_per:
+        # Keep each value of the best_per key's best group: with a grid over the learning rate and the
+        # optimizer, best_per="optim" gives every optimizer at its own best rate, chosen on validation
+        # (the DeepOBS protocol, Schneider et al. 2019), with its seeds' spread.
+        seen: set[str] = set()
+        kept = []
+        for g in groups:
+            value = next((o.split("=", 1)[1] for o in g.key if _key(o) == best_per), "(default)")
+            if value not in seen:
+                seen.add(value)
+                kept.append(g)
+        groups = kept
+    if groups and not math.isnan(groups[0].stats[rank_col][0]):
+        for g in groups[1:]:
+            g.p_value = welch_p(g.values[rank_col], groups[0].values[rank_col])
+    return Summary(groups, runs, metrics, primary, mode, by, thresholds, columns, best_per, all_groups)
+
+
+# ---------------------------------------------------------------------------------------------------- output
+
+
+def fmt(mean: float, std: float, n: int) -> str:
+    if n == 0 or math.isnan(mean):
+        return "-"
+    return f"{mean:.4g}" if math.isnan(std) else f"{mean:.4g} ± {std:.2g}"
+
+
+def _runs_cell(g: Group) -> str:
+    n_run = g.count(*PARTIAL)
+    return f"{len(g.runs)}" + (f" ({n_run} running)" if n_run else "")
+
+
+def table_rows(s: Summary) -> tuple[list[str], list[list[str]]]:
+    """The human table (strings) shared by the console and summary.md."""
+    header = ["#", "group", "runs", "diverged", "failed", *s.columns, f"p vs #1 ({s.primary} {s.by})"]
+    rows = []
+    for i, g in enumerate(s.groups, 1):
+        cells = [str(i), g.label, _runs_cell(g), str(g.count("diverged")), str(g.count("failed"))]
+        for c in s.columns:
+            mean, std, n = g.stats[c]
+            cell = fmt(mean, std, n)
+            if c.startswith(("steps to", "epochs to")) and n < len(g.values[c]):
+                cell += f" ({n}/{len(g.values[c])})"  # only n of the runs reached the threshold
+            cells.append(cell)
+        cells.append("-" if math.isnan(g.p_value) else f"{g.p_value:.2g}")
+        rows.append(cells)
+    return header, rows
+
+
+def _write_atomic(path: Path, data: str | bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+    os.replace(tmp, path)
+
+
+def write_csv(s: Summary, path: Path) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    head = ["rank", "group", "overrides", "runs", "running", "diverged", "failed"]
+    for c in s.columns:
+        head += [f"{c} mean", f"{c} std", f"{c} n"]
+    w.writerow(head + ["p_value"])
+    for i, g in enumerate(s.groups, 1):
+        row = [
+            i,
+            g.label,
+            " ".join(g.key),
+            len(g.runs),
+            g.count(*PARTIAL),
+            g.count("diverged"),
+            g.count("failed"),
+        ]
+        for c in s.columns:
+            mean, std, n = g.stats[c]
+            row += ["" if math.isnan(mean) else repr(mean), "" if math.isnan(std) else repr(std), n]
+        w.writerow(row + ["" if math.isnan(g.p_value) else repr(g.p_value)])
+    _write_atomic(path, buf.getvalue())
+
+
+def write_runs_csv(s: Summary, path: Path) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    cols = [f"{m} {which}" for m in s.metrics for which in ("final", "best")]
+    w.writerow(["path", "group", "seed", "status", "epochs", "steps", "wall_s", *cols, "error"])
+    modes = {m: (s.mode if m == s.primary else infer_mode(m)) for m in s.metrics}
+    for g in s.all_groups:
+        for r in g.runs:
+            vals = [run_metric(r, m, which, modes[m]) for m in s.metrics for which in ("final", "best")]
+            w.writerow(
+                [
+                    str(r.path),
+                    g.label,
+                    "" if r.seed is None else r.seed,
+                    r.status,
+                    r.epochs or "",
+                    r.steps or "",
+                    "" if math.isnan(run_wall(r)) else f"{run_wall(r):.3f}",
+                    *["" if math.isnan(v) else repr(v) for v in vals],
+                    _first_line(r.error),
+                ]
+            )
+    _write_atomic(path, buf.getvalue())
+
+
+def write_md(s: Summary, path: Path, title: str) -> None:
+    header, rows = table_rows(s)
+    esc = lambda x: x.replace("|", "\\|")
+    lines = [
+        f"# {title}",
+        "",
+        f"Ranked by {s.primary} ({s.by}, {s.mode}); mean ± std over seeds; "
+        "diverged and failed runs are counted, not averaged.",
+        "",
+    ]
+    lines.append("| " + " | ".join(map(esc, header)) + " |")
+    lines.append("|" + "---|" * len(header))
+    lines += ["| " + " | ".join(map(esc, r)) + " |" for r in rows]
+    if s.failed:
+        lines += ["", "Failed or diverged runs:", ""]
+        lines += [
+            f"- `{r.path}`: {r.status}" + (f": {_first_line(r.error)}" if r.error else "") for r in s.failed
+        ]
+    _write_atomic(path, "\n".join(lines) + "\n")
+
+
+def _first_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else ""  # the last line of a traceback names the exception
+
+
+def plot_curves(s: Summary, path: Path, top: int = 10) -> list[str]:
+    """One panel per metric with a curve: the mean over seeds per group, a band of +-1 std. Returns the
+    metrics plotted (empty: no PNG written)."""
+    groups = s.groups[:top]
+    # test/* is measured once at the end: a curve only for what is logged along the way
+    metrics = [
+        m
+        for m in s.metrics
+        if not m.startswith("test/")
+        and any(m in r.curves and r.curves[m][0].size for g in groups for r in g.runs)
+    ]
+    if not metrics:
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; no display on servers and in tests
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4.2), squeeze=False)
+    for ax, m in zip(axes[0], metrics):
+        for i, g in enumerate(groups):
+            by_step: dict[int, list[float]] = {}
+            for r in g.runs:
+                if r.status in ("failed", "diverged") or m not in r.curves:
+                    continue
+                for st, v in zip(*r.curves[m][:2]):
+                    if math.isfinite(v):
+                        by_step.setdefault(int(st), []).append(float(v))
+            if not by_step:
+                continue
+            steps = np.array(sorted(by_step))
+            mean = np.array([np.mean(by_step[t]) for t in steps])
+            # spread of the seeds at that step (sample std, as in the table)
+            std = np.array([np.std(by_step[t], ddof=1) if len(by_step[t]) > 1 else 0.0 for t in steps])
+            color = f"C{i % 10}"
+            marker = "o" if len(steps) < 3 else None  # a line of one or two points is easy to miss
+            ax.plot(steps, mean, color=color, label=f"{i + 1}. {g.label}"[:60], lw=1.6, marker=marker)
+            ax.fill_between(steps, mean - std, mean + std, color=color, alpha=0.2, lw=0)
+        ax.set_xlabel("step")
+        ax.set_ylabel(m)
+        ax.set_title(f"{m} (mean ± std over seeds)")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    _write_atomic(path, buf.getvalue())
+    return metrics
+
+
+def print_summary(s: Summary, title: str, console=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(width=None if sys.stdout.isatty() else 200)
+    header, rows = table_rows(s)
+    table = Table(
+        title=title,
+        caption=f"ranked by {s.primary} {s.by} ({s.mode}); mean ± std over seeds; "
+        "diverged/failed runs are counted, not averaged",
+    )
+    for h in header:
+        table.add_column(
+            h, justify="left" if h == "group" else "right", overflow="fold", no_wrap=h in ("group", "runs")
+        )
+    for i, r in enumerate(rows):
+        g = s.groups[i]
+        style = "bold green" if i == 0 else ("red" if g.count("failed", "diverged") == len(g.runs) else None)
+        table.add_row(*r, style=style)
+    console.print(table)
+    for r in s.failed:
+        console.print(
+            f"[red]{r.status}[/red] {r.path}" + (f": {_first_line(r.error)}" if r.error else ""),
+            highlight=False,
+        )
+
+
+# ------------------------------------------------------------------------------------------------------- CLI
+
+
+def _threshold(text: str) -> tuple[str | None, float]:
+    metric, _, value = text.rpartition("=")
+    try:
+        return metric or None, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--threshold {text} is wrong: allowed a number (for the primary metric) or metric=number"
+        ) from None
+
+
+def compare(
+    paths: list[Path],
+    out: Path | None = None,
+    metrics: list[str] | None = None,
+    mode: str | None = None,
+    by: str = "best",
+    thresholds: list[tuple[str | None, float]] | None = None,
+    plot: bool = True,
+    console=None,
+    best_per: str | None = None,
+) -> Summary | None:
+    """Find, summarize, print and write. Returns None when no run folder is found."""
+    runs = find_runs(paths)
+    if not runs:
+        return None
+    s = summarize(runs, metrics, mode, by, thresholds, best_per)
+    out = out or (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd())
+    out.mkdir(parents=True, exist_ok=True)
+    title = f"dlx compare: {len(runs)} runs in {len(s.all_groups)} groups"
+    if best_per:
+        title += f", the best of each {best_per} ({len(s.groups)})"
+    title += f" ({', '.join(map(str, paths))})"
+    write_csv(s, out / "summary.csv")
+    write_runs_csv(s, out / "runs.csv")
+    write_md(s, out / "summary.md", title)
+    plotted = plot_curves(s, out / "curves.png") if plot else []
+    print_summary(s, title, console)
+    written = ["summary.csv", "summary.md", "runs.csv"] + (["curves.png"] if plotted else [])
+    (console or _plain_console()).print(f"wrote {', '.join(str(out / f) for f in written)}", highlight=False)
+    return s
+
+
+def _plain_console():
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 200)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="dlx compare",
+        description="Group runs by their overrides (seed aside) and compare the groups: mean ± std over "
+        "seeds, steps to a threshold, Welch t-test against the best group. Writes summary.csv, summary.md, "
+        "runs.csv and curves.png.",
+    )
+    p.add_argument("paths", nargs="+", type=Path, help="a sweep folder, or several run folders")
+    p.add_argument(
+        "--metric",
+        action="append",
+        default=None,
+        help="metric to report (repeatable; the first ranks the groups). Default: the runs' own "
+        "primary metric (trainer.metric, val/acc), plus val/loss and test/acc where logged",
+    )
+    p.add_argument(
+        "--mode",
+        choices=("max", "min"),
+        default=None,
+        help="whether the first metric is better high or low. Default: the runs' trainer.mode",
+    )
+    p.add_argument(
+        "--by",
+        choices=("best", "final"),
+        default="best",
+        help="rank by the best or the final value of the first metric (default best)",
+    )
+    p.add_argument(
+        "--threshold",
+        action="append",
+        type=_threshold,
+        default=None,
+        help="NUMBER (first metric) or METRIC=NUMBER: report steps and epochs to reach it (repeatable)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write the summaries (default: the sweep folder, or . for several folders)",
+    )
+    p.add_argument(
+        "--best-per",
+        default=None,
+        metavar="KEY",
+        help="keep only the best group for each value of this override key, e.g. --best-per optim after an "
+        "optimizer x learning-rate grid (every optimizer at its best rate, chosen on the first metric)",
+    )
+    p.add_argument("--no-plot", action="store_true", help="skip curves.png")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # argparse already printed the usage line (or the help)
+        return int(e.code or 0)
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        print(f"paths={','.join(missing)} is wrong: allowed existing run or sweep folders", file=sys.stderr)
+        return 2
+    s = compare(
+        args.paths,
+        args.out,
+        args.metric,
+        args.mode,
+        args.by,
+        args.threshold,
+        plot=not args.no_plot,
+        best_per=args.best_per,
+    )
+    if s is None:
+        print(
+            f"paths={','.join(map(str, args.paths))} is wrong: allowed folders holding runs "
+            "(result.json or .hydra/overrides.yaml); none found",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

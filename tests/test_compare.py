@@ -1,0 +1,235 @@
+"""dlx compare on synthetic run folders: real result.json, real TensorBoard events, real .hydra files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import ttest_ind
+
+from dlx import compare
+
+SPE = 10  # steps per epoch of the synthetic runs
+
+
+def make_run(
+    folder: Path,
+    overrides: list[str],
+    seed: int,
+    val_acc: list[float] | None,
+    status: str | None = "completed",
+    error: str | None = None,
+    extra: dict[str, list[float]] | None = None,
+    wall_s: float = 1.0,
+) -> Path:
+    """A run folder as dlx train leaves it: .hydra/{overrides,config}.yaml, events (one val point per epoch)
+    and, unless status is None (still running), result.json."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    (folder / ".hydra").mkdir(parents=True)
+    ov = [*overrides, f"seed={seed}"]
+    (folder / ".hydra" / "overrides.yaml").write_text("".join(f"- {o}\n" for o in ov))
+    (folder / ".hydra" / "config.yaml").write_text(
+        f"seed: {seed}\ntrainer:\n  metric: val/acc\n  mode: max\n"
+    )
+    curves = {"val/acc": val_acc or [], **(extra or {})}
+    curves["val/loss"] = [1.0 - a for a in val_acc or []]
+    w = SummaryWriter(log_dir=str(folder))
+    for name, values in curves.items():
+        for epoch, v in enumerate(values, 1):
+            w.add_scalar(name, v, epoch * SPE)
+    w.close()
+    (folder / "checkpoints").mkdir()
+    if status is not None:
+        n = len(val_acc or [])
+        best = {k: (max(v) if k == "val/acc" else min(v)) for k, v in curves.items() if v}
+        final = {k: v[-1] for k, v in curves.items() if v}
+        if status == "diverged":
+            final["train/loss"] = math.nan
+        result = dict(
+            status=status,
+            final=final,
+            best=best,
+            epochs=n,
+            steps=n * SPE,
+            wall_s=wall_s,
+            samples_per_s=100.0,
+            seed=seed,
+            overrides=ov,
+            error=error,
+            metric="val/acc",
+        )
+        # json.dumps writes NaN, as Python's json does for the loop's diverged runs
+        (folder / "result.json").write_text(json.dumps(result))
+    return folder
+
+
+ADAM = [[0.70, 0.85, 0.90], [0.72, 0.88, 0.92], [0.75, 0.86, 0.94]]  # finals 0.90, 0.92, 0.94
+SGD = [[0.50, 0.70, 0.80], [0.55, 0.75, 0.82]]  # finals 0.80, 0.82
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    """A 4-group sweep as Hydra lays it out (job folders 0..N-1), with every kind of run in it."""
+    root = tmp_path_factory.mktemp("sweep")
+    (root / "multirun.yaml").write_text("hydra: {}\n")
+    (root / ".submitit").mkdir()  # launcher bookkeeping: must not be taken for runs
+    common = ["trainer.max_epochs=3"]
+    job = iter(range(100))
+    for seed, acc in enumerate(ADAM):
+        make_run(root / str(next(job)), [*common, "optim=adam"], seed, acc, wall_s=2.0 + seed)
+    for seed, acc in enumerate(SGD):
+        make_run(root / str(next(job)), [*common, "optim=sgd"], seed, acc, wall_s=1.0)
+    make_run(
+        root / str(next(job)),
+        [*common, "optim=sgd"],
+        2,
+        [0.3],
+        status="diverged",
+        error="loss is nan at step 12",
+    )
+    make_run(
+        root / str(next(job)),
+        [*common, "optim=rmsprop"],
+        0,
+        [0.6, 0.8, 0.85],
+        extra={"val/recon_mse": [0.5, 0.4, 0.3]},
+    )
+    make_run(
+        root / str(next(job)),
+        [*common, "optim=rmsprop"],
+        1,
+        None,
+        status="failed",
+        error="Traceback (most recent call last):\n  ...\nRuntimeError: boom",
+    )
+    make_run(root / str(next(job)), [*common, "optim=lbfgs"], 0, [0.4, 0.6], status=None)  # running
+    return root
+
+
+def by_label(summary: compare.Summary) -> dict[str, compare.Group]:
+    return {g.label: g for g in summary.groups}
+
+
+def test_finds_runs_and_groups_them_without_the_seed(sweep):
+    runs = compare.find_runs([sweep])
+    assert len(runs) == 9
+    assert {r.status for r in runs} == {"completed", "diverged", "failed", "running"}
+    groups = by_label(compare.summarize(runs))
+    # the override shared by every run (trainer.max_epochs=3) is left out of the labels
+    assert set(groups) == {"optim=adam", "optim=sgd", "optim=rmsprop", "optim=lbfgs"}
+    assert [r.seed for r in groups["optim=adam"].runs] == [0, 1, 2]
+    assert groups["optim=sgd"].count("diverged") == 1
+    assert groups["optim=rmsprop"].count("failed") == 1
+    assert groups["optim=lbfgs"].count("running") == 1
+
+
+def test_numbers_ranking_and_welch_test(sweep):
+    s = compare.summarize(compare.find_runs([sweep]), thresholds=[(None, 0.85)])
+    assert s.primary == "val/acc" and s.mode == "max"
+    assert [g.label for g in s.groups] == ["optim=adam", "optim=rmsprop", "optim=sgd", "optim=lbfgs"]
+    adam, rms, sgd, lbfgs = s.groups
+    mean, std, n = adam.stats["val/acc final"]
+    assert (mean, std, n) == (pytest.approx(0.92), pytest.approx(0.02), 3)
+    # diverged run left out of the mean; failed run too
+    assert sgd.stats["val/acc final"] == (pytest.approx(0.81), pytest.approx(math.sqrt(0.0002)), 2)
+    assert rms.stats["val/acc best"][::2] == (pytest.approx(0.85), 1)
+    # the running run's numbers come from its events (float32 in TensorBoard)
+    assert lbfgs.stats["val/acc final"][0] == pytest.approx(0.6, abs=1e-6)
+    assert math.isnan(lbfgs.stats["wall_s"][0]) is False
+    # val/loss is minimised: best is the smallest
+    assert adam.stats["val/loss best"][0] == pytest.approx(1 - 0.92)
+    # thresholds: adam reaches 0.85 at epoch 2 in all seeds; sgd never; rmsprop at epoch 3
+    assert adam.stats["steps to val/acc >= 0.85"][:2] == (pytest.approx(20.0), pytest.approx(0.0))
+    assert adam.stats["epochs to val/acc >= 0.85"][0] == pytest.approx(2.0)
+    assert sgd.stats["epochs to val/acc >= 0.85"][2] == 0
+    assert rms.stats["epochs to val/acc >= 0.85"][0] == pytest.approx(3.0)
+    assert adam.stats["wall_s"][0] == pytest.approx(3.0)
+    expected = ttest_ind([0.80, 0.82], [0.90, 0.92, 0.94], equal_var=False).pvalue
+    assert sgd.p_value == pytest.approx(expected)
+    assert sgd.p_value < 0.05
+    assert math.isnan(adam.p_value) and math.isnan(rms.p_value)  # best group itself; one rmsprop run
+
+
+def test_rank_by_a_loss_and_metric_sets_that_differ(sweep):
+    s = compare.summarize(compare.find_runs([sweep]), metrics=["val/loss", "val/recon_mse"], by="final")
+    assert s.mode == "min"  # inferred from the name
+    assert s.groups[0].label == "optim=adam"
+    groups = by_label(s)
+    assert groups["optim=rmsprop"].stats["val/recon_mse final"][0] == pytest.approx(0.3)
+    assert groups["optim=rmsprop"].stats["val/recon_mse best"][0] == pytest.approx(0.3)
+    assert groups["optim=adam"].stats["val/recon_mse final"][2] == 0  # adam runs never logged it
+
+
+def test_cli_writes_table_csv_markdown_and_png(sweep, tmp_path, capsys):
+    out = tmp_path / "out"
+    rc = compare.main([str(sweep), "--out", str(out), "--threshold", "val/acc=0.85"])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "optim=adam" in printed and "0.92 ± 0.02" in printed
+    assert "RuntimeError: boom" in printed  # failed runs are listed with their error
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [r["group"] for r in rows] == ["optim=adam", "optim=rmsprop", "optim=sgd", "optim=lbfgs"]
+    assert float(rows[0]["val/acc final mean"]) == pytest.approx(0.92)
+    assert rows[2]["diverged"] == "1" and rows[1]["failed"] == "1" and rows[3]["running"] == "1"
+    assert float(rows[2]["p_value"]) < 0.05
+    md = (out / "summary.md").read_text()
+    assert "| 1 | optim=adam | 3 | 0 | 0 | 0.92 ± 0.02 |" in md
+    runs = list(csv.DictReader((out / "runs.csv").open()))
+    assert len(runs) == 9 and {r["status"] for r in runs} >= {"failed", "diverged", "running"}
+
+    import matplotlib.image
+
+    png = out / "curves.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    img = matplotlib.image.imread(png)
+    assert img.ndim == 3 and img.shape[0] > 300 and img.shape[1] > 1000  # 3 panels side by side
+    assert np.std(img[..., :3]) > 0.05  # not a blank canvas
+
+
+def test_default_output_goes_into_the_sweep_folder(sweep, capsys):
+    assert compare.main([str(sweep / "0"), str(sweep / "1"), "--no-plot", "--out", str(sweep)]) == 0
+    assert (sweep / "summary.csv").exists()
+    # the summaries written there are not runs
+    assert len(compare.find_runs([sweep])) == 9
+
+
+def test_bad_input_is_one_clear_line(tmp_path, capsys):
+    assert compare.main([str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "is wrong: allowed" in err and err.count("\n") == 1
+    assert compare.main([str(tmp_path)]) == 2  # exists, holds no runs
+    assert "none found" in capsys.readouterr().err
+    assert compare.main([str(tmp_path), "--threshold", "x=abc"]) == 2
+    assert "--threshold x=abc is wrong" in capsys.readouterr().err
+
+
+def test_best_per_key_keeps_each_optimizers_best_rate(tmp_path):
+    """An optimizer x learning-rate grid: --best-per optim keeps each optimizer at its best rate (on val)."""
+    grid = {
+        ("sgd", 0.1): [0.80, 0.82],
+        ("sgd", 1.0): [0.60, 0.62],
+        ("adam", 0.001): [0.90, 0.91],
+        ("adam", 0.1): [0.30, 0.35],
+    }
+    job = 0
+    for (opt, lr), accs in grid.items():
+        for seed, acc in enumerate(accs):
+            make_run(tmp_path / str(job), [f"optim={opt}", f"optim.lr={lr}"], seed, [acc / 2, acc])
+            job += 1
+    s = compare.summarize(compare.find_runs([tmp_path]), best_per="optim")
+    assert [g.label for g in s.groups] == ["optim=adam optim.lr=0.001", "optim=sgd optim.lr=0.1"]
+    assert len(s.all_groups) == 4
+    assert s.groups[1].p_value == pytest.approx(ttest_ind([0.80, 0.82], [0.90, 0.91], equal_var=False).pvalue)
+
+
+def test_a_difference_of_metrics_is_a_metric(sweep):
+    s = compare.summarize(compare.find_runs([sweep]), metrics=["val/acc", "val/acc-val/loss"])
+    adam = by_label(s)["optim=adam"]
+    # val/loss = 1 - val/acc in the synthetic runs, so the difference is 2 acc - 1
+    assert adam.stats["val/acc-val/loss final"][0] == pytest.approx(2 * 0.92 - 1)
+    assert "val/acc-val/loss best" not in s.columns
