@@ -16,6 +16,7 @@ import argparse
 import csv
 import io
 import json
+import logging
 import math
 import os
 import sys
@@ -81,9 +82,8 @@ def _key(override: str) -> str:
 
 
 def infer_mode(metric: str) -> str:
-    """Losses and errors go down, everything else (accuracies) up."""
-    leaf = metric.rsplit("/", 1)[-1]
-    return "min" if any(s in leaf for s in ("loss", "mse", "err", "nll", "perplexity")) else "max"
+    """The loop's rule for trainer.mode=auto: accuracies go up, everything else (losses, errors) down."""
+    return "max" if metric.endswith("acc") else "min"
 
 
 def read_curves(run_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -93,6 +93,7 @@ def read_curves(run_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.nda
         return {}
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+    logging.getLogger("tensorboard").setLevel(logging.WARNING)  # its per-file INFO lines are noise here
     acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})  # 0 = keep every point
     try:
         acc.Reload()
@@ -138,7 +139,9 @@ def load_run(path: Path) -> Run:
     trainer = (cfg or {}).get("trainer") or {}
     if seed is None and cfg:
         seed = cfg.get("seed")
-    metric = result.get("metric") or trainer.get("metric")
+    # trainer.metric / trainer.mode may be "auto" in the config; result.json holds the resolved metric name
+    metric = next((m for m in (result.get("metric"), trainer.get("metric")) if m and m != "auto"), None)
+    mode = trainer.get("mode") if trainer.get("mode") in ("max", "min") else None
     run = Run(
         path=path,
         status=result.get("status", "running") if result else "running",
@@ -151,7 +154,7 @@ def load_run(path: Path) -> Run:
         wall_s=result.get("wall_s"),
         error=result.get("error"),
         metric=metric,
-        mode=trainer.get("mode") if trainer.get("metric", metric) == metric else None,
+        mode=mode if trainer.get("metric") in (metric, "auto") else None,
     )
     return run
 
@@ -173,7 +176,15 @@ def find_runs(paths: list[Path]) -> list[Run]:
 
 
 def run_metric(run: Run, metric: str, which: str, mode: str) -> float:
-    """A run's final or best value of a metric: result.json first, else its TensorBoard curve."""
+    """A run's final or best value of a metric: result.json first, else its TensorBoard curve. ``a-b`` is
+    the difference of two metrics' final values, e.g. the generalisation gap ``val/loss-train/loss``."""
+    if "-" in metric and metric not in run.final and metric not in run.curves:
+        a, _, b = metric.partition("-")
+        return (
+            run_metric(run, a, "final", mode) - run_metric(run, b, "final", mode)
+            if which == "final"
+            else math.nan
+        )
     value = (run.final if which == "final" else run.best).get(metric)
     if value is None and metric in run.curves:
         values = run.curves[metric][1]
@@ -206,6 +217,11 @@ def reach(run: Run, metric: str, threshold: float, mode: str) -> tuple[float, fl
     return float(steps[i]), float(steps[i] / spe) if spe else float(i + 1)
 
 
+def threshold_columns(metric: str, threshold: float, mode: str) -> list[str]:
+    op = ">=" if mode == "max" else "<="
+    return [f"steps to {metric} {op} {threshold:g}", f"epochs to {metric} {op} {threshold:g}"]
+
+
 def _stat(values: list[float]) -> tuple[float, float, int]:
     v = np.array([x for x in values if math.isfinite(x)], dtype=np.float64)
     if not v.size:
@@ -221,7 +237,8 @@ def group_runs(runs: list[Run]) -> list[Group]:
     common = set.intersection(*(set(k) for k in by_key)) if by_key else set()
     groups = []
     for key, members in by_key.items():
-        label = " ".join(o for o in key if o not in common) or " ".join(key) or "(defaults)"
+        ordered = [o for o in members[0].overrides if o in key]  # as typed on the command line
+        label = " ".join(o for o in ordered if o not in common) or " ".join(ordered) or "(defaults)"
         members.sort(key=lambda r: (r.seed is None, r.seed or 0, str(r.path)))
         groups.append(Group(key, label, members))
     return groups
@@ -248,6 +265,8 @@ class Summary:
     by: str  # final | best: which value of the primary metric ranks the groups
     thresholds: list[tuple[str, float]]
     columns: list[str]  # stat columns in display order
+    best_per: str | None = None  # only the best group for each value of this override key is kept
+    all_groups: list[Group] = field(default_factory=list)  # every group, best_per or not
 
     @property
     def failed(self) -> list[Run]:
@@ -260,6 +279,7 @@ def summarize(
     mode: str | None = None,
     by: str = "best",
     thresholds: list[tuple[str, float]] | None = None,
+    best_per: str | None = None,
 ) -> Summary:
     """Group the runs and compute every column. metrics[0] is the primary metric (ranks the groups); by
     default the runs' own primary metric, then val/loss and test/acc where any run logged them."""
@@ -277,30 +297,50 @@ def summarize(
     thresholds = [(m or primary, t) for m, t in thresholds or []]
 
     groups = group_runs(runs)
-    columns = [f"{m} {w}" for m in metrics for w in ("final", "best")]
+    # "best" only for metrics logged along the way (test/* is measured once, at the end)
+    has_best = {
+        m: any(m in r.best or (not r.final and m in r.curves and len(r.curves[m][0]) > 1) for r in runs)
+        for m in metrics
+    }
+    columns = [f"{m} {w}" for m in metrics for w in ("final", "best") if w == "final" or has_best[m]]
     for m, t in thresholds:
-        columns += [f"steps to {m} {'>=' if modes.get(m, infer_mode(m)) == 'max' else '<='} {t:g}"]
-        columns += [f"epochs to {m} {'>=' if modes.get(m, infer_mode(m)) == 'max' else '<='} {t:g}"]
+        columns += threshold_columns(m, t, modes.get(m, infer_mode(m)))
     columns.append("wall_s")
     for g in groups:
         counted = [r for r in g.runs if r.status not in ("failed", "diverged")]
         for m in metrics:
             for which in ("final", "best"):
-                g.values[f"{m} {which}"] = [run_metric(r, m, which, modes[m]) for r in counted]
-        for i, (m, t) in enumerate(thresholds):
+                if f"{m} {which}" in columns:
+                    g.values[f"{m} {which}"] = [run_metric(r, m, which, modes[m]) for r in counted]
+        for m, t in thresholds:
             hits = [reach(r, m, t, modes.get(m, infer_mode(m))) for r in counted]
-            g.values[columns[len(metrics) * 2 + 2 * i]] = [h[0] for h in hits]
-            g.values[columns[len(metrics) * 2 + 2 * i + 1]] = [h[1] for h in hits]
+            steps_col, epochs_col = threshold_columns(m, t, modes.get(m, infer_mode(m)))
+            g.values[steps_col] = [h[0] for h in hits]
+            g.values[epochs_col] = [h[1] for h in hits]
         g.values["wall_s"] = [run_wall(r) for r in counted]
         g.stats = {c: _stat(v) for c, v in g.values.items()}
 
+    by = by if f"{primary} {by}" in columns else "final"
     rank_col = f"{primary} {by}"
     sign = -1.0 if mode == "max" else 1.0
     groups.sort(key=lambda g: (math.isnan(g.stats[rank_col][0]), sign * np.nan_to_num(g.stats[rank_col][0])))
+    all_groups = list(groups)
+    if best_per:
+        # Keep each value of the best_per key's best group: with a grid over the learning rate and the
+        # optimizer, best_per="optim" gives every optimizer at its own best rate, chosen on validation
+        # (the DeepOBS protocol, Schneider et al. 2019), with its seeds' spread.
+        seen: set[str] = set()
+        kept = []
+        for g in groups:
+            value = next((o.split("=", 1)[1] for o in g.key if _key(o) == best_per), "(default)")
+            if value not in seen:
+                seen.add(value)
+                kept.append(g)
+        groups = kept
     if groups and not math.isnan(groups[0].stats[rank_col][0]):
         for g in groups[1:]:
             g.p_value = welch_p(g.values[rank_col], groups[0].values[rank_col])
-    return Summary(groups, runs, metrics, primary, mode, by, thresholds, columns)
+    return Summary(groups, runs, metrics, primary, mode, by, thresholds, columns, best_per, all_groups)
 
 
 # ---------------------------------------------------------------------------------------------------- output
@@ -370,7 +410,7 @@ def write_runs_csv(s: Summary, path: Path) -> None:
     cols = [f"{m} {which}" for m in s.metrics for which in ("final", "best")]
     w.writerow(["path", "group", "seed", "status", "epochs", "steps", "wall_s", *cols, "error"])
     modes = {m: (s.mode if m == s.primary else infer_mode(m)) for m in s.metrics}
-    for g in s.groups:
+    for g in s.all_groups:
         for r in g.runs:
             vals = [run_metric(r, m, which, modes[m]) for m in s.metrics for which in ("final", "best")]
             w.writerow(
@@ -419,8 +459,12 @@ def plot_curves(s: Summary, path: Path, top: int = 10) -> list[str]:
     """One panel per metric with a curve: the mean over seeds per group, a band of +-1 std. Returns the
     metrics plotted (empty: no PNG written)."""
     groups = s.groups[:top]
+    # test/* is measured once at the end: a curve only for what is logged along the way
     metrics = [
-        m for m in s.metrics if any(m in r.curves and r.curves[m][0].size > 1 for g in groups for r in g.runs)
+        m
+        for m in s.metrics
+        if not m.startswith("test/")
+        and any(m in r.curves and r.curves[m][0].size for g in groups for r in g.runs)
     ]
     if not metrics:
         return []
@@ -446,7 +490,8 @@ def plot_curves(s: Summary, path: Path, top: int = 10) -> list[str]:
             # spread of the seeds at that step (sample std, as in the table)
             std = np.array([np.std(by_step[t], ddof=1) if len(by_step[t]) > 1 else 0.0 for t in steps])
             color = f"C{i % 10}"
-            ax.plot(steps, mean, color=color, label=f"{i + 1}. {g.label}"[:60], lw=1.6)
+            marker = "o" if len(steps) < 3 else None  # a line of one or two points is easy to miss
+            ax.plot(steps, mean, color=color, label=f"{i + 1}. {g.label}"[:60], lw=1.6, marker=marker)
             ax.fill_between(steps, mean - std, mean + std, color=color, alpha=0.2, lw=0)
         ax.set_xlabel("step")
         ax.set_ylabel(m)
@@ -510,15 +555,19 @@ def compare(
     thresholds: list[tuple[str | None, float]] | None = None,
     plot: bool = True,
     console=None,
+    best_per: str | None = None,
 ) -> Summary | None:
     """Find, summarize, print and write. Returns None when no run folder is found."""
     runs = find_runs(paths)
     if not runs:
         return None
-    s = summarize(runs, metrics, mode, by, thresholds)
+    s = summarize(runs, metrics, mode, by, thresholds, best_per)
     out = out or (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd())
     out.mkdir(parents=True, exist_ok=True)
-    title = f"dlx compare: {len(runs)} runs in {len(s.groups)} groups ({', '.join(map(str, paths))})"
+    title = f"dlx compare: {len(runs)} runs in {len(s.all_groups)} groups"
+    if best_per:
+        title += f", the best of each {best_per} ({len(s.groups)})"
+    title += f" ({', '.join(map(str, paths))})"
     write_csv(s, out / "summary.csv")
     write_runs_csv(s, out / "runs.csv")
     write_md(s, out / "summary.md", title)
@@ -575,6 +624,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="where to write the summaries (default: the sweep folder, or . for several folders)",
     )
+    p.add_argument(
+        "--best-per",
+        default=None,
+        metavar="KEY",
+        help="keep only the best group for each value of this override key, e.g. --best-per optim after an "
+        "optimizer x learning-rate grid (every optimizer at its best rate, chosen on the first metric)",
+    )
     p.add_argument("--no-plot", action="store_true", help="skip curves.png")
     return p
 
@@ -588,7 +644,16 @@ def main(argv: list[str]) -> int:
     if missing:
         print(f"paths={','.join(missing)} is wrong: allowed existing run or sweep folders", file=sys.stderr)
         return 2
-    s = compare(args.paths, args.out, args.metric, args.mode, args.by, args.threshold, plot=not args.no_plot)
+    s = compare(
+        args.paths,
+        args.out,
+        args.metric,
+        args.mode,
+        args.by,
+        args.threshold,
+        plot=not args.no_plot,
+        best_per=args.best_per,
+    )
     if s is None:
         print(
             f"paths={','.join(map(str, args.paths))} is wrong: allowed folders holding runs "

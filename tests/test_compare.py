@@ -206,3 +206,30 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys):
     assert "none found" in capsys.readouterr().err
     assert compare.main([str(tmp_path), "--threshold", "x=abc"]) == 2
     assert "--threshold x=abc is wrong" in capsys.readouterr().err
+
+
+def test_best_per_key_keeps_each_optimizers_best_rate(tmp_path):
+    """An optimizer x learning-rate grid: --best-per optim keeps each optimizer at its best rate (on val)."""
+    grid = {
+        ("sgd", 0.1): [0.80, 0.82],
+        ("sgd", 1.0): [0.60, 0.62],
+        ("adam", 0.001): [0.90, 0.91],
+        ("adam", 0.1): [0.30, 0.35],
+    }
+    job = 0
+    for (opt, lr), accs in grid.items():
+        for seed, acc in enumerate(accs):
+            make_run(tmp_path / str(job), [f"optim={opt}", f"optim.lr={lr}"], seed, [acc / 2, acc])
+            job += 1
+    s = compare.summarize(compare.find_runs([tmp_path]), best_per="optim")
+    assert [g.label for g in s.groups] == ["optim=adam optim.lr=0.001", "optim=sgd optim.lr=0.1"]
+    assert len(s.all_groups) == 4
+    assert s.groups[1].p_value == pytest.approx(ttest_ind([0.80, 0.82], [0.90, 0.91], equal_var=False).pvalue)
+
+
+def test_a_difference_of_metrics_is_a_metric(sweep):
+    s = compare.summarize(compare.find_runs([sweep]), metrics=["val/acc", "val/acc-val/loss"])
+    adam = by_label(s)["optim=adam"]
+    # val/loss = 1 - val/acc in the synthetic runs, so the difference is 2 acc - 1
+    assert adam.stats["val/acc-val/loss final"][0] == pytest.approx(2 * 0.92 - 1)
+    assert "val/acc-val/loss best" not in s.columns

@@ -68,3 +68,71 @@ def cache_dir() -> Path:
         return Path(os.environ["DLX_CACHE"]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base).expanduser() / "dlx"
+
+
+class DataError(ValueError):
+    """A dataset file is missing, corrupt or malformed, or a dataset key does not fit the data.
+
+    The message is one line that names the file (or key) and says what to do; the CLI prints it as is.
+    """
+
+
+def subset_index(y: Tensor, n: int | None, mode: str = "first", task: str = "classification") -> Tensor:
+    """Indices of the training examples ``dataset.subset`` keeps, in their original order.
+
+    ``first``: the first n (the training split is already shuffled by :func:`split_val`, so this is a
+    random sample that stays the same for a given split_seed). ``stratified``: per class the first
+    ``k_c`` examples, with ``k_c`` the class's share of n rounded by largest remainder (Hamilton's
+    method), so the class proportions of the full set are kept and the counts sum to exactly n.
+    A smaller subset is contained in a larger one, which keeps learning-curve sweeps nested.
+    """
+    total = y.shape[0]
+    if n is None:
+        return torch.arange(total)
+    if mode not in ("first", "stratified"):
+        raise DataError(f"dataset.subset_mode={mode} is wrong: allowed first, stratified")
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= total:
+        raise DataError(f"dataset.subset={n} is wrong: allowed an integer 1..{total} "
+                        f"(the training examples left after the validation split) or null for all")
+    if mode == "first":
+        return torch.arange(n)
+    if task != "classification":
+        raise DataError(f"dataset.subset_mode=stratified is wrong: allowed only for classification "
+                        f"(this dataset is {task}); use subset_mode=first")
+    classes, counts = torch.unique(y, return_counts=True)  # (K,), (K,)
+    quota = counts.double() * n / total  # exact share of each class
+    take = quota.floor().long()
+    left = n - int(take.sum())
+    # Hand the leftover examples to the classes with the largest fractional parts (ties: lower class id).
+    order = torch.argsort(-(quota - take), stable=True)
+    take[order[:left]] += 1
+    keep = [torch.nonzero(y == c).flatten()[:k] for c, k in zip(classes.tolist(), take.tolist())]
+    return torch.cat(keep).sort().values
+
+
+def finish(
+    x: Tensor,
+    y: Tensor,
+    x_test: Tensor | None,
+    y_test: Tensor | None,
+    *,
+    val_frac: float,
+    split_seed: int,
+    subset: int | None,
+    subset_mode: str = "first",
+    test_frac: float = 0.2,
+    task: str = "classification",
+    n_out: int,
+) -> Data:
+    """The common tail of every loader: carve test (if the source has none) and validation splits, then
+    apply ``dataset.subset`` to the training split only, so val/test stay the same along a learning curve."""
+    if not 0.0 <= val_frac < 1.0:
+        raise DataError(f"dataset.val_frac={val_frac} is wrong: allowed 0 <= val_frac < 1")
+    if x_test is None:
+        if not 0.0 < test_frac < 1.0:
+            raise DataError(f"dataset.test_frac={test_frac} is wrong: allowed 0 < test_frac < 1 "
+                            f"(the data has no test split of its own)")
+        x, y, x_test, y_test = split_val(x, y, test_frac, split_seed)
+    x, y, x_val, y_val = split_val(x, y, val_frac, split_seed)
+    keep = subset_index(y, subset, subset_mode, task)
+    return Data(x[keep], y[keep], x_val, y_val, x_test, y_test, task=task, n_out=n_out)

@@ -1,0 +1,120 @@
+"""Your own arrays: an .npz (numpy.savez) or .pt (torch.save of a dict of tensors) file with ``x`` and
+``y``, and optionally ``x_test`` and ``y_test`` (else a test split is carved off with ``test_frac``).
+
+``x`` is (N, ...) features or images (a 1-D x becomes (N, 1)); ``y`` is (N,) integer class ids
+(classification) or (N,) / (N, D) floats (regression). ``task: auto`` picks classification for integer
+``y`` and regression for float ``y``.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from dlx.data import Data, DataError, finish
+
+TASKS = ("auto", "classification", "regression")
+
+
+def as_targets(
+    where: str, y: Tensor, y_test: Tensor | None, task: str
+) -> tuple[Tensor, Tensor | None, str, int]:
+    """Turn raw label tensors into (y, y_test, task, n_out) for :class:`Data`.
+
+    Classification: (N,) int64 ids in 0..K-1, n_out = K (the largest id + 1 over both splits).
+    Regression: (N, D) float32, n_out = D.
+    """
+    if task not in TASKS:
+        raise DataError(f"dataset.task={task} is wrong: allowed {', '.join(TASKS)}")
+    both = [t for t in (y, y_test) if t is not None]
+    if task == "auto":
+        floating = any(t.is_floating_point() for t in both)
+        task = "regression" if floating else "classification"
+    if task == "classification":
+        for t in both:
+            if t.ndim != 1:
+                raise DataError(f"{where}: labels have shape {tuple(t.shape)}; classification needs (N,) "
+                                f"class ids (use dataset.task=regression for vector targets)")
+            if t.is_floating_point() and not bool(torch.all(t == t.round())):
+                raise DataError(f"{where}: labels are not whole numbers; classification needs integer class "
+                                f"ids (use dataset.task=regression)")
+        y, y_test = (None if t is None else t.long() for t in (y, y_test))
+        lo = min(int(t.min()) for t in both if t.numel())
+        if lo < 0:
+            raise DataError(f"{where}: class ids must be >= 0, found {lo}")
+        n_out = max(int(t.max()) for t in both if t.numel()) + 1
+        return y, y_test, task, n_out
+    column = lambda t: t.float().unsqueeze(1) if t.ndim == 1 else t.float()  # (N,) -> (N, 1)
+    y, y_test = (None if t is None else column(t) for t in (y, y_test))
+    for t in (y, y_test):
+        if t is not None and t.ndim != 2:
+            raise DataError(f"{where}: regression targets have shape {tuple(t.shape)}; expected (N,) or "
+                            f"(N, D)")
+    if y_test is not None and y_test.shape[1] != y.shape[1]:
+        raise DataError(f"{where}: y_test has {y_test.shape[1]} target columns but y has {y.shape[1]}")
+    return y, y_test, task, y.shape[1]
+
+
+def _read(path: Path) -> dict[str, Tensor]:
+    if not path.is_file():
+        raise DataError(f"dataset.path={path} is wrong: no such file")
+    try:
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as f:
+                return {k: torch.from_numpy(np.ascontiguousarray(f[k])) for k in f.files}
+        if path.suffix == ".pt":
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+            if not isinstance(obj, dict) or not all(isinstance(v, Tensor) for v in obj.values()):
+                raise DataError(f"{path} holds a {type(obj).__name__}; expected a dict of tensors "
+                                f"(torch.save({{'x': x, 'y': y}}, path))")
+            return obj
+    except DataError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, RuntimeError, EOFError, TypeError,
+            pickle.UnpicklingError) as e:
+        raise DataError(f"{path} cannot be read ({type(e).__name__}: {str(e).splitlines()[0]})") from None
+    raise DataError(f"dataset.path={path} is wrong: allowed a .npz or .pt file")
+
+
+def load(
+    path: str,
+    task: str = "auto",
+    val_frac: float = 0.1,
+    test_frac: float = 0.2,
+    split_seed: int = 0,
+    subset: int | None = None,
+    subset_mode: str = "first",
+) -> Data:
+    path = Path(path).expanduser()
+    arrays = _read(path)
+    missing = [k for k in ("x", "y") if k not in arrays]
+    if missing:
+        held = ", ".join(sorted(arrays)) or "nothing"
+        raise DataError(f"{path} has no {' or '.join(missing)} (it holds {held}); expected x, y and "
+                        f"optionally x_test, y_test")
+    if ("x_test" in arrays) != ("y_test" in arrays):
+        raise DataError(f"{path} has only one of x_test, y_test; give both or neither")
+    x, y = arrays["x"], arrays["y"]
+    x_test, y_test = arrays.get("x_test"), arrays.get("y_test")
+    for xs, ys, name in ((x, y, "x"), (x_test, y_test, "x_test")):
+        if xs is None:
+            continue
+        if xs.ndim == 0 or ys.ndim == 0 or xs.shape[0] != ys.shape[0]:
+            raise DataError(f"{path}: {name} has shape {tuple(xs.shape)} but its labels have shape "
+                            f"{tuple(ys.shape)}; both need the same first dimension N")
+        if xs.is_complex():
+            raise DataError(f"{path}: {name} has dtype {xs.dtype}; expected real numbers")
+    x = x.float().reshape(-1, 1) if x.ndim == 1 else x.float()
+    if x_test is not None:
+        x_test = x_test.float().reshape(-1, 1) if x_test.ndim == 1 else x_test.float()
+        if x_test.shape[1:] != x.shape[1:]:
+            raise DataError(f"{path}: x_test examples have shape {tuple(x_test.shape[1:])} but x examples "
+                            f"have {tuple(x.shape[1:])}")
+    y, y_test, task, n_out = as_targets(str(path), y, y_test, task)
+    return finish(x, y, x_test, y_test, val_frac=val_frac, split_seed=split_seed, subset=subset,
+                  subset_mode=subset_mode, test_frac=test_frac, task=task, n_out=n_out)

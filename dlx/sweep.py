@@ -1,0 +1,130 @@
+"""Sweeps: a summary at the end of every multirun, and re-running a sweep into its own folder.
+
+Hydra runs the jobs (basic, joblib or submitit launcher; basic or Optuna sweeper). dlx adds:
+
+- ``SweepSummary``, a Hydra callback (``hydra.callbacks.summary`` in train.yaml): when the multirun ends it
+  runs ``dlx compare`` on the sweep folder and records the jobs that failed, so ``dlx train -m`` exits 1 if
+  any did.
+  A failed job never stops the others (the task function returns NaN for it; its result.json says why).
+- ``resume_sweep=true``: with ``hydra.sweep.dir=<an existing sweep>``, job N looks at its own folder first. A
+  finished run with the same overrides (completed, stopped early or diverged: running it again would give the
+  same numbers) is kept and its number returned without training; an interrupted run continues from its
+  ``checkpoints/last.pt``; a failed or missing one runs again from scratch. Job numbers stay those of the
+  first run because the same command enumerates the same jobs in the same order; a job folder that holds a
+  different configuration is refused rather than overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+FINISHED = ("completed", "stopped_early", "diverged")
+RESUME_KEY = "resume_sweep"
+# Set by SweepSummary at the end of a multirun in this process: the job folders that failed (or never wrote
+# result.json). `dlx train -m` turns a non-empty list into exit code 1.
+failed_jobs: list[Path] | None = None
+
+
+def direction(metric: str, mode: str) -> str:
+    """Optuna's direction for trainer.metric/mode (mode auto: maximise accuracies, minimise the rest;
+    metric auto is val/acc on the classification datasets; set trainer.mode for a regression sweep)."""
+    if mode in ("max", "min"):
+        return f"{mode}imize"
+    return "maximize" if metric == "auto" or metric.endswith("acc") else "minimize"
+
+
+if not OmegaConf.has_resolver("dlx.direction"):
+    OmegaConf.register_new_resolver("dlx.direction", direction)
+
+
+def _comparable(overrides) -> list[str]:
+    return sorted(o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in (RESUME_KEY, "resume"))
+
+
+class SweepMismatch(ValueError):
+    """A job folder of the sweep being resumed holds a run with other overrides."""
+
+
+def resume_job(run_dir: Path, overrides: list[str]) -> dict | None:
+    """Prepare job folder ``run_dir`` for a re-run sweep. Returns the stored result.json of a finished run
+    (skip the job), else None after clearing what a failed run left (run it); an interrupted run keeps its
+    checkpoints so the loop can continue from ``checkpoints/last.pt``."""
+    result_file = run_dir / "result.json"
+    result = None
+    if result_file.is_file():
+        try:
+            result = json.loads(result_file.read_text())
+        except ValueError:
+            result = None
+    if result is not None and _comparable(result.get("overrides", [])) != _comparable(overrides):
+        stored, job = _comparable(result.get("overrides", [])), run_dir.name
+        raise SweepMismatch(
+            f"hydra.sweep.dir={run_dir.parent} is wrong for resume_sweep: job folder {job} holds a run with "
+            f"overrides {stored}, this sweep's job {job} is {_comparable(overrides)}; allowed: the same "
+            "sweep command (same grid, same order)"
+        )
+    if result is not None and result.get("status") in FINISHED:
+        return result
+    if resumable(run_dir, result):
+        return None
+    # A failed run (or one killed before its first checkpoint): start clean so its curves don't mix in.
+    for p in run_dir.iterdir():
+        if p.name.startswith("events.out.tfevents") or p.name == "result.json":
+            p.unlink()
+    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+    return None
+
+
+def resumable(run_dir: Path, result: dict | None) -> bool:
+    """An interrupted run (or a killed one, which never wrote result.json) with a checkpoint to go on from."""
+    status = (result or {}).get("status", "running")
+    return status in ("interrupted", "running") and (run_dir / "checkpoints" / "last.pt").is_file()
+
+
+def _sweep_failures(sweep_dir: Path) -> tuple[int, list[Path]]:
+    from dlx.compare import find_runs
+
+    runs = find_runs([sweep_dir])
+    bad = [r.path for r in runs if r.status in ("failed", "running", "interrupted")]
+    return len(runs), sorted(bad, key=lambda p: (len(p.name), p.name))
+
+
+class SweepSummary(Callback):
+    """At the end of a multirun: `dlx compare` on the sweep folder, and the failed jobs for the exit code."""
+
+    def __init__(self, enabled: bool = True, plot: bool = True) -> None:
+        self.enabled, self.plot = enabled, plot
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        global failed_jobs
+        sweep_dir = Path(config.hydra.sweep.dir)
+        if not sweep_dir.is_dir():
+            return
+        n_jobs, failed_jobs = _sweep_failures(sweep_dir)
+        if self.enabled:
+            from dlx.compare import compare
+
+            trainer = config.get("trainer") or {}
+            metric = trainer.get("metric", "auto")
+            mode = trainer.get("mode", "auto")
+            try:
+                compare(
+                    [sweep_dir],
+                    metrics=None if metric == "auto" else [metric],
+                    mode=mode if mode in ("max", "min") else None,
+                    plot=self.plot,
+                )
+            except Exception as e:  # the summary must never hide the sweep's own outcome
+                print(f"dlx: the sweep summary failed: {type(e).__name__}: {e}")
+        if failed_jobs:
+            names = ", ".join(p.name for p in failed_jobs)
+            print(
+                f"dlx: {len(failed_jobs)} of {n_jobs} jobs failed (job folders {names} in {sweep_dir}); "
+                f"re-run the same command with hydra.sweep.dir={sweep_dir} {RESUME_KEY}=true to redo only "
+                "those"
+            )

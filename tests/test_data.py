@@ -1,0 +1,506 @@
+"""Dataset loaders on small files written in the real formats (gzip'd IDX, pickled CIFAR batches in a
+tar.gz, npz/pt, CSV, PNG/JPEG), so the real parsing, verifying and downloading code runs offline.
+
+Downloads are served from a local folder through file:// mirrors (urllib handles them like http), and
+the published SHA-256 table is swapped for the digests of the small files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import pickle
+import struct
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate as hydra_instantiate
+
+import dlx
+from dlx.data import DataError, cifar10, fashion_mnist, finish, mnist, subset_index
+
+
+def compose_dataset(name: str, *overrides: str):
+    # By folder, not module: works whether or not dlx/configs is a regular package.
+    with initialize_config_dir(str(Path(dlx.__file__).parent / "configs"), version_base=None):
+        return compose(overrides=[f"+dataset={name}", *overrides]).dataset
+
+
+def instantiate(cfg):
+    """hydra's instantiate, re-raising the loader's own DataError (Hydra wraps it) as the CLI shows it."""
+    try:
+        return hydra_instantiate(cfg)
+    except InstantiationException as e:
+        if isinstance(e.__cause__, DataError):
+            raise e.__cause__ from None
+        raise
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_idx_gz(path: Path, array: np.ndarray) -> None:
+    """IDX: 0x00 0x00 0x08 (ubyte) ndim, big-endian uint32 sizes, then the bytes; gzip'd."""
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+
+
+def make_idx_set(folder: Path, n_train=40, n_test=20, seed=0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (n_train, 28, 28)),
+        "train-labels-idx1-ubyte.gz": np.arange(n_train) % 10,
+        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (n_test, 28, 28)),
+        "t10k-labels-idx1-ubyte.gz": np.arange(n_test)[::-1] % 10,
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, a in arrays.items():
+        write_idx_gz(folder / name, a)
+    return arrays
+
+
+@pytest.fixture
+def idx_server(tmp_path, monkeypatch):
+    """A 'mirror' folder with small MNIST-format files whose digests replace the published ones."""
+    server = tmp_path / "server"
+    arrays = make_idx_set(server)
+    table = {name: sha(server / name) for name in arrays}
+    monkeypatch.setattr(mnist, "FILES", table)
+    monkeypatch.setattr(fashion_mnist, "FILES", table)
+    return server, arrays
+
+
+# ---------------------------------------------------------------- MNIST / Fashion-MNIST (IDX)
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
+def test_idx_download_verify_parse(idx_server, tmp_path, name):
+    server, arrays = idx_server
+    root = tmp_path / "cache"
+    cfg = compose_dataset(
+        name,
+        f"dataset.root={root}",
+        f"dataset.mirrors=[file://{tmp_path}/nowhere,file://{server}]",
+        "dataset.val_frac=0.25",
+    )
+    data = instantiate(cfg)
+    # Downloaded under their own names (the first mirror failed, the second served), no temp files left.
+    assert sorted(p.name for p in root.iterdir()) == sorted(arrays)
+    assert data.x.shape == (30, 1, 28, 28) and data.x_val.shape == (10, 1, 28, 28)
+    assert data.x.dtype == torch.float32 and data.y.dtype == torch.int64 and data.n_out == 10
+    expected_test = torch.from_numpy(arrays["t10k-images-idx3-ubyte.gz"].astype(np.float32) / 255)
+    assert torch.equal(data.x_test[:, 0], expected_test)
+    assert data.y_test.tolist() == arrays["t10k-labels-idx1-ubyte.gz"].tolist()
+    # Train + val is a permutation of the training file: every image keeps its own label.
+    x_all = torch.cat([data.x, data.x_val]).flatten(1)
+    y_all = torch.cat([data.y, data.y_val])
+    src = torch.from_numpy(arrays["train-images-idx3-ubyte.gz"].astype(np.float32) / 255).flatten(1)
+    match = (x_all[:, None, :] == src[None]).all(-1).float().argmax(1)  # row i of x_all is src[match[i]]
+    assert sorted(match.tolist()) == list(range(40))
+    assert torch.equal(y_all, torch.from_numpy(arrays["train-labels-idx1-ubyte.gz"][match.numpy()]))
+
+
+def test_second_load_uses_the_cache_without_network(idx_server, tmp_path):
+    server, _ = idx_server
+    root = tmp_path / "cache"
+    first = mnist.load(root=str(root), mirrors=[f"file://{server}"])
+    second = mnist.load(root=str(root), mirrors=[f"file://{tmp_path}/offline"])  # no mirror reachable
+    assert torch.equal(first.x, second.x) and torch.equal(first.y_test, second.y_test)
+
+
+def test_offline_says_which_file_where_and_how(idx_server, tmp_path):
+    root = tmp_path / "cache"
+    with pytest.raises(DataError) as e:
+        mnist.load(root=str(root), mirrors=[f"file://{tmp_path}/offline"])
+    msg = str(e.value)
+    assert "\n" not in msg
+    assert "train-images-idx3-ubyte.gz" in msg and str(root) in msg and "could not be downloaded" in msg
+    assert "download file://" in msg and "SHA-256" in msg  # how to get it by hand
+    assert list(root.iterdir()) == []  # nothing half-written left behind
+
+
+def test_corrupt_download_is_not_kept(idx_server, tmp_path):
+    server, _ = idx_server
+    # The mirror serves a truncated labels file: it must fail verification and never appear in the cache.
+    good = (server / "train-labels-idx1-ubyte.gz").read_bytes()
+    (server / "train-labels-idx1-ubyte.gz").write_bytes(good[: len(good) // 2])
+    root = tmp_path / "cache"
+    with pytest.raises(DataError, match="train-labels-idx1-ubyte.gz.*SHA-256"):
+        mnist.load(root=str(root), mirrors=[f"file://{server}"])
+    names = [p.name for p in root.iterdir()]
+    assert "train-labels-idx1-ubyte.gz" not in names and not [n for n in names if n.endswith(".part")]
+    assert "train-images-idx3-ubyte.gz" in names  # the good file before it was kept, verified
+
+
+def test_corrupt_file_in_cache_is_reported_and_left_alone(idx_server, tmp_path):
+    server, _ = idx_server
+    root = tmp_path / "cache"
+    mnist.load(root=str(root), mirrors=[f"file://{server}"])
+    victim = root / "t10k-images-idx3-ubyte.gz"
+    victim.write_bytes(victim.read_bytes()[:100])  # a partial copy someone left there
+    with pytest.raises(DataError) as e:
+        mnist.load(root=str(root), mirrors=[f"file://{server}"])
+    assert f"{victim} is corrupt or partial" in str(e.value) and "delete it" in str(e.value)
+    assert victim.stat().st_size == 100  # not silently overwritten
+
+
+def test_idx_parser_rejects_bad_files(tmp_path):
+    bad = tmp_path / "x.gz"
+    bad.write_bytes(b"not gzip at all")
+    with pytest.raises(DataError, match="not a readable gzip"):
+        mnist.read_idx(bad)
+    bad.write_bytes(gzip.compress(b"\x08\x08\x08\x01" + b"\x00" * 8))
+    with pytest.raises(DataError, match="not an IDX file"):
+        mnist.read_idx(bad)
+    bad.write_bytes(gzip.compress(bytes([0, 0, 8, 1]) + struct.pack(">I", 10) + b"\x01" * 7))
+    with pytest.raises(DataError, match=r"has 15 bytes but its header \(10,\) needs 18"):
+        mnist.read_idx(bad)
+
+
+def test_labels_not_matching_images_are_named(tmp_path):
+    make_idx_set(tmp_path)
+    write_idx_gz(tmp_path / "train-labels-idx1-ubyte.gz", np.arange(39) % 10)
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte.gz holds shape \(39,\); expected \(40,\)"):
+        mnist.read_split(tmp_path, "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
+
+
+def test_published_checksums_are_the_real_ones():
+    # The digests of the published files (also listed by TFDS / torchvision's mirrors); a typo here would
+    # make every real download fail verification.
+    assert mnist.FILES["train-images-idx3-ubyte.gz"].startswith("440fcabf73cc")
+    assert fashion_mnist.FILES["t10k-labels-idx1-ubyte.gz"].startswith("42bd18137a62")
+    assert cifar10.SHA256.startswith("6d958be07457")
+    for table in (mnist.FILES, fashion_mnist.FILES, {"c": cifar10.SHA256}):
+        assert all(len(h) == 64 and int(h, 16) >= 0 for h in table.values())
+
+
+# ---------------------------------------------------------------- CIFAR-10 (pickled batches in a tar.gz)
+
+
+def make_cifar_archive(path: Path, per_batch=6, members=None, seed=0):
+    rng = np.random.default_rng(seed)
+    members = members or cifar10.TRAIN + cifar10.TEST
+    batches = {}
+    with tarfile.open(path, "w:gz") as tar:
+        for i, name in enumerate(members):
+            batch = {
+                b"batch_label": name.encode(),
+                b"labels": [(i + j) % 10 for j in range(per_batch)],
+                b"data": rng.integers(0, 256, (per_batch, 3072)).astype(np.uint8),
+            }
+            batches[name] = batch
+            raw = pickle.dumps(batch, protocol=2)
+            info = tarfile.TarInfo(name)
+            info.size = len(raw)
+            tar.addfile(info, io.BytesIO(raw))
+    return batches
+
+
+def test_cifar10_download_verify_parse(tmp_path, monkeypatch):
+    server = tmp_path / "server"
+    server.mkdir()
+    batches = make_cifar_archive(server / cifar10.ARCHIVE)
+    monkeypatch.setattr(cifar10, "SHA256", sha(server / cifar10.ARCHIVE))
+    root = tmp_path / "cache"
+    cfg = compose_dataset(
+        "cifar10", f"dataset.root={root}", f"dataset.mirrors=[file://{server}]", "dataset.val_frac=0"
+    )
+    data = instantiate(cfg)
+    assert [p.name for p in root.iterdir()] == [cifar10.ARCHIVE]
+    assert data.x.shape == (30, 3, 32, 32) and data.x_test.shape == (6, 3, 32, 32) and data.n_out == 10
+    # Pixel layout: each row is 1024 red, 1024 green, 1024 blue values, each a row-major 32x32 plane.
+    test = batches["cifar-10-batches-py/test_batch"]
+    row = test[b"data"][2]
+    assert data.x_test[2, 1, 0, 5] == pytest.approx(row[1024 + 5] / 255)
+    assert data.x_test[2, 2, 3, 0] == pytest.approx(row[2048 + 3 * 32] / 255)
+    assert data.y_test.tolist() == test[b"labels"]
+
+
+def test_cifar10_archive_problems_are_named(tmp_path):
+    archive = tmp_path / cifar10.ARCHIVE
+    make_cifar_archive(archive, members=cifar10.TRAIN)
+    with pytest.raises(DataError, match="lacks cifar-10-batches-py/test_batch"):
+        cifar10.read_archive(archive)
+    archive.write_bytes(archive.read_bytes()[:200])
+    with pytest.raises(DataError, match="not a readable tar.gz"):
+        cifar10.read_archive(archive)
+
+
+def test_cifar10_batch_cannot_run_code(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    archive = tmp_path / cifar10.ARCHIVE
+    with tarfile.open(archive, "w:gz") as tar:
+        raw = pickle.dumps({b"data": Evil(), b"labels": []})
+        info = tarfile.TarInfo(cifar10.TEST[0])
+        info.size = len(raw)
+        tar.addfile(info, io.BytesIO(raw))
+    with pytest.raises(
+        DataError, match="test_batch is not a CIFAR-10 batch.*refusing to load builtins.print"
+    ):
+        cifar10.read_archive(archive)
+
+
+# ---------------------------------------------------------------- tensors (.npz / .pt)
+
+
+def test_tensors_npz_with_test_split(tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "d.npz"
+    np.savez(
+        path,
+        x=rng.normal(size=(50, 4)).astype(np.float32),
+        y=np.arange(50) % 3,
+        x_test=rng.normal(size=(7, 4)),
+        y_test=np.arange(7) % 3,
+    )
+    data = instantiate(compose_dataset("tensors", f"dataset.path={path}"))
+    assert data.task == "classification" and data.n_out == 3
+    assert data.x.shape == (45, 4) and data.x_val.shape == (5, 4) and data.x_test.shape == (7, 4)
+    assert data.x_test.dtype == torch.float32 and data.y.dtype == torch.int64
+
+
+def test_tensors_pt_regression_carves_a_test_split(tmp_path):
+    path = tmp_path / "d.pt"
+    torch.save({"x": torch.randn(100, 2, 5), "y": torch.randn(100)}, path)
+    data = instantiate(compose_dataset("tensors", f"dataset.path={path}", "dataset.test_frac=0.3"))
+    assert data.task == "regression" and data.n_out == 1 and data.y.shape[1] == 1
+    assert data.x_test.shape == (30, 2, 5) and data.x.shape[0] + data.x_val.shape[0] == 70
+    assert data.in_shape == (2, 5)
+
+
+@pytest.mark.parametrize(
+    "arrays, message",
+    [
+        ({"x": np.zeros((5, 2))}, r"has no y \(it holds x\)"),
+        (
+            {"x": np.zeros((5, 2)), "y": np.zeros(4, int)},
+            r"x has shape \(5, 2\) but its labels have shape \(4,\)",
+        ),
+        (
+            {
+                "x": np.zeros((5, 2)),
+                "y": np.zeros(5, int),
+                "x_test": np.zeros((2, 3)),
+                "y_test": np.zeros(2, int),
+            },
+            r"x_test examples have shape \(3,\) but x examples have \(2,\)",
+        ),
+        (
+            {"x": np.zeros((5, 2)), "y": np.zeros(5, int), "x_test": np.zeros((2, 2))},
+            "only one of x_test, y_test",
+        ),
+        ({"x": np.zeros((5, 2)), "y": -np.ones(5, int)}, "class ids must be >= 0"),
+    ],
+)
+def test_tensors_wrong_contents_are_named(tmp_path, arrays, message):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(DataError, match=message) as e:
+        instantiate(compose_dataset("tensors", f"dataset.path={path}"))
+    assert str(path) in str(e.value)
+
+
+def test_tensors_unreadable_or_missing_file(tmp_path):
+    with pytest.raises(DataError, match="no such file"):
+        instantiate(compose_dataset("tensors", f"dataset.path={tmp_path}/missing.npz"))
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"\x00" * 10)
+    with pytest.raises(DataError, match=f"{junk} cannot be read"):
+        instantiate(compose_dataset("tensors", f"dataset.path={junk}"))
+    other = tmp_path / "data.txt"
+    other.write_text("1 2 3")
+    with pytest.raises(DataError, match="allowed a .npz or .pt file"):
+        instantiate(compose_dataset("tensors", f"dataset.path={other}"))
+
+
+# ---------------------------------------------------------------- csv
+
+
+def write_csv(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_csv_text_labels_and_chosen_features(tmp_path):
+    rows = ["a,b,species,c"] + [f"{i},{i * 2},{['setosa', 'virginica'][i % 2]},{-i}" for i in range(20)]
+    train = write_csv(tmp_path / "train.csv", rows)
+    test = write_csv(tmp_path / "test.csv", ["c,species,a,b", "5,virginica,1,2", "6,setosa,3,4"])
+    cfg = compose_dataset(
+        "csv",
+        f"dataset.path={train}",
+        f"dataset.test_path={test}",
+        "dataset.label=species",
+        "dataset.features=[b,c]",
+        "dataset.val_frac=0",
+    )
+    data = instantiate(cfg)
+    assert data.task == "classification" and data.n_out == 2 and data.x.shape == (20, 2)
+    # Columns are picked by name, so the test file's different column order does not matter.
+    assert data.x_test.tolist() == [[2.0, 5.0], [4.0, 6.0]] and data.y_test.tolist() == [1, 0]
+    for row, label in zip(data.x.tolist(), data.y.tolist()):
+        assert label == int(row[0] / 2) % 2 and row[1] == -row[0] / 2  # b = 2i, c = -i, label = i % 2
+
+
+def test_csv_regression_guess(tmp_path):
+    path = write_csv(tmp_path / "r.csv", ["x1,x2,t"] + [f"{i},{i + 1},{i / 3:.4f}" for i in range(30)])
+    data = instantiate(compose_dataset("csv", f"dataset.path={path}", "dataset.label=t"))
+    assert data.task == "regression" and data.n_out == 1 and data.y.dtype == torch.float32
+
+
+@pytest.mark.parametrize(
+    "rows, label, message",
+    [
+        (["a,b", "1,2"], "y", r"has no label column 'y' \(columns: a, b\)"),
+        (["a,b,y", "1,2,0", "1,x,1"], "y", r"line 3, column 'b': 'x' is not a number"),
+        (["a,b,y", "1,2,0", "1,2"], "y", "line 3 has 2 fields but the header has 3"),
+        (["a,b,y"], "y", "needs a header row and at least one data row"),
+    ],
+)
+def test_csv_problems_name_file_and_place(tmp_path, rows, label, message):
+    path = write_csv(tmp_path / "t.csv", rows)
+    with pytest.raises(DataError, match=message) as e:
+        instantiate(compose_dataset("csv", f"dataset.path={path}", f"dataset.label={label}"))
+    assert str(path) in str(e.value)
+
+
+def test_csv_missing_feature_column(tmp_path):
+    path = write_csv(tmp_path / "t.csv", ["a,b,y", "1,2,0"])
+    with pytest.raises(DataError, match="has no feature column 'z'"):
+        instantiate(
+            compose_dataset("csv", f"dataset.path={path}", "dataset.label=y", "dataset.features=[a,z]")
+        )
+
+
+# ---------------------------------------------------------------- image_folder
+
+
+def write_images(root: Path, counts: dict[str, int], size=(20, 12), fmt="PNG", seed=0):
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    for name, n in counts.items():
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(n):
+            pixels = rng.integers(0, 256, (size[1], size[0], 3)).astype(np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{i}.{fmt.lower()}", fmt)
+
+
+def test_image_folder_resizes_and_labels_by_folder(tmp_path):
+    write_images(tmp_path / "train", {"cat": 6, "dog": 4}, size=(20, 12))
+    write_images(tmp_path / "train", {"dog": 2}, size=(9, 9), fmt="JPEG", seed=1)  # mixed sizes and formats
+    write_images(tmp_path / "test", {"dog": 3}, size=(40, 40))
+    (tmp_path / "train" / "cat" / "notes.txt").write_text("ignored: not an image")
+    cfg = compose_dataset(
+        "image_folder",
+        f"dataset.path={tmp_path / 'train'}",
+        f"dataset.test_path={tmp_path / 'test'}",
+        "dataset.size=[8,10]",
+        "dataset.val_frac=0",
+    )
+    data = instantiate(cfg)
+    assert data.x.shape == (12, 3, 8, 10) and data.x_test.shape == (3, 3, 8, 10) and data.n_out == 2
+    assert sorted(data.y.tolist()) == [0] * 6 + [1] * 6 and data.y_test.tolist() == [1, 1, 1]  # dog is id 1
+    assert 0.0 <= float(data.x.min()) and float(data.x.max()) <= 1.0
+
+
+def test_image_folder_greyscale_single_pixel_value(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "a").mkdir()
+    Image.new("RGB", (5, 5), (255, 255, 255)).save(tmp_path / "a" / "w.png")
+    Image.new("RGB", (5, 5), (0, 0, 0)).save(tmp_path / "a" / "b.png")
+    data = instantiate(
+        compose_dataset(
+            "image_folder",
+            f"dataset.path={tmp_path}",
+            "dataset.channels=1",
+            "dataset.size=[3,3]",
+            "dataset.val_frac=0",
+            "dataset.test_frac=0.5",
+        )
+    )
+    values = sorted(float(t.mean()) for t in torch.cat([data.x, data.x_test]))
+    assert data.x.shape[1:] == (1, 3, 3) and values == [0.0, 1.0]
+
+
+def test_image_folder_unreadable_image_is_named(tmp_path):
+    write_images(tmp_path, {"a": 2, "b": 2})
+    broken = tmp_path / "b" / "1.png"
+    broken.write_bytes(broken.read_bytes()[:30])
+    with pytest.raises(DataError, match=f"{broken} is not a readable image"):
+        instantiate(compose_dataset("image_folder", f"dataset.path={tmp_path}"))
+
+
+def test_image_folder_layout_problems(tmp_path):
+    with pytest.raises(DataError, match="no such folder"):
+        instantiate(compose_dataset("image_folder", f"dataset.path={tmp_path}/none"))
+    with pytest.raises(DataError, match="has no class sub-folders"):
+        instantiate(compose_dataset("image_folder", f"dataset.path={tmp_path}"))
+    write_images(tmp_path, {"a": 2})
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match=f"{tmp_path / 'empty'} has no .png/.jpg/.jpeg images"):
+        instantiate(compose_dataset("image_folder", f"dataset.path={tmp_path}"))
+
+
+# ---------------------------------------------------------------- subset (shared by every loader)
+
+
+def test_subset_first_and_stratified():
+    y = torch.tensor([0] * 60 + [1] * 30 + [2] * 10)[
+        torch.randperm(100, generator=torch.Generator().manual_seed(0))
+    ]
+    assert subset_index(y, None).tolist() == list(range(100))
+    assert subset_index(y, 7, "first").tolist() == list(range(7))
+    idx = subset_index(y, 15, "stratified")
+    assert idx.tolist() == sorted(idx.tolist()) and len(idx) == 15
+    assert torch.bincount(y[idx], minlength=3).tolist() == [9, 5, 1]  # 9.0, 4.5, 1.5 -> largest remainder
+    small, large = (
+        set(subset_index(y, 10, "stratified").tolist()),
+        set(subset_index(y, 40, "stratified").tolist()),
+    )
+    assert small <= large  # nested: learning-curve points share their examples
+
+
+@pytest.mark.parametrize(
+    "n, mode, task, message",
+    [
+        (0, "first", "classification", r"dataset.subset=0 is wrong: allowed an integer 1..100"),
+        (101, "first", "classification", r"dataset.subset=101 is wrong"),
+        (5, "random", "classification", r"dataset.subset_mode=random is wrong: allowed first, stratified"),
+        (5, "stratified", "regression", r"subset_mode=stratified is wrong: allowed only for classification"),
+    ],
+)
+def test_subset_errors(n, mode, task, message):
+    with pytest.raises(DataError, match=message):
+        subset_index(torch.zeros(100, dtype=torch.int64), n, mode, task)
+
+
+def test_subset_touches_training_split_only(idx_server, tmp_path):
+    server, _ = idx_server
+    kw = dict(root=str(tmp_path / "c"), mirrors=[f"file://{server}"], val_frac=0.25)
+    full = mnist.load(**kw)
+    part = mnist.load(**kw, subset=10, subset_mode="stratified")
+    assert (
+        part.x.shape[0] == 10
+        and torch.equal(part.x_val, full.x_val)
+        and torch.equal(part.x_test, full.x_test)
+    )
+    assert torch.bincount(part.y, minlength=10).max() <= 2
+
+
+def test_finish_validates_fractions():
+    x, y = torch.zeros(10, 2), torch.zeros(10, dtype=torch.int64)
+    with pytest.raises(DataError, match="dataset.val_frac=1.5 is wrong"):
+        finish(x, y, x, y, val_frac=1.5, split_seed=0, subset=None, n_out=1)
+    with pytest.raises(DataError, match="dataset.test_frac=0 is wrong"):
+        finish(x, y, None, None, val_frac=0.1, split_seed=0, subset=None, test_frac=0, n_out=1)
