@@ -125,18 +125,26 @@ def fgsm(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, epsilon: f
 
 
 class EarlyStopping:
-    """Goodfellow et al. alg. 7.1: evaluate after each epoch, keep a copy of the best weights, stop once the
-    metric has failed to improve by more than ``min_delta`` for ``patience`` evaluations in a row."""
+    """Goodfellow et al. alg. 7.1: evaluate after each epoch, keep a copy of the best weights, stop once
+    ``metric`` has failed to improve by more than ``min_delta`` for ``patience`` evaluations in a row.
+    mode: max | min | auto (max for *acc metrics, min otherwise)."""
 
-    def __init__(self, patience: int, min_delta: float = 0.0, mode: str = "max"):
-        self.patience, self.min_delta, self.mode = patience, min_delta, mode
+    def __init__(self, metric: str, patience: int, min_delta: float = 0.0, mode: str = "auto"):
+        self.metric, self.patience, self.min_delta = metric, patience, min_delta
+        self.mode = mode if mode != "auto" else ("max" if metric.endswith("acc") else "min")
         self.best: float | None = None
         self.best_epoch = 0
         self.bad = 0
         self.state: dict[str, torch.Tensor] | None = None
 
-    def update(self, value: float, model: nn.Module, epoch: int) -> bool:
+    def update(self, metrics: dict[str, float], model: nn.Module, epoch: int) -> bool:
         """Record this evaluation; True when training should stop."""
+        if self.metric not in metrics:
+            from dlx.config import ConfigError
+
+            raise ConfigError(f"regularization.early_stopping.metric={self.metric} is wrong: allowed are the "
+                              "metrics this run logs: " + ", ".join(metrics))
+        value = metrics[self.metric]
         sign = 1.0 if self.mode == "max" else -1.0
         if self.best is None or sign * (value - self.best) > self.min_delta:
             self.best, self.best_epoch, self.bad = value, epoch, 0
@@ -280,9 +288,9 @@ def hint_loss(r: nn.Module, student_feat: torch.Tensor, teacher_feat: torch.Tens
 # ---- diagnostics -----------------------------------------------------------------------------------------
 
 
-def grad_norms(model: nn.Module) -> dict[str, torch.Tensor]:
-    """Per-layer gradient L2 norm (weights and bias together), as device tensors: (name -> 0-dim tensor).
-    Read them only when logging (one host sync), to see vanishing gradients layer by layer."""
+def grad_norms(model: nn.Module) -> dict[str, float]:
+    """Per-layer gradient L2 norm (weights and bias together), layer = parameter name minus its last part.
+    One host sync for all layers: call it only when logging."""
     named = [
         (n.rsplit(".", 1)[0] if "." in n else n, p.grad)
         for n, p in model.named_parameters()
@@ -294,4 +302,5 @@ def grad_norms(model: nn.Module) -> dict[str, torch.Tensor]:
     layers: dict[str, list[int]] = {}
     for i, (layer, _) in enumerate(named):
         layers.setdefault(layer, []).append(i)
-    return {layer: sq[idx].sum().sqrt() for layer, idx in layers.items()}
+    norms = torch.stack([sq[idx].sum().sqrt() for idx in layers.values()]).tolist()
+    return dict(zip(layers, norms))
