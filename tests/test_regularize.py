@@ -123,16 +123,19 @@ def test_fgsm_perturbation_is_bounded_by_epsilon_and_raises_the_loss():
 
 def test_early_stopping_waits_patience_and_restores_best_weights():
     net = nn.Linear(2, 1)
-    es = R.EarlyStopping(patience=2, min_delta=0.01, mode="min")
+    es = R.EarlyStopping("val/loss", patience=2, min_delta=0.01)  # auto mode: min for a loss
     seen = []
     for epoch, val in enumerate([1.0, 0.8, 0.795, 0.9]):
         with torch.no_grad():
             net.weight.fill_(epoch)
-        seen.append(es.update(val, net, epoch))
+        seen.append(es.update({"val/loss": val, "val/acc": 0.5}, net, epoch))
     # 0.795 is not better than 0.8 by more than min_delta; 0.9 is worse: two bad evaluations -> stop
     assert seen == [False, False, False, True]
     es.restore(net)
     assert es.best == 0.8 and es.best_epoch == 1 and torch.all(net.weight == 1.0)
+    assert R.EarlyStopping("val/acc", 1).mode == "max"
+    with pytest.raises(ValueError, match="early_stopping.metric=val/f1 is wrong: allowed are .*val/loss"):
+        R.EarlyStopping("val/f1", 1).update({"val/loss": 1.0}, net, 0)
 
 
 def test_difficulty_proxy_and_curriculum_pool():
@@ -189,4 +192,4 @@ def test_grad_norms_per_layer():
     norms = R.grad_norms(net)
     assert set(norms) == {"0", "1", "3"}
     want = torch.sqrt(net[0].weight.grad.pow(2).sum() + net[0].bias.grad.pow(2).sum())
-    assert torch.allclose(norms["0"], want)
+    assert norms["0"] == pytest.approx(want.item())

@@ -18,6 +18,7 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lbfgs import _strong_wolfe  # torch's own strong-Wolfe line search (used by LBFGS)
 
+from dlx.config import ConfigError
 from dlx.optim.course import _check
 
 CG_BETAS = ("polak_ribiere", "fletcher_reeves")
@@ -66,7 +67,7 @@ def _line_search(closure, params, loss, g, d, t, c2):
 def _limit(name: str, params: list[torch.Tensor], max_params: int, why: str) -> int:
     n = sum(p.numel() for p in params)
     if n > max_params:
-        raise ValueError(
+        raise ConfigError(
             f"optim={name} refuses this model: it has {n} parameters, the limit is max_params={max_params} "
             f"because {why} (raise optim.max_params if memory allows, or use optim=lbfgs)"
         )
