@@ -136,3 +136,15 @@ def test_newton_refuses_a_large_model_with_one_line(tmp_path):
     with pytest.raises(ConfigError, match=r"optim=newton refuses this model: it has \d+ parameters, the "
                        r"limit is max_params=3000 because each step builds the n x n Hessian"):
         run_cfg(["optim=newton", *TINY], tmp_path)
+
+
+TINY_MODELS = {"cnn": ["model=cnn", "model.channels=[2]", "model.hidden=[4]"], "lstm": ["model=lstm", "model.hidden=4"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["cnn", "lstm"])
+@pytest.mark.parametrize("optim", options("optim"))
+def test_optimizer_runs_with_each_model(optim, model, tmp_path):
+    # small enough for Newton's exact Hessian (a few hundred parameters); mlp runs in test_configs.py
+    result = run_cfg([f"optim={optim}", *TINY_MODELS[model], "trainer.max_steps=2", "trainer.log_every=1"], tmp_path)
+    assert result["status"] == "completed" and math.isfinite(result["final"]["train/loss"])
