@@ -179,6 +179,10 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     # --- build: data on the device, model, optimizer, schedule -------------------------------------------
     data = build(cfg.dataset).to(device)
     model = build(cfg.model, in_shape=data.in_shape, n_out=data.n_out).to(device)
+    if device.type == "cuda" and data.x.ndim == 4:  # conv nets run faster in NHWC on tensor cores
+        model = model.to(memory_format=torch.channels_last)
+        data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
+                                           for t in (data.x, data.x_val, data.x_test))
     step_model = torch.compile(model, mode=tc.compile_mode) if tc.compile else model
     optimizer = instantiate(cfg.optim)(model.parameters())
     n_train, batch = len(data.x), tc.batch_size
