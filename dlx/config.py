@@ -96,9 +96,6 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("model.maxout_k", (lambda v: _int(v) and v >= 2, "an integer >= 2")),
     ("regularization.l2.alpha", non_negative),
     ("regularization.l2.decoupled", boolean),
-    ("trainer.precision", one_of("fp32", "bf16")),
-    ("trainer.compile", boolean),
-    ("trainer.compile_mode", one_of("default", "reduce-overhead", "max-autotune")),
     ("resume", (lambda v: v is None or (isinstance(v, str) and v != ""), "null or a run folder")),
     # dataset keys (dlx/data): the loaders check what needs the data itself (files, shapes, subset <= N)
     ("dataset.split_seed", integer),
