@@ -1,0 +1,155 @@
+"""Restricted Boltzmann machines and a deep belief network built from them.
+
+RBM (Goodfellow et al. 20.2; Hinton 2010, "A practical guide to training RBMs"), visible v (d), hidden h in
+{0,1}^m, weights W (d, m), visible bias b (d), hidden bias c (m):
+  Bernoulli-Bernoulli, v in {0,1}^d:
+    E(v, h) = -b.v - c.h - v.W.h
+    p(h_j = 1 | v) = sigmoid(c_j + v.W[:, j])      p(v_i = 1 | h) = sigmoid(b_i + W[i, :].h)
+    F(v) = -log sum_h exp(-E(v, h)) = -b.v - sum_j softplus(c_j + v.W[:, j])
+  Gaussian-Bernoulli, v real with unit variance (standardise the data first; Goodfellow et al. 20.5.1):
+    E(v, h) = 1/2 ||v - b||^2 - c.h - v.W.h
+    p(h_j = 1 | v) as above                         p(v | h) = N(b + W.h, I)
+    F(v) = 1/2 ||v - b||^2 - sum_j softplus(c_j + v.W[:, j])
+Training: contrastive divergence CD-k (Goodfellow et al. alg. 18.2): the negative phase runs k steps of block
+Gibbs sampling h ~ p(h|v), v ~ p(v|h) from the data; persistent CD (alg. 18.3, Tieleman 2008) continues one
+chain across updates instead. The log-likelihood gradient is E_data[v h^T] - E_model[v h^T] for W (likewise
+v for b, h for c); we use p(h|v) in place of sampled h in both phases to lower the variance (Hinton's
+guide 3.3).
+
+DBN (Hinton et al. 2006): RBMs stacked, trained greedily bottom-up, each on the hidden probabilities (or
+samples) of the one below; then the stack is read as a sigmoid net (mean field, h_l = p(h_l = 1 | h_{l-1}))
+with a linear head on top, and the loop fine-tunes the whole stack by backprop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+VISIBLE = ("bernoulli", "gaussian")
+
+
+class RBM(nn.Module):
+    def __init__(self, n_visible: int, n_hidden: int, visible: str = "bernoulli"):
+        super().__init__()
+        if visible not in VISIBLE:
+            raise ValueError(f"model.visible={visible!r} is not one of {', '.join(VISIBLE)}")
+        self.visible = visible
+        self.W = nn.Parameter(0.01 * torch.randn(n_visible, n_hidden))  # N(0, 0.01^2), Hinton's guide 8
+        self.c = nn.Parameter(torch.zeros(n_hidden))  # hidden bias
+        # The visible bias only matters to the generative model; discriminative fine-tuning never reads it,
+        # so it is a buffer (saved with the weights, but no parameter that optimizers would see without grad).
+        self.register_buffer("b", torch.zeros(n_visible))
+        self.chain: torch.Tensor | None = None  # persistent CD's fantasy particles (B, d)
+
+    def energy(self, v, h):  # (B, d), (B, m) -> (B,)
+        vis = 0.5 * ((v - self.b) ** 2).sum(1) if self.visible == "gaussian" else -(v @ self.b)
+        return vis - h @ self.c - ((v @ self.W) * h).sum(1)
+
+    def free_energy(self, v):  # (B, d) -> (B,)
+        vis = 0.5 * ((v - self.b) ** 2).sum(1) if self.visible == "gaussian" else -(v @ self.b)
+        return vis - F.softplus(v @ self.W + self.c).sum(1)
+
+    def p_h(self, v):  # p(h = 1 | v), (B, d) -> (B, m)
+        return torch.sigmoid(v @ self.W + self.c)
+
+    def mean_v(self, h):  # E[v | h], (B, m) -> (B, d)
+        z = h @ self.W.t() + self.b
+        return z if self.visible == "gaussian" else torch.sigmoid(z)
+
+    def sample_v(self, h):
+        mean = self.mean_v(h)
+        return mean + torch.randn_like(mean) if self.visible == "gaussian" else torch.bernoulli(mean)
+
+    def gibbs(self, v, k: int):
+        """k steps of block Gibbs sampling v -> h -> v."""
+        for _ in range(k):
+            v = self.sample_v(torch.bernoulli(self.p_h(v)))
+        return v
+
+    @torch.no_grad()
+    def cd_step(self, v0, lr: float, k: int = 1, persistent: bool = False) -> torch.Tensor:
+        """One CD-k (or PCD-k) update on the minibatch v0 (B, d); returns its reconstruction MSE (tensor)."""
+        ph0 = self.p_h(v0)
+        if persistent:
+            if self.chain is None or self.chain.shape != v0.shape or self.chain.device != v0.device:
+                self.chain = v0.clone()
+            vk = self.chain = self.gibbs(self.chain, k)
+        else:
+            vk = self.gibbs(v0, k)
+        phk = self.p_h(vk)
+        n = v0.shape[0]
+        self.W += lr * (v0.t() @ ph0 - vk.t() @ phk) / n
+        self.b += lr * (v0 - vk).mean(0)
+        self.c += lr * (ph0 - phk).mean(0)
+        return F.mse_loss(self.mean_v(torch.bernoulli(ph0)), v0)
+
+    @torch.no_grad()
+    def fit(self, x, steps: int, lr: float, batch_size: int, k: int = 1, persistent: bool = False,
+            log: Callable[[str, float, int], None] | None = None, prefix: str = "rbm") -> float:
+        """``steps`` CD updates on random minibatches of x (N, d). Logs ``<prefix>/recon_mse`` and
+        ``<prefix>/free_energy`` (per example, on the last minibatch) every 50 steps.
+        Returns the last recon MSE."""
+        # Visible biases start at the data's log-odds (Bernoulli) or mean (Gaussian): Hinton's guide 8.
+        m = x.mean(0)
+        self.b.copy_(m if self.visible == "gaussian" else torch.logit(m.clamp(1e-3, 1 - 1e-3)))
+        self.chain = None
+        total, n, last = torch.zeros((), device=x.device), 0, math.nan
+        for step in range(1, steps + 1):
+            v0 = x[torch.randint(0, x.shape[0], (batch_size,), device=x.device)]
+            total, n = total + self.cd_step(v0, lr, k, persistent), n + 1
+            if step % 50 == 0 or step == steps:
+                last = (total / n).item()  # one host sync per 50 steps
+                if log is not None:
+                    log(f"{prefix}/recon_mse", last, step)
+                    log(f"{prefix}/free_energy", self.free_energy(v0).mean().item(), step)
+                total, n = torch.zeros((), device=x.device), 0
+        return last
+
+
+class DBN(nn.Module):
+    """Stack of RBMs (widths ``hidden``) + linear head. ``visible`` is the first RBM's visible type; higher
+    RBMs are Bernoulli-Bernoulli because their visibles are the binary hidden units below."""
+
+    def __init__(self, in_shape: tuple[int, ...], n_out: int, hidden: list[int] = (256,),
+                 visible: str = "bernoulli"):
+        super().__init__()
+        if not hidden:
+            raise ValueError("model.hidden=[] is wrong: give the RBM widths, e.g. [256]")
+        self.in_shape = tuple(in_shape)
+        widths = [math.prod(self.in_shape), *hidden]
+        kinds = [visible] + ["bernoulli"] * (len(hidden) - 1)
+        self.rbms = nn.ModuleList([RBM(a, b, k) for a, b, k in zip(widths, widths[1:], kinds)])
+        self.head = nn.Linear(widths[-1], n_out)
+
+    def features(self, x):  # mean-field pass up the stack: (B, *in_shape) -> (B, hidden[-1])
+        h = x.flatten(1)
+        for rbm in self.rbms:
+            h = rbm.p_h(h)
+        return h
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+    @torch.no_grad()
+    def pretrain(self, x, steps: int, lr: float, batch_size: int,
+                 log: Callable[[str, float, int], None] | None = None, k: int = 1, persistent: bool = False,
+                 sample_up: bool = False) -> list[float]:
+        """Greedy layer-wise: RBM l gets ``steps`` CD-k updates on the layer below's hidden probabilities
+        (binary samples of them when ``sample_up``). Logs under ``pretrain/rbm<l>/...``."""
+        h = x.flatten(1)
+        finals = []
+        for i, rbm in enumerate(self.rbms):
+            finals.append(rbm.fit(h, steps, lr, batch_size, k, persistent, log, prefix=f"pretrain/rbm{i}"))
+            h = rbm.p_h(h)
+            if sample_up:
+                h = torch.bernoulli(h)
+        return finals
+
+    def filters(self) -> torch.Tensor:
+        """First RBM's weights as one image per hidden unit: (m, *in_shape), for TensorBoard."""
+        return self.rbms[0].W.detach().t().reshape(-1, *self.in_shape)

@@ -1,0 +1,62 @@
+"""Residual network with batch norm (He et al. 2016, "basic" blocks), 2-D for images and 1-D for sequences.
+
+in_shape (C, H, W) -> Conv2d blocks (8x8 digits, 28x28 MNIST, 32x32x3 CIFAR); (C, L) -> Conv1d blocks
+(MNIST-1D). Stem: 3-wide conv to ``width`` channels. Then one stage per entry of ``blocks`` (that many
+residual blocks); each stage after the first halves the resolution (stride 2) and doubles the channels. Global
+average pooling, linear head. Depth in weight layers = 2 + 2 * sum(blocks).
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from dlx.models.common import activation as make_activation
+
+
+class Block(nn.Module):
+    """y = act(x' + BN(conv(act(BN(conv(x)))))), x' = x or a 1x1 strided projection when the shape changes."""
+
+    def __init__(self, conv, bn, c_in: int, c_out: int, stride: int, act: str):
+        super().__init__()
+        self.conv1 = conv(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = bn(c_out)
+        self.act1 = make_activation(act)
+        self.conv2 = conv(c_out, c_out, 3, padding=1, bias=False)
+        self.bn2 = bn(c_out)
+        self.act2 = make_activation(act)
+        self.shortcut = nn.Identity()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(conv(c_in, c_out, 1, stride=stride, bias=False), bn(c_out))
+
+    def forward(self, x):
+        h = self.act1(self.bn1(self.conv1(x)))
+        return self.act2(self.shortcut(x) + self.bn2(self.conv2(h)))
+
+
+class ResNet(nn.Module):
+    def __init__(self, in_shape: tuple[int, ...], n_out: int, width: int = 16, blocks: list[int] = (2, 2),
+                 activation: str = "relu"):
+        super().__init__()
+        if activation == "maxout":  # maxout changes the channel count, which the shortcut cannot follow
+            raise ValueError("model.activation=maxout is not supported by resnet: use relu, leaky_relu, ...")
+        if len(in_shape) == 3:
+            conv, bn, pool = nn.Conv2d, nn.BatchNorm2d, nn.AdaptiveAvgPool2d(1)
+        elif len(in_shape) == 2:
+            conv, bn, pool = nn.Conv1d, nn.BatchNorm1d, nn.AdaptiveAvgPool1d(1)
+        else:
+            raise ValueError(f"resnet needs (C, H, W) or (C, L) inputs, got in_shape={tuple(in_shape)}")
+        if not blocks:
+            raise ValueError("model.blocks=[] is wrong: give one block count per stage, e.g. [2, 2]")
+        layers = [conv(in_shape[0], width, 3, padding=1, bias=False), bn(width), make_activation(activation)]
+        c = width
+        for i, n in enumerate(blocks):
+            c_out = width * 2**i
+            for j in range(n):
+                stride = 2 if (i > 0 and j == 0) else 1
+                layers.append(Block(conv, bn, c, c_out, stride, activation))
+                c = c_out
+        self.features = nn.Sequential(*layers, pool, nn.Flatten())  # (B, c)
+        self.head = nn.Linear(c, n_out)
+
+    def forward(self, x):
+        return self.head(self.features(x))

@@ -1,0 +1,102 @@
+import itertools
+import math
+
+import pytest
+import torch
+
+from dlx.models.dbn import DBN, RBM
+from tests.models_util import accuracy, digits, fit
+
+
+def random_rbm(visible, d=4, m=3):
+    torch.manual_seed(0)
+    rbm = RBM(d, m, visible)
+    with torch.no_grad():
+        rbm.W.normal_(0, 0.7)
+        rbm.c.normal_(0, 0.5)
+        rbm.b.normal_(0, 0.5)
+    return rbm.double()
+
+
+def all_h(m):
+    return torch.tensor(list(itertools.product([0.0, 1.0], repeat=m)), dtype=torch.float64)  # (2^m, m)
+
+
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+def test_free_energy_marginalises_the_energy(visible):
+    rbm = random_rbm(visible)
+    v = torch.randn(5, 4, dtype=torch.float64)
+    if visible == "bernoulli":
+        v = (v > 0).double()
+    hs = all_h(3)
+    for vi in v:
+        e = rbm.energy(vi.expand(len(hs), 4), hs)  # E(v, h) for every h in {0,1}^3
+        assert torch.allclose(rbm.free_energy(vi[None])[0], -torch.logsumexp(-e, 0))
+
+
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+def test_hidden_conditional_matches_the_energy(visible):
+    rbm = random_rbm(visible)
+    v = torch.randn(1, 4, dtype=torch.float64)
+    hs = all_h(3)
+    p = torch.softmax(-rbm.energy(v.expand(len(hs), 4), hs), 0)  # p(h | v) by brute force
+    marginal = (p[:, None] * hs).sum(0)  # p(h_j = 1 | v)
+    assert torch.allclose(rbm.p_h(v)[0], marginal)
+
+
+def test_visible_conditionals():
+    bb, gb = random_rbm("bernoulli"), random_rbm("gaussian")
+    h = torch.tensor([[1.0, 0.0, 1.0]], dtype=torch.float64)
+    # Bernoulli: p(v_i=1|h) / p(v_i=0|h) = exp(-(E(v_i=1) - E(v_i=0)))
+    v0, v1 = torch.zeros(1, 4, dtype=torch.float64), torch.zeros(1, 4, dtype=torch.float64)
+    v1[0, 2] = 1
+    odds = torch.exp(bb.energy(v0, h) - bb.energy(v1, h))
+    assert torch.allclose(bb.mean_v(h)[0, 2], odds / (1 + odds))
+    # Gaussian with unit variance: the mean minimises the energy over v
+    mu = gb.mean_v(h).detach().requires_grad_(True)
+    gb.energy(mu, h).sum().backward()
+    assert torch.allclose(mu.grad, torch.zeros_like(mu), atol=1e-12)
+    torch.manual_seed(1)
+    samples = gb.sample_v(h.expand(20000, 3))
+    assert torch.allclose(samples.std(0), torch.ones(4, dtype=torch.float64), atol=0.03)
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_cd_lowers_reconstruction_error_and_free_energy_of_data(persistent):
+    torch.manual_seed(0)
+    x = (digits()[0].flatten(1) > 0.5).float()
+    rbm = RBM(64, 32)
+    fe0 = rbm.free_energy(x).mean().item()
+    rbm.fit(x[:8], 1, 0.0, 8)  # lr 0 just sets the visible biases to the data's log-odds
+    e_bias = torch.nn.functional.mse_loss(rbm.mean_v(torch.bernoulli(rbm.p_h(x))), x).item()
+    logged = []
+    last = rbm.fit(x, steps=300, lr=0.3, batch_size=50, k=1, persistent=persistent,
+                   log=lambda *a: logged.append(a))
+    assert last < 0.6 * e_bias
+    assert rbm.free_energy(x).mean().item() < fe0 - 5  # data became more probable
+    assert {n for n, _, _ in logged} == {"rbm/recon_mse", "rbm/free_energy"}
+    assert (rbm.chain is not None) == persistent
+
+
+def test_dbn_shapes_and_filters():
+    m = DBN((1, 8, 8), 10, hidden=[16, 8])
+    assert m(torch.rand(3, 1, 8, 8)).shape == (3, 10)
+    assert m.filters().shape == (16, 1, 8, 8)
+    assert m.rbms[1].visible == "bernoulli"
+    assert DBN((1, 40), 10, hidden=[8], visible="gaussian")(torch.randn(2, 1, 40)).shape == (2, 10)
+    # fine-tuning sees W and c of every RBM and the head, not the visible biases
+    assert {n for n, _ in m.named_parameters()} == {"rbms.0.W", "rbms.0.c", "rbms.1.W", "rbms.1.c",
+                                                     "head.weight", "head.bias"}
+
+
+def test_greedy_pretraining_then_fine_tuning_learns_digits():
+    torch.manual_seed(0)
+    x, y, xt, yt = digits()
+    m = DBN((1, 8, 8), 10, hidden=[64, 32])
+    logged = []
+    finals = m.pretrain(x, steps=150, lr=0.1, batch_size=50, log=lambda *a: logged.append(a), k=1)
+    assert len(finals) == 2 and all(math.isfinite(f) for f in finals)
+    assert {n for n, _, _ in logged} >= {"pretrain/rbm0/recon_mse", "pretrain/rbm1/free_energy"}
+    first, last = fit(m, x, y, steps=200)
+    assert last < 0.3 * first
+    assert accuracy(m, xt, yt) > 0.85
