@@ -59,6 +59,7 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("trainer.eval_batch_size", count),
     ("trainer.log_every", count),
     ("trainer.mode", one_of("auto", "max", "min")),
+    ("resume_sweep", boolean),
     ("trainer.checkpoint", boolean),
     ("trainer.drop_last", boolean),
     ("trainer.grad_clip", (lambda v: v is None or (_num(v) and v > 0), "null or a number > 0")),

@@ -8,8 +8,8 @@ Hydra runs the jobs (basic, joblib or submitit launcher; basic or Optuna sweeper
   A failed job never stops the others (the task function returns NaN for it; its result.json says why).
 - ``resume_sweep=true``: with ``hydra.sweep.dir=<an existing sweep>``, job N looks at its own folder first. A
   finished run with the same overrides (completed, stopped early or diverged: running it again would give the
-  same numbers) is kept and its number returned without training; an interrupted run continues from its
-  ``checkpoints/last.pt``; a failed or missing one runs again from scratch. Job numbers stay those of the
+  same numbers) is kept and its number returned without training; a failed, interrupted or missing one runs
+  again from scratch. Job numbers stay those of the
   first run because the same command enumerates the same jobs in the same order; a job folder that holds a
   different configuration is refused rather than overwritten.
 """
@@ -59,10 +59,11 @@ def mismatch(sweep_dir: Path, job: str, stored: list[str], overrides: list[str])
     )
 
 
-def resume_job(run_dir: Path, overrides: list[str]) -> dict | None:
+def resume_job(run_dir: Path, overrides: list[str], continue_interrupted: bool = False) -> dict | None:
     """Prepare job folder ``run_dir`` for a re-run sweep. Returns the stored result.json of a finished run
-    (skip the job), else None after clearing what a failed run left (run it); an interrupted run keeps its
-    checkpoints so the loop can continue from ``checkpoints/last.pt``."""
+    (skip the job), else None after clearing what an unfinished run left (run it again). With
+    ``continue_interrupted`` an interrupted or killed run keeps its checkpoints, for a loop that continues
+    from ``checkpoints/last.pt`` (``resume=<run folder>``)."""
     result_file = run_dir / "result.json"
     result = None
     if result_file.is_file():
@@ -74,9 +75,9 @@ def resume_job(run_dir: Path, overrides: list[str]) -> dict | None:
         raise mismatch(run_dir.parent, run_dir.name, result.get("overrides", []), overrides)
     if result is not None and result.get("status") in FINISHED:
         return result
-    if resumable(run_dir, result):
+    if continue_interrupted and resumable(run_dir, result):
         return None
-    # A failed run (or one killed before its first checkpoint): start clean so its curves don't mix in.
+    # A failed or unfinished run: start clean so its curves don't mix with the new run's.
     for p in run_dir.iterdir():
         if p.name.startswith("events.out.tfevents") or p.name == "result.json":
             p.unlink()

@@ -23,7 +23,7 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from dlx import checkpoint
+from dlx import checkpoint, sweep
 from dlx.config import ConfigError, validate
 from dlx.optim import schedule
 from dlx.regularize import decoupled_decay, l2_penalty, weight_params
@@ -267,7 +267,15 @@ def main(cfg: DictConfig) -> float:
     overrides = list(hc.overrides.task)
     multirun = hc.mode == RunMode.MULTIRUN
     try:
+        if multirun and cfg.resume_sweep:  # a re-run sweep: keep the jobs that finished (dlx/sweep.py)
+            kept = sweep.resume_job(run_dir, overrides)
+            if kept is not None:
+                print(f"dlx: job {hc.job.num} kept from the earlier sweep ({kept['status']})")
+                return primary(kept)
         return run(cfg, run_dir, overrides)
+    except sweep.SweepMismatch as e:
+        error_line(str(e))
+        return float("nan")
     except ConfigError as e:
         error_line(str(e))
         if not multirun:

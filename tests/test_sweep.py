@@ -35,20 +35,21 @@ def test_resume_keeps_finished_jobs(tmp_path, status):
     assert (d / "result.json").exists() and (d / "events.out.tfevents.1.host.1.0").exists()
 
 
-def test_resume_clears_a_failed_job_and_keeps_an_interrupted_one(tmp_path):
+def test_resume_clears_failed_and_unfinished_jobs(tmp_path):
     failed = job(tmp_path / "0", ["optim=sgd"], "failed", checkpoint=True)
     assert sweep.resume_job(failed, ["optim=sgd"]) is None
     assert {p.name for p in failed.iterdir()} == {".hydra"}  # old events, result and checkpoints gone
 
     killed = job(tmp_path / "1", ["optim=adam"], None, checkpoint=True)  # no result.json: killed mid-run
-    assert sweep.resume_job(killed, ["optim=adam"]) is None
     assert sweep.resumable(killed, None)
-    assert (killed / "checkpoints" / "last.pt").exists()
+    assert sweep.resume_job(killed, ["optim=adam"], continue_interrupted=True) is None
+    assert (killed / "checkpoints" / "last.pt").exists()  # kept for a loop that continues from it
+    assert sweep.resume_job(killed, ["optim=adam"]) is None
+    assert {p.name for p in killed.iterdir()} == {".hydra"}
 
     interrupted = job(tmp_path / "2", ["optim=adam"], "interrupted", checkpoint=True)
-    assert sweep.resume_job(interrupted, ["optim=adam"]) is None and sweep.resumable(
-        interrupted, {"status": "interrupted"}
-    )
+    assert sweep.resumable(interrupted, {"status": "interrupted"})
+    assert sweep.resume_job(interrupted, ["optim=adam"]) is None and not (interrupted / "result.json").exists()
 
     fresh = tmp_path / "3"
     fresh.mkdir()
@@ -105,6 +106,29 @@ def test_planned_jobs_follow_hydras_order_and_a_foreign_folder_is_refused(tmp_pa
         sweep.SweepSummary().on_multirun_start(cfg)
 
 
+EXPERIMENTS = ["activations", "depth", "losses", "optimizers", "regularizers"]
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_every_experiment_sweep_composes_job_by_job(name):
+    """Each course comparison is a grid in hydra.sweeper.params; every job of it composes and validates."""
+    from conftest import make_cfg
+    from hydra import compose, initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+
+    from dlx.config import validate
+
+    GlobalHydra.instance().clear()
+    with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
+        cfg = compose(config_name="train", overrides=[f"experiment={name}"], return_hydra_config=True)
+    cfg.hydra.overrides.task = [f"experiment={name}"]
+    jobs = sweep.planned_jobs(cfg)
+    assert jobs and len(jobs) >= 6 and len({tuple(j) for j in jobs}) == len(jobs)
+    assert str(cfg.hydra.sweep.dir).startswith(f"outputs/experiments/{name}/")
+    for overrides in jobs:
+        validate(make_cfg(overrides))
+
+
 # ------------------------------------------------------------------------------------ real multiruns (slow)
 
 # A sweep of tiny runs: digits, a one-layer MLP, 2 epochs of 6 steps.
@@ -147,9 +171,7 @@ def test_2x2_multirun_end_to_end_with_compare(tmp_path):
     assert cmp.returncode == 0, cmp.stderr
     adam = [r for r in res.values() if "optim=adam" in r["overrides"]]
     mean = sum(r["best"]["val/acc"] for r in adam) / 2
-    row = next(
-        r for r in csv.DictReader((tmp_path / "cmp" / "summary.csv").open()) if r["group"] == "optim=adam"
-    )
+    row = next(r for r in csv.DictReader((tmp_path / "cmp" / "summary.csv").open()) if r["group"] == "optim=adam")
     assert float(row["val/acc best mean"]) == pytest.approx(mean)
 
 
@@ -176,9 +198,7 @@ def test_resume_a_half_finished_sweep_runs_only_missing_and_failed_jobs(tmp_path
     (sweep_dir / "1" / "result.json").write_text(json.dumps(failed))
     shutil.rmtree(sweep_dir / "3")
     kept = {k: (sweep_dir / k / "result.json").read_bytes() for k in ("0", "2")}
-    events = {
-        k: sorted(p.name for p in (sweep_dir / k).glob("events.out.tfevents*")) for k in ("0", "1", "2")
-    }
+    events = {k: sorted(p.name for p in (sweep_dir / k).glob("events.out.tfevents*")) for k in ("0", "1", "2")}
 
     out = multirun(sweep_dir, *args, "resume_sweep=true")
     assert out.returncode == 0, out.stderr[-3000:]
@@ -207,18 +227,12 @@ def _comparable_job(result: dict) -> list[str]:
 
 @pytest.mark.slow
 def test_joblib_launcher_runs_jobs_in_parallel_processes(tmp_path):
-    pytest.importorskip(
-        "hydra_plugins.hydra_joblib_launcher", reason="needs the `sweep` extra (joblib launcher)"
-    )
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher", reason="needs the `sweep` extra (joblib launcher)")
     sweep_dir = tmp_path / "sweep"
-    out = multirun(
-        sweep_dir, "hydra/launcher=parallel", "hydra.launcher.n_jobs=2", "optim=sgd,adam", "seed=0,1"
-    )
+    out = multirun(sweep_dir, "hydra/launcher=parallel", "hydra.launcher.n_jobs=2", "optim=sgd,adam", "seed=0,1")
     assert out.returncode == 0, out.stderr[-3000:]
     assert "Joblib.Parallel(n_jobs=2" in out.stdout + out.stderr
-    assert {r["status"] for r in results(sweep_dir).values()} == {"completed"} and len(
-        results(sweep_dir)
-    ) == 4
+    assert {r["status"] for r in results(sweep_dir).values()} == {"completed"} and len(results(sweep_dir)) == 4
     assert (sweep_dir / "summary.csv").exists()
 
 
