@@ -138,7 +138,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
                 idx = perm[i * batch:(i + 1) * batch]
                 xb, yb = data.x[idx], data.y[idx]
 
-                def closure(xb=xb, yb=yb):  # one code path for first-order and closure-based (L-BFGS, CG, ...) optimizers
+                def closure(xb=xb, yb=yb):  # one path for first-order and closure optimizers (L-BFGS, CG)
                     optimizer.zero_grad(set_to_none=True)
                     with autocast():
                         out = step_model(xb)
