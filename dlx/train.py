@@ -26,7 +26,7 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from dlx import checkpoint
+from dlx import checkpoint, sweep
 from dlx import regularize as R
 from dlx.config import ConfigError, validate
 from dlx.data import DataError
@@ -473,7 +473,17 @@ def main(cfg: DictConfig) -> float:
     overrides = list(hc.overrides.task)
     multirun = hc.mode == RunMode.MULTIRUN
     try:
+        if multirun and cfg.resume_sweep:  # a re-run sweep: keep the jobs that finished (dlx/sweep.py)
+            kept = sweep.resume_job(run_dir, overrides, continue_interrupted=True)
+            if kept is not None:
+                print(f"dlx: job {hc.job.num} kept from the earlier sweep ({kept['status']})")
+                return primary(kept)
+            if (run_dir / "checkpoints" / "last.pt").is_file():  # interrupted: continue where it stopped
+                cfg.resume = str(run_dir)
         return run(cfg, run_dir, overrides)
+    except sweep.SweepMismatch as e:
+        error_line(str(e))
+        return float("nan")
     except KeyboardInterrupt:  # result.json says interrupted and how to resume; stop a sweep too
         raise SystemExit(130) from None
     except USER_ERRORS as e:
