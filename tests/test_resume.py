@@ -126,6 +126,14 @@ def test_every_optimizer_resumes_exactly(optim, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("model", options("model"))
+def test_every_model_resumes_exactly(model, tmp_path, monkeypatch):
+    base = [o for o in SMALL if not o.startswith("model.")]  # each family at its own default size
+    done, ref = interrupted_then_resumed([*base, f"model={model}"], tmp_path, monkeypatch)
+    assert done["status"] == ref["status"] and done["final"] == ref["final"] and done["steps"] == ref["steps"]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("reg", [o for o in options("regularization") if o not in ("none", "distill")])
 def test_every_regularizer_resumes_exactly(reg, tmp_path, monkeypatch):
     done, ref = interrupted_then_resumed([*SMALL, f"regularization={reg}"], tmp_path, monkeypatch)
