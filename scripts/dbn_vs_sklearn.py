@@ -81,9 +81,9 @@ def main() -> None:
         add = lambda name, acc: rows.setdefault(name, []).append(acc)
         add("sklearn BernoulliRBM + LogisticRegression", sklearn_pipeline(x, y, xt, yt, seed))
         add("same, nudged training set (5x)", sklearn_pipeline(*nudge(x, y), xt, yt, seed))
-        test_acc = lambda extra: dlx_run([*dbn, f"seed={seed}", *extra])["final"]["test/acc"]
-        add("dlx DBN, no pretraining", test_acc(["model.pretrain.steps=0"]))
-        add("dlx DBN, CD-1 pretraining + fine-tuning", test_acc([]))
+        for name, extra in (("dlx DBN, no pretraining", ["model.pretrain.steps=0"]),
+                            ("dlx DBN, CD-1 pretraining + fine-tuning", [])):
+            add(name, dlx_run([*dbn, f"seed={seed}", *extra])["final"]["test/acc"])
     print(f"digits: {len(x)} train / {len(xt)} test; test accuracy over {args.seeds} seeds; "
           f"DBN overrides: {' '.join(dbn)}\n")
     print("| method | test acc (mean ± std) |\n|---|---|")

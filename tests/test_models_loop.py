@@ -125,8 +125,8 @@ def test_autoencoder_encoder_seeds_a_classifier(tmp_path, capsys):
     ae = tmp_path / "ae"
     run_cfg(["model=autoencoder", "model.hidden=[16]", "model.activation=relu", *TINY], ae)
     clf = tmp_path / "clf"
-    result = run_cfg(["model=mlp", "model.hidden=[16]", f"model.init_from={ae}", "model.prefix_map={encoder:net}",
-                      "model.freeze=[net.1]", *TINY], clf)
+    result = run_cfg(["model=mlp", "model.hidden=[16]", f"model.init_from={ae}",
+                      "model.prefix_map={encoder:net}", "model.freeze=[net.1]", *TINY], clf)
     out = capsys.readouterr().out
     assert "loaded 2 tensors" in out and "net.3.weight" in out  # encoder layer in, head kept fresh
     assert result["status"] == "completed"
