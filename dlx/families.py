@@ -24,13 +24,13 @@ from dlx.models import transfer
 LOOP_KEYS = ("init_from", "freeze", "prefix_map", "pretrain")  # model.<key> read by the loop, not the class
 
 
-def build(model_cfg: DictConfig, data: Data, resuming: bool = False) -> tuple[nn.Module, Data, dict]:
+def build(model_cfg: DictConfig, data: Data, restoring: bool = False) -> tuple[nn.Module, Data, dict]:
     """Instantiate ``cfg.model`` for ``data``; returns (model, data as the task sees it, loop keys).
 
     Reconstruction models get a Data whose targets are the inputs (so the loop's MSE is the reconstruction
     error); multi-task models get one head per ``data.targets`` entry (a dataset without extra targets
-    counts as one task named ``y``). ``model.init_from``/``model.freeze`` are applied here (not when resuming:
-    the checkpoint then holds the weights)."""
+    counts as one task named ``y``). ``model.init_from``/``model.freeze`` are applied here; ``restoring``
+    (resume, eval: a checkpoint's weights come next) skips init_from."""
     mcfg = OmegaConf.to_container(model_cfg, resolve=True)
     keys = {k: mcfg.pop(k, None) for k in LOOP_KEYS}
     target = get_class(mcfg["_target_"])
@@ -50,7 +50,7 @@ def build(model_cfg: DictConfig, data: Data, resuming: bool = False) -> tuple[nn
             raise ConfigError(str(e.__cause__)) from None
         raise
     model.task = task
-    if keys["init_from"] and not resuming:
+    if keys["init_from"] and not restoring:
         try:
             report = transfer.init_from(model, keys["init_from"], keys["prefix_map"])
         except ValueError as e:
@@ -140,8 +140,17 @@ def image_grid(images: torch.Tensor, nrow: int = 8, pad: int = 1) -> torch.Tenso
     return grid
 
 
+def log_images(writer, model, x_val: torch.Tensor, step: int, prefix: str = "") -> None:
+    """TensorBoard images of what a family learnt: a reconstruction model's inputs next to its reconstructions
+    (``<prefix or val/>reconstructions``), a DBN's first-layer filters (``<prefix>rbm0/filters``)."""
+    if getattr(model, "task", None) == "reconstruction":
+        log_reconstructions(writer, model, x_val, f"{prefix or 'val/'}reconstructions", step)
+    if hasattr(model, "filters"):
+        log_filters(writer, model, f"{prefix}rbm0/filters", step)
+
+
 @torch.no_grad()
-def log_reconstructions(writer, model, x: torch.Tensor, step: int, n: int = 8) -> None:
+def log_reconstructions(writer, model, x: torch.Tensor, tag: str, step: int, n: int = 8) -> None:
     """Inputs next to their reconstructions: images as a two-row grid (inputs above, reconstructions below);
     sequences (C, L) as a figure of overlaid curves."""
     was_training = model.training
@@ -151,7 +160,7 @@ def log_reconstructions(writer, model, x: torch.Tensor, step: int, n: int = 8) -
     model.train(was_training)
     if xb.dim() == 4:
         both = torch.cat([xb.float(), rec])  # first row the inputs, second row their reconstructions
-        writer.add_image("val/reconstructions", image_grid(both, nrow=len(xb)), step)
+        writer.add_image(tag, image_grid(both, nrow=len(xb)), step)
     else:
         import matplotlib
 
@@ -165,14 +174,12 @@ def log_reconstructions(writer, model, x: torch.Tensor, step: int, n: int = 8) -
             ax.set_xticks([])
             ax.set_yticks([])
         axes[0][0].legend(fontsize=6)
-        writer.add_figure("val/reconstructions", fig, step)
+        writer.add_figure(tag, fig, step)
 
 
 def log_filters(writer, model, tag: str, step: int, n: int = 64) -> None:
     """The first RBM's filters (a DBN's ``filters()``, one weight image per hidden unit) as an image grid;
     for sequence inputs one (units, L) heat map."""
-    if not hasattr(model, "filters"):
-        return
     f = model.filters()[:n]
     if f.dim() == 3:  # (m, C, L) -> one image of m rows
         f = f.mean(1)[None, None]

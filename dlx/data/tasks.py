@@ -24,12 +24,19 @@ DERIVED = {
 }
 
 
-def add_tasks(data: Data, tasks, allowed: tuple[str, ...]) -> Data:
+ALLOWED = f"a list of distinct names from {', '.join(DERIVED)}"
+
+
+def valid(tasks) -> bool:
+    listed = isinstance(tasks, (list, tuple))
+    return listed and len(set(tasks)) == len(tasks) and all(t in DERIVED for t in tasks)
+
+
+def add_tasks(data: Data, tasks) -> Data:
     """Fill ``data.targets``/``data.target_info`` for the named tasks (in the given order)."""
     tasks = list(tasks or [])
-    bad = [t for t in tasks if t not in allowed]
-    if bad or len(set(tasks)) != len(tasks):
-        raise ValueError(f"dataset.tasks={tasks} is wrong: allowed: distinct names of {', '.join(allowed)}")
+    if not valid(tasks):
+        raise ValueError(f"dataset.tasks={tasks} is wrong: allowed is {ALLOWED}")
     for name in tasks:
         kind, n_out, f = DERIVED[name]
         splits = ((data.x, data.y), (data.x_val, data.y_val), (data.x_test, data.y_test))
