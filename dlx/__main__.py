@@ -1,4 +1,3 @@
-from dlx.cli import main
+from dlx.cli import entry
 
-if __name__ == "__main__":
-    main()
+entry()

@@ -1,0 +1,53 @@
+"""`dlx train | compare | eval`. `train` hands its arguments to Hydra unchanged (every Hydra flag works)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """usage: dlx <command> [args]
+
+commands:
+  train    train one run, or a sweep with -m (Hydra overrides: dlx train model=cnn optim=adam)
+           `dlx train --help` shows the config groups and keys; `dlx train --cfg job` prints the config
+  compare  compare the runs of a sweep folder (or several run folders): table, summary.csv/.md, plot
+  eval     evaluate a run's checkpoint on its test split: dlx eval <run folder> [--checkpoint best|last]
+
+  dlx --version    print the version
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0 if argv else 2
+    cmd, rest = argv[0], argv[1:]
+    if cmd in ("--version", "-V"):
+        from dlx import __version__
+
+        print(f"dlx {__version__}")
+        return 0
+    if cmd == "train":
+        from dlx import train
+
+        # A user's own modules (model=mynet with _target_: mynets.Net) import from the working directory.
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        sys.argv = ["dlx train", *rest]
+        train.main()  # Hydra parses sys.argv and exits on its own errors
+        return 0
+    if cmd == "compare":
+        from dlx import compare
+
+        return compare.main(rest)
+    if cmd == "eval":
+        from dlx import evaluate
+
+        return evaluate.main(rest)
+    print(f"dlx: error: unknown command {cmd!r}; allowed: train, compare, eval (see dlx --help)", file=sys.stderr)
+    return 2
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""scikit-learn's 8x8 handwritten digits (1797 images, shipped inside scikit-learn: no download)."""
+
+from __future__ import annotations
+
+import torch
+
+from dlx.data import Data, split_val
+
+
+def load(val_frac: float = 0.1, test_frac: float = 0.2, split_seed: int = 0) -> Data:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    x = torch.tensor(bunch.data, dtype=torch.float32).view(-1, 1, 8, 8) / 16.0  # (N, 1, 8, 8) in [0, 1]
+    y = torch.tensor(bunch.target, dtype=torch.int64)
+    # A fixed test split (scikit-learn ships no official one), then val carved from the rest.
+    x_rest, y_rest, x_test, y_test = split_val(x, y, test_frac, split_seed + 1)
+    x_tr, y_tr, x_val, y_val = split_val(x_rest, y_rest, val_frac, split_seed)
+    return Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10)

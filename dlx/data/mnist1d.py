@@ -1,0 +1,43 @@
+"""MNIST-1D (Greydanus & Kobak 2020): 4000 train / 1000 test sequences of length 40, 10 classes.
+
+Generated offline with the ``mnist1d`` package's ``make_dataset(get_dataset_args())`` (never its
+``get_dataset``, which downloads); the result is cached as .npz because generation takes ~6 s.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numpy as np
+import torch
+
+from dlx.data import Data, cache_dir, split_val
+
+
+def _generate(seed: int) -> dict[str, np.ndarray]:
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    args.seed = seed
+    d = make_dataset(args)
+    return {k: np.asarray(d[k]) for k in ("x", "y", "x_test", "y_test")}
+
+
+def load(val_frac: float = 0.1, split_seed: int = 0, data_seed: int = 42, root: str | None = None) -> Data:
+    folder = cache_dir() if root is None else os.path.expanduser(root)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"mnist1d_seed{data_seed}.npz")
+    if not os.path.exists(path):
+        arrays = _generate(data_seed)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz.tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)  # atomic: a concurrent run never reads a half-written cache
+    with np.load(path) as z:
+        x = torch.tensor(z["x"], dtype=torch.float32).unsqueeze(1)  # (N, 1, 40)
+        y = torch.tensor(z["y"], dtype=torch.int64)
+        x_test = torch.tensor(z["x_test"], dtype=torch.float32).unsqueeze(1)
+        y_test = torch.tensor(z["y_test"], dtype=torch.int64)
+    x_tr, y_tr, x_val, y_val = split_val(x, y, val_frac, split_seed)
+    return Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10)

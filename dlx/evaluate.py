@@ -1,0 +1,45 @@
+"""`dlx eval <run folder>`: rebuild a run's data and model from its checkpoint and evaluate the test split."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+from rich.console import Console
+from rich.table import Table
+
+from dlx import checkpoint
+from dlx.train import evaluate, make_loss, pick_device
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="dlx eval", description=__doc__)
+    p.add_argument("run", type=Path, help="a run folder (holding checkpoints/) or a .pt checkpoint")
+    p.add_argument("--checkpoint", choices=("best", "last"), default="best")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    args = p.parse_args(argv)
+    path = args.run if args.run.suffix == ".pt" else args.run / "checkpoints" / f"{args.checkpoint}.pt"
+    try:
+        state = checkpoint.load(path)
+    except checkpoint.CheckpointError as e:
+        print(f"dlx: error: {e}")
+        return 2
+    cfg = OmegaConf.create(state["config"])
+    device = pick_device(args.device)
+    data = instantiate(cfg.dataset).to(device)
+    model = instantiate(cfg.model, in_shape=data.in_shape, n_out=data.n_out).to(device)
+    model.load_state_dict(state["model"])
+    loss_fn = make_loss(cfg.loss, data.task, data.n_out)
+    table = Table(title=f"dlx eval {path}")
+    table.add_column("split")
+    table.add_column("loss", justify="right")
+    table.add_column("acc", justify="right")
+    for split, x, y in (("val", data.x_val, data.y_val), ("test", data.x_test, data.y_test)):
+        m = evaluate(model, x, y, loss_fn, data.task, cfg.trainer.eval_batch_size,
+                     lambda: torch.autocast(device.type, enabled=False))
+        table.add_row(split, f"{m['loss']:.4f}", f"{m['acc']:.4f}" if "acc" in m else "")
+    Console().print(table)
+    return 0

@@ -1,0 +1,288 @@
+"""The one loop: build -> loop -> eval -> checkpoint -> result.
+
+Read top to bottom. The dataset lives on the device as tensors and batches are index slices of a per-epoch
+permutation; metrics accumulate as device tensors and are read (one host sync) only every
+``trainer.log_every`` steps and at the end of an epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import shutil
+import time
+from pathlib import Path
+
+import hydra
+import numpy as np
+import torch
+import torch.nn.functional as F
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from dlx import checkpoint
+from dlx.config import ConfigError, validate
+from dlx.optim import schedule
+from dlx.regularize import decoupled_decay, l2_penalty, weight_params
+from dlx.track import Tracker, error_line, write_result
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device=cuda is wrong: no CUDA GPU is visible here; allowed is auto or cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # seeds CUDA too
+
+
+def make_loss(kind: str, task: str, n_out: int):
+    """cross_entropy on logits, or mse: on softmax outputs vs one-hot targets for classification (the
+    course's comparison), on raw outputs for regression."""
+    if task == "regression":
+        if kind == "cross_entropy":
+            raise ConfigError("loss=cross_entropy is wrong for a regression dataset: allowed is auto or mse")
+        return F.mse_loss
+    if kind == "mse":
+        return lambda out, y: F.mse_loss(out.softmax(-1), F.one_hot(y, n_out).to(out.dtype))
+    return F.cross_entropy
+
+
+@torch.no_grad()
+def evaluate(model, x, y, loss_fn, task: str, batch_size: int, autocast) -> dict[str, float]:
+    """Mean loss (and accuracy for classification) over (x, y), one host sync at the end."""
+    was_training = model.training
+    model.eval()
+    loss_sum = torch.zeros((), device=x.device)
+    correct = torch.zeros((), device=x.device, dtype=torch.long)
+    for i in range(0, len(x), batch_size):
+        xb, yb = x[i:i + batch_size], y[i:i + batch_size]
+        with autocast():
+            out = model(xb)
+        loss_sum += loss_fn(out.float(), yb) * len(xb)
+        if task == "classification":
+            correct += (out.argmax(-1) == yb).sum()
+    model.train(was_training)
+    metrics = {"loss": (loss_sum / len(x)).item()}
+    if task == "classification":
+        metrics["acc"] = correct.item() / len(x)
+    return metrics
+
+
+def _better(a: float, b: float | None, mode: str) -> bool:
+    return b is None or (a > b if mode == "max" else a < b)
+
+
+def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
+    """Train one run described by ``cfg``, writing everything into ``run_dir``; returns result.json's dict."""
+    validate(cfg)
+    t_start = time.time()
+    tc = cfg.trainer
+    result = {"status": "running", "final": {}, "best": {}, "epochs": 0, "steps": 0, "wall_s": 0.0,
+              "samples_per_s": 0.0, "seed": cfg.seed, "overrides": overrides, "metric": tc.metric,
+              "error": None}
+    device = pick_device(cfg.device)
+    if tc.precision == "bf16" and device.type == "cpu":
+        print("dlx: precision=bf16 on CPU runs with CPU autocast (slow on most CPUs; fp32 is the CPU default)")
+    seed_everything(cfg.seed)
+
+    # --- build: data on the device, model, optimizer, schedule -------------------------------------------
+    data = instantiate(cfg.dataset).to(device)
+    model = instantiate(cfg.model, in_shape=data.in_shape, n_out=data.n_out).to(device)
+    step_model = torch.compile(model, mode=tc.compile_mode) if tc.compile else model
+    optimizer = instantiate(cfg.optim)(model.parameters())
+    n_train, batch = len(data.x), tc.batch_size
+    steps_per_epoch = n_train // batch if tc.drop_last else math.ceil(n_train / batch)
+    if steps_per_epoch == 0:
+        raise ConfigError(f"trainer.batch_size={batch} is wrong with drop_last: allowed is at most the "
+                          f"{n_train} training examples")
+    total_steps = tc.max_steps or tc.max_epochs * steps_per_epoch
+    max_epochs = math.ceil(total_steps / steps_per_epoch)  # max_steps, when set, replaces max_epochs
+    sc = cfg.schedule
+    scheduler = schedule.build(optimizer, sc.name, total_steps, sc.get("tau"), sc.get("final_frac", 0.01),
+                               sc.get("warmup", 0))
+    loss_fn = make_loss(cfg.loss, data.task, data.n_out)
+    metric = tc.metric if tc.metric != "auto" else ("val/acc" if data.task == "classification" else "val/loss")
+    mode = tc.mode if tc.mode != "auto" else ("max" if metric.endswith("acc") else "min")
+    result["metric"] = metric
+    bf16 = tc.precision == "bf16"
+    autocast = lambda: torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
+    l2 = cfg.regularization.get("l2")
+    weights = weight_params(model)
+    gen = torch.Generator(device=device).manual_seed(cfg.seed)  # batch order, separate from init/dropout
+
+    tracker = Tracker(run_dir, total_steps)
+    ckpt_dir = run_dir / "checkpoints"
+    step, epoch, train_time, samples_seen = 0, 0, 0.0, 0
+    best: dict[str, float] = {}
+    final: dict[str, float] = {}
+    status = "completed"
+    print_every = max(1, max_epochs // 20)  # at most ~20 epoch lines per run
+    try:
+        # --- loop -----------------------------------------------------------------------------------------
+        for epoch in range(max_epochs):
+            t_epoch = time.perf_counter()
+            model.train()
+            perm = torch.randperm(n_train, device=device, generator=gen)
+            loss_sum = torch.zeros((), device=device)
+            loss_count = 0
+            for i in range(steps_per_epoch):
+                idx = perm[i * batch:(i + 1) * batch]
+                xb, yb = data.x[idx], data.y[idx]
+
+                def closure(xb=xb, yb=yb):  # one path for first-order and closure optimizers (L-BFGS, CG)
+                    optimizer.zero_grad(set_to_none=True)
+                    with autocast():
+                        out = step_model(xb)
+                    loss = loss_fn(out.float(), yb)
+                    objective = loss + l2_penalty(weights, l2.alpha) if l2 and not l2.decoupled else loss
+                    objective.backward()
+                    if tc.grad_clip:
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
+                    return loss
+
+                loss = optimizer.step(closure)
+                if l2 and l2.decoupled:
+                    decoupled_decay(weights, l2.alpha, optimizer.param_groups[0]["lr"])
+                scheduler.step()
+                loss_sum += loss.detach()
+                loss_count += 1
+                samples_seen += len(idx)
+                step += 1
+                if step % tc.log_every == 0:  # the only host sync inside an epoch
+                    train_loss = (loss_sum / loss_count).item()
+                    if not math.isfinite(train_loss):
+                        status = "diverged"
+                        break
+                    tracker.scalars({"train/loss": train_loss, "lr": optimizer.param_groups[0]["lr"]}, step)
+                    tracker.tick(step, f"epoch {epoch + 1}/{max_epochs} loss {train_loss:.4f}")
+                else:
+                    tracker.tick(step)
+                if step >= total_steps:
+                    break
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            train_time += time.perf_counter() - t_epoch
+            if status == "diverged":
+                break
+
+            # --- end of epoch: validate, track the best, checkpoint ---------------------------------------
+            train_loss = (loss_sum / max(loss_count, 1)).item()
+            val = evaluate(model, data.x_val, data.y_val, loss_fn, data.task, tc.eval_batch_size, autocast)
+            final = {"train/loss": train_loss, **{f"val/{k}": v for k, v in val.items()}}
+            if not all(math.isfinite(v) for v in final.values()):
+                status = "diverged"
+                break
+            tracker.scalars(final, step)
+            tracker.scalars({"lr": optimizer.param_groups[0]["lr"]}, step)
+            if metric not in final:
+                raise ConfigError(f"trainer.metric={metric} is wrong: allowed are the metrics this run logs: "
+                                  + ", ".join(final))
+            improved = _better(final[metric], best.get(metric), mode)
+            for k, v in final.items():
+                if _better(v, best.get(k), "max" if k.endswith("acc") else "min"):
+                    best[k] = v
+            if tc.checkpoint:
+                state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                         "scheduler": scheduler.state_dict(), "epoch": epoch + 1, "step": step,
+                         "best": best, "rng_cpu": torch.get_rng_state(), "rng_batches": gen.get_state(),
+                         "config": OmegaConf.to_yaml(cfg)}
+                checkpoint.save(ckpt_dir / "last.pt", state)
+                if improved:
+                    checkpoint.save(ckpt_dir / "best.pt", state)
+            if (epoch + 1) % print_every == 0 or step >= total_steps:
+                shown = "  ".join(f"{k} {v:.4f}" for k, v in final.items())
+                tracker.print(f"epoch {epoch + 1:>4}/{max_epochs}  step {step:>6}  {shown}")
+            if step >= total_steps:
+                break
+    except KeyboardInterrupt:
+        status = "interrupted"
+    finally:
+        tracker.stop_progress()
+
+    # --- end: test, result.json, hparams --------------------------------------------------------------------
+    if status in ("completed", "stopped_early"):
+        test = evaluate(model, data.x_test, data.y_test, loss_fn, data.task, tc.eval_batch_size, autocast)
+        final.update({f"test/{k}": v for k, v in test.items()})
+        tracker.scalars({f"test/{k}": v for k, v in test.items()}, step)
+    result.update(status=status, final=final, best=best, epochs=epoch + 1 if final else epoch, steps=step,
+                  wall_s=round(time.time() - t_start, 3),
+                  samples_per_s=round(samples_seen / max(train_time, 1e-9), 1))
+    tracker.hparams(cfg, final)
+    tracker.close()
+    write_result(run_dir, result)
+    if status == "diverged":
+        error_line(f"run diverged (non-finite loss) at step {step}; see {run_dir}")
+    tracker.summary(result)
+    if status == "interrupted":
+        raise KeyboardInterrupt
+    return result
+
+
+def primary(result: dict) -> float:
+    """The number a sweeper optimises: the best value of trainer.metric, NaN when the run did not finish."""
+    if result["status"] not in ("completed", "stopped_early"):
+        return float("nan")
+    return float(result["best"].get(result["metric"], float("nan")))
+
+
+def failed_result(cfg: DictConfig, overrides: list[str], error: str, wall_s: float) -> dict:
+    return {"status": "failed", "final": {}, "best": {}, "epochs": 0, "steps": 0, "wall_s": round(wall_s, 3),
+            "samples_per_s": 0.0, "seed": cfg.get("seed"), "overrides": overrides,
+            "metric": cfg.trainer.get("metric"), "error": error}
+
+
+def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None) -> float:
+    """Train and always leave a result.json; errors other than ConfigError are re-raised after it is written."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    try:
+        return primary(train(cfg, run_dir, overrides or []))
+    except ConfigError:
+        raise
+    except Exception as e:
+        write_result(run_dir, failed_result(cfg, overrides or [], f"{type(e).__name__}: {e}", time.time() - t0))
+        raise
+
+
+def _drop_run_dir(run_dir: Path) -> None:
+    """After a config error in a single run, remove the folder Hydra made (it holds only .hydra/ and a log)."""
+    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {".hydra", "train.log"}:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="train")
+def main(cfg: DictConfig) -> float:
+    hc = HydraConfig.get()
+    run_dir = Path(hc.runtime.output_dir)
+    overrides = list(hc.overrides.task)
+    multirun = hc.mode == RunMode.MULTIRUN
+    try:
+        return run(cfg, run_dir, overrides)
+    except ConfigError as e:
+        error_line(str(e))
+        if not multirun:
+            _drop_run_dir(run_dir)
+            raise SystemExit(2) from None
+        write_result(run_dir, failed_result(cfg, overrides, str(e), 0.0))
+        return float("nan")
+    except Exception as e:
+        if not multirun:
+            raise
+        # A failed job never stops the sweep: result.json already says why.
+        error_line(f"job {hc.job.num} failed: {type(e).__name__}: {e} (see {run_dir / 'result.json'})")
+        return float("nan")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("HYDRA_FULL_ERROR", "0")
+    main()

@@ -1,0 +1,55 @@
+"""Shared helpers: compose the real configs (shrunk) and run them in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "dlx" / "configs"
+
+
+def options(group: str) -> list[str]:
+    """Every option of a config group, from the YAML files that ship with dlx."""
+    return sorted(p.stem for p in (CONFIGS / group).glob("*.yaml"))
+
+
+def make_cfg(overrides: list[str] = ()):
+    GlobalHydra.instance().clear()
+    with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
+        return compose(config_name="train", overrides=list(overrides))
+
+
+TINY = ["trainer.max_steps=2", "trainer.log_every=1", "device=cpu"]
+
+
+def run_cfg(overrides, run_dir: Path) -> dict:
+    """Compose, train in run_dir, return result.json."""
+    from dlx.train import run
+
+    cfg = make_cfg(overrides)
+    run(cfg, run_dir, list(overrides))
+    return json.loads((Path(run_dir) / "result.json").read_text())
+
+
+def dlx_cli(*args: str, cwd: Path | None = None, env_extra: dict | None = None, timeout: int = 120):
+    """Run the real CLI in a subprocess with this checkout's dlx first on the path."""
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.setdefault("DLX_CACHE", str(Path.home() / ".cache" / "dlx"))
+    return subprocess.run([sys.executable, "-m", "dlx", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture(autouse=True)
+def _clear_hydra():
+    yield
+    GlobalHydra.instance().clear()

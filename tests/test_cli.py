@@ -1,0 +1,79 @@
+"""The real CLI in a subprocess, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import dlx_cli
+
+TINY = ["trainer.max_steps=2", "device=cpu"]
+
+
+def test_help_lists_subcommands():
+    out = dlx_cli("--help")
+    assert out.returncode == 0
+    for cmd in ("train", "compare", "eval"):
+        assert cmd in out.stdout
+
+
+def test_train_cfg_job_prints_config_and_trains_nothing(tmp_path):
+    out = dlx_cli("train", "model=cnn", "optim=adam", "--cfg", "job", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "dlx.models.cnn.CNN" in out.stdout and "torch.optim.Adam" in out.stdout
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_train_from_any_folder_writes_result_json(tmp_path):
+    out = dlx_cli("train", "model=cnn", "optim=adam", *TINY, "hydra.run.dir=run", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    result = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert result["status"] == "completed"
+    assert result["overrides"] == ["model=cnn", "optim=adam", *TINY, "hydra.run.dir=run"][:4]
+    assert (tmp_path / "run" / "checkpoints" / "last.pt").is_file()
+
+
+def test_multirun_two_jobs_two_folders(tmp_path):
+    out = dlx_cli("train", "-m", "optim=sgd,adam", *TINY, "hydra.sweep.dir=sweep", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    results = sorted((tmp_path / "sweep").glob("*/result.json"))
+    assert [p.parent.name for p in results] == ["0", "1"]
+    assert {json.loads(p.read_text())["overrides"][0] for p in results} == {"optim=sgd", "optim=adam"}
+
+
+def test_bad_inputs_give_one_clear_line_and_nonzero_exit(tmp_path):
+    cases = {
+        "optim.lr=-0.1": "optim.lr=-0.1 is wrong: allowed is a number > 0",
+        "model.dropout=1.5": "model.dropout=1.5 is wrong: allowed is a number in [0, 1)",
+        "trainer.batch_size=0": "trainer.batch_size=0 is wrong: allowed is an integer >= 1",
+        "model.activation=swish": "model.activation=swish is wrong: allowed is one of sigmoid",
+    }
+    for override, message in cases.items():
+        out = dlx_cli("train", override, *TINY, cwd=tmp_path)
+        assert out.returncode == 2, (override, out.stderr)
+        lines = [line for line in out.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and message in lines[0], (override, out.stderr)
+    assert not (tmp_path / "outputs").exists() or not list((tmp_path / "outputs").rglob("result.json"))
+
+
+def test_unknown_group_option_names_the_allowed_ones(tmp_path):
+    for override, allowed in (("model=transformer", "mlp"), ("dataset=imagenet", "digits")):
+        out = dlx_cli("train", override, cwd=tmp_path)
+        assert out.returncode != 0
+        assert override.split("=")[1] in out.stderr and allowed in out.stderr
+
+
+def test_user_config_dir_adds_a_model(tmp_path):
+    (tmp_path / "mynets.py").write_text(
+        "import math, torch\n"
+        "class Net(torch.nn.Module):\n"
+        "    def __init__(self, in_shape, n_out, width=8):\n"
+        "        super().__init__()\n"
+        "        self.f = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(math.prod(in_shape), width),\n"
+        "                                     torch.nn.ReLU(), torch.nn.Linear(width, n_out))\n"
+        "    def forward(self, x):\n"
+        "        return self.f(x)\n")
+    (tmp_path / "conf" / "model").mkdir(parents=True)
+    (tmp_path / "conf" / "model" / "mynet.yaml").write_text("_target_: mynets.Net\nwidth: 12\n")
+    out = dlx_cli("train", "--config-dir", "conf", "model=mynet", *TINY, "hydra.run.dir=run", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads((tmp_path / "run" / "result.json").read_text())["status"] == "completed"
