@@ -23,7 +23,7 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from dlx import checkpoint
+from dlx import checkpoint, families
 from dlx.config import ConfigError, validate
 from dlx.optim import schedule
 from dlx.regularize import decoupled_decay, l2_penalty, weight_params
@@ -96,9 +96,12 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
 
     # --- build: data on the device, model, optimizer, schedule -------------------------------------------
     data = instantiate(cfg.dataset).to(device)
-    model = instantiate(cfg.model, in_shape=data.in_shape, n_out=data.n_out).to(device)
+    # model.init_from/freeze/pretrain are the loop's keys; reconstruction and multi-task models get their
+    # own view of the targets (dlx/families.py)
+    model, data, mkeys = families.build(cfg.model, data, restoring=bool(cfg.get("resume")))
+    model = model.to(device)
     step_model = torch.compile(model, mode=tc.compile_mode) if tc.compile else model
-    optimizer = instantiate(cfg.optim)(model.parameters())
+    optimizer = instantiate(cfg.optim)([p for p in model.parameters() if p.requires_grad])  # not frozen ones
     n_train, batch = len(data.x), tc.batch_size
     steps_per_epoch = n_train // batch if tc.drop_last else math.ceil(n_train / batch)
     if steps_per_epoch == 0:
@@ -110,7 +113,8 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     scheduler = schedule.build(optimizer, sc.name, total_steps, sc.get("tau"), sc.get("final_frac", 0.01),
                                sc.get("warmup", 0))
     loss_fn = make_loss(cfg.loss, data.task, data.n_out)
-    metric = tc.metric if tc.metric != "auto" else ("val/acc" if data.task == "classification" else "val/loss")
+    multi = families.MultiTaskObjective(data, model.weights) if model.task == "multitask" else None
+    metric = tc.metric if tc.metric != "auto" else families.default_metric(model.task, data)
     mode = tc.mode if tc.mode != "auto" else ("max" if metric.endswith("acc") else "min")
     result["metric"] = metric
     bf16 = tc.precision == "bf16"
@@ -119,7 +123,20 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     weights = weight_params(model)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)  # batch order, separate from init/dropout
 
+    def eval_split(split: int) -> dict[str, float]:  # 1 = val, 2 = test
+        x, y = (data.x_val, data.y_val) if split == 1 else (data.x_test, data.y_test)
+        if multi:
+            return multi.evaluate(model, x, split, tc.eval_batch_size, autocast)
+        m = evaluate(model, x, y, loss_fn, data.task, tc.eval_batch_size, autocast)
+        if model.task == "reconstruction":
+            m["recon_mse"] = m["loss"]  # mean squared error per input value
+        return m
+
     tracker = Tracker(run_dir, total_steps)
+    pre = mkeys["pretrain"]
+    if pre and pre["steps"] > 0 and not cfg.get("resume"):  # greedy layer-wise phase, logged as pretrain/...
+        model.pretrain(data.x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
+        families.log_images(tracker.writer, model, data.x_val, 0, prefix="pretrain/")
     ckpt_dir = run_dir / "checkpoints"
     step, epoch, train_time, samples_seen = 0, 0, 0.0, 0
     best: dict[str, float] = {}
@@ -136,13 +153,13 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
             loss_count = 0
             for i in range(steps_per_epoch):
                 idx = perm[i * batch:(i + 1) * batch]
-                xb, yb = data.x[idx], data.y[idx]
+                xb, yb = data.x[idx], (multi.batch(0, idx) if multi else data.y[idx])
 
                 def closure(xb=xb, yb=yb):  # one path for first-order and closure optimizers (L-BFGS, CG)
                     optimizer.zero_grad(set_to_none=True)
                     with autocast():
                         out = step_model(xb)
-                    loss = loss_fn(out.float(), yb)
+                    loss = multi.loss(out, yb) if multi else loss_fn(out.float(), yb)
                     objective = loss + l2_penalty(weights, l2.alpha) if l2 and not l2.decoupled else loss
                     objective.backward()
                     if tc.grad_clip:
@@ -176,7 +193,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
 
             # --- end of epoch: validate, track the best, checkpoint ---------------------------------------
             train_loss = (loss_sum / max(loss_count, 1)).item()
-            val = evaluate(model, data.x_val, data.y_val, loss_fn, data.task, tc.eval_batch_size, autocast)
+            val = eval_split(1)
             final = {"train/loss": train_loss, **{f"val/{k}": v for k, v in val.items()}}
             if not all(math.isfinite(v) for v in final.values()):
                 status = "diverged"
@@ -201,6 +218,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
             if (epoch + 1) % print_every == 0 or step >= total_steps:
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in final.items())
                 tracker.print(f"epoch {epoch + 1:>4}/{max_epochs}  step {step:>6}  {shown}")
+                families.log_images(tracker.writer, model, data.x_val, step)
             if step >= total_steps:
                 break
     except KeyboardInterrupt:
@@ -210,7 +228,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
 
     # --- end: test, result.json, hparams --------------------------------------------------------------------
     if status in ("completed", "stopped_early"):
-        test = evaluate(model, data.x_test, data.y_test, loss_fn, data.task, tc.eval_batch_size, autocast)
+        test = eval_split(2)
         final.update({f"test/{k}": v for k, v in test.items()})
         tracker.scalars({f"test/{k}": v for k, v in test.items()}, step)
     result.update(status=status, final=final, best=best, epochs=epoch + 1 if final else epoch, steps=step,

@@ -51,9 +51,10 @@ def sklearn_pipeline(x, y, x_test, y_test, seed: int) -> float:
 
 
 def dlx_run(overrides: list[str]) -> dict:
-    from dlx.train import run
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
+
+    from dlx.train import run
 
     GlobalHydra.instance().clear()
     with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
