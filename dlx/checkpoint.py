@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 
@@ -54,3 +56,31 @@ def write_json(path: str | Path, obj: Any) -> None:
     """Write JSON atomically (result.json is read by sweepers and `dlx compare` while runs go on)."""
     data = (json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n").encode()
     _atomic(Path(path), lambda f: f.write(data))
+
+
+def rng_state(batch_gen: torch.Generator) -> dict[str, Any]:
+    """Every random stream a run draws from, in a form ``weights_only`` loading accepts (tensors, ints, tuples):
+    Python's ``random``, NumPy's global generator, torch's CPU generator (init, dropout, noise), each CUDA
+    device's generator, and the loop's own batch-permutation generator."""
+    np_kind, np_keys, np_pos, np_gauss, np_cached = np.random.get_state()
+    state = {
+        "python": random.getstate(),
+        "numpy": (np_kind, torch.from_numpy(np_keys.astype(np.int64)), np_pos, np_gauss, np_cached),
+        "torch": torch.get_rng_state(),
+        "batches": batch_gen.get_state(),
+        "batches_device": str(batch_gen.device),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng(state: dict[str, Any], batch_gen: torch.Generator) -> None:
+    """Put every stream back exactly where :func:`rng_state` found it."""
+    random.setstate(state["python"])
+    kind, keys, pos, gauss, cached = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, gauss, cached))
+    torch.set_rng_state(state["torch"])
+    batch_gen.set_state(state["batches"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

@@ -34,6 +34,16 @@ def main(argv: list[str] | None = None) -> int:
         # A user's own modules (model=mynet with _target_: mynets.Net) import from the working directory.
         if os.getcwd() not in sys.path:
             sys.path.insert(0, os.getcwd())
+        from dlx.config import ConfigError, preflight
+
+        if not any(a.startswith("-") for a in rest):  # a single run (no -m, --cfg, --help, ...)
+            try:
+                rest = preflight(rest)  # resume=<folder> -> its overrides; wrong config -> one line, exit 2
+            except ConfigError as e:
+                print(f"dlx: error: {e}", file=sys.stderr)
+                return 2
+            if rest is None:
+                return 0
         sys.argv = ["dlx train", *rest]
         train.main()  # Hydra parses sys.argv and exits on its own errors
         return 0

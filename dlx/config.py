@@ -7,10 +7,17 @@ skipped, so a rule costs nothing for the groups that do not use it.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Callable
+from pathlib import Path
 
+import torch
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
 from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from dlx.data import tasks
 from dlx.models.common import ACTIVATIONS, INITS
@@ -64,6 +71,9 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("trainer.mode", one_of("auto", "max", "min")),
     ("trainer.checkpoint", boolean),
     ("trainer.drop_last", boolean),
+    ("trainer.precision", one_of("fp32", "bf16")),
+    ("trainer.compile", boolean),
+    ("trainer.compile_mode", one_of("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")),
     ("trainer.grad_clip", (lambda v: v is None or (_num(v) and v > 0), "null or a number > 0")),
     ("optim.lr", positive),
     ("optim.momentum", probability),
@@ -112,6 +122,22 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("dataset.tasks", (tasks.valid, tasks.ALLOWED)),
     ("regularization.l2.alpha", non_negative),
     ("regularization.l2.decoupled", boolean),
+    ("resume", (lambda v: v is None or (isinstance(v, str) and v != ""), "null or a run folder")),
+    # dataset keys (dlx/data): the loaders check what needs the data itself (files, shapes, subset <= N)
+    ("dataset.split_seed", integer),
+    ("dataset.subset", optional_count),
+    ("dataset.subset_mode", one_of("first", "stratified")),
+    ("dataset.task", one_of("auto", "classification", "regression")),
+    ("dataset.channels", (lambda v: v in (1, 3) and _int(v), "1 (greyscale) or 3 (RGB)")),
+    ("dataset.size", (lambda v: isinstance(v, list) and len(v) == 2 and all(_int(s) and s >= 1 for s in v),
+                      "[height, width], integers >= 1")),
+    ("dataset.mirrors", (lambda v: isinstance(v, list) and all(isinstance(m, str) for m in v),
+                         "a list of URL prefixes")),
+    ("dataset.root", (lambda v: v is None or isinstance(v, str), "null or a folder")),
+    ("dataset.path", (lambda v: isinstance(v, str) and v != "", "a file or folder path")),
+    ("dataset.label", (lambda v: isinstance(v, str) and v != "", "a column name")),
+    ("dataset.features", (lambda v: v is None or (isinstance(v, list) and all(isinstance(c, str) for c in v)),
+                          "null or a list of column names")),
 ]
 
 # Keys whose meaning depends on the model class: (key -> rule) replacing the generic rule above.
@@ -123,6 +149,9 @@ _MISSING = object()
 
 def validate(cfg: DictConfig) -> None:
     """Raise ConfigError for the first wrong value; check cross-key constraints after the per-key rules."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigError(f"{missing[0]}=??? is wrong: a value is required, e.g. {missing[0]}=...")
     target = OmegaConf.select(cfg, "model._target_", default=None)
     for key, (check, allowed) in RULES:
         check, allowed = MODEL_RULES.get(target, {}).get(key, (check, allowed))
@@ -137,7 +166,99 @@ def validate(cfg: DictConfig) -> None:
     if not isinstance(metric, str) or not (metric == "auto" or metric.startswith(("val/", "train/"))):
         raise ConfigError(f"trainer.metric={_show(metric)} is wrong: allowed is auto or a val/... or train/... "
                           "metric name, e.g. val/acc or val/loss")
+    if cfg.get("device") == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device=cuda is wrong: no CUDA GPU is visible here (torch.cuda.is_available() is "
+                          "False); allowed is auto or cpu")
 
 
 def _show(value) -> str:
     return "null" if value is None else str(value)
+
+
+# ---- the CLI's check before Hydra starts a single run ---------------------------------------------------------
+
+
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def _quote(value: str) -> str:
+    """A path as a Hydra override value (quoted when it holds characters the override grammar reserves)."""
+    return value if re.fullmatch(r"[\w./\-:~+@]+", value) else "'" + value.replace("'", "\\'") + "'"
+
+
+def resume_args(args: list[str]) -> list[str] | None:
+    """``resume=<run folder>`` -> that run's own overrides (from its .hydra/overrides.yaml), then the ones given
+    now (they win), then ``resume`` and ``hydra.run.dir`` pointing at the folder, so Hydra composes the same
+    config and the loop continues in the same folder. None when the run already finished and nothing changed."""
+    given = [a for a in args if _key(a) == "resume"]
+    value = given[-1].split("=", 1)[1] if given else "null"
+    if value in ("null", "", "None"):
+        return args
+    folder = Path(value.strip("'\"")).expanduser()
+    saved_file = folder / ".hydra" / "overrides.yaml"
+    if not saved_file.is_file():
+        raise ConfigError(f"resume={value} is wrong: {folder} is not a dlx run folder (it has no "
+                          ".hydra/overrides.yaml); allowed is the folder of a run, e.g. outputs/runs/<day>/<time>")
+    extra = [a for a in args if _key(a) not in ("resume", "hydra.run.dir")]
+    result = folder / "result.json"
+    if not extra and result.is_file():
+        try:
+            status = json.loads(result.read_text()).get("status")
+        except ValueError:
+            status = None
+        if status in ("completed", "stopped_early"):
+            print(f"dlx: {folder} already finished ({status}); nothing to resume")
+            return None
+    keys = {_key(a) for a in extra}
+    saved = [str(o) for o in OmegaConf.load(saved_file) if _key(str(o)) not in keys | {"resume", "hydra.run.dir"}]
+    where = _quote(str(folder))
+    return [*saved, *extra, f"resume={where}", f"hydra.run.dir={where}"]
+
+
+def _one_line(e: Exception, args: list[str]) -> str:
+    """Hydra's multi-line composition errors, as the one line ``key=value is wrong: allowed ...``."""
+    text = str(e)
+    given = {_key(a): a for a in args}
+    m = re.search(r"Could not (?:find|load) '([^']+)/([^'/]+)'", text)
+    if m:
+        group, option = m.groups()
+        options = sorted(p.stem for p in (Path(__file__).parent / "configs" / group).glob("*.yaml"))
+        allowed = f"one of {', '.join(options)}" if options else f"an option in dlx/configs/{group}/"
+        return f"{group}={option} is wrong: allowed is {allowed}"
+    m = re.search(r"Could not override '([^']+)'", text) or re.search(r"Key '([^']+)' is not in struct", text)
+    if m:
+        key = m.group(1)
+        return (f"{given.get(key, key)} is wrong: {key} is not a key of the config (check the spelling; "
+                f"`dlx train --cfg job` lists the keys, and +{key}=... adds a new one)")
+    for a in args:  # a syntax error: find the override the grammar rejects
+        try:
+            OverridesParser.create().parse_overrides([a])
+        except HydraException as pe:
+            first = str(pe).strip().splitlines()[0]
+            return f"{a} cannot be parsed ({first}); quote values that hold special characters"
+    first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
+    return f"the config cannot be composed: {first}"
+
+
+def preflight(args: list[str]) -> list[str] | None:
+    """Before Hydra starts a single run: apply ``resume=``, compose the config as Hydra will and validate it.
+
+    Raises ConfigError (one line) for anything wrong, so no run folder is made for a config that cannot run.
+    Returns the arguments to hand to Hydra, or None when there is nothing to do."""
+    from hydra import compose, initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+
+    args = resume_args(args)
+    if args is None:
+        return None
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
+            cfg = compose(config_name="train", overrides=args)
+    except (HydraException, OmegaConfBaseException) as e:
+        raise ConfigError(_one_line(e, args)) from None
+    finally:
+        GlobalHydra.instance().clear()
+    validate(cfg)
+    return args

@@ -38,10 +38,11 @@ def flat_hparams(cfg: DictConfig) -> dict[str, float | int | str | bool]:
 class Tracker:
     """Writes scalars to TensorBoard in ``run_dir`` and shows progress a few times a second."""
 
-    def __init__(self, run_dir: Path, total_steps: int, progress: bool | None = None, resume_step: int = 0):
+    def __init__(self, run_dir: Path, total_steps: int, progress: bool | None = None, resume_step: int = 0,
+                 purge_step: int | None = None):
         self.run_dir = Path(run_dir)
         # purge_step drops events past a resumed checkpoint, so curves continue without doubled steps.
-        self.writer = SummaryWriter(log_dir=str(self.run_dir), purge_step=resume_step or None)
+        self.writer = SummaryWriter(log_dir=str(self.run_dir), purge_step=purge_step)
         self.console = Console(stderr=False)
         interactive = self.console.is_terminal if progress is None else progress
         self.progress = None

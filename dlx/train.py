@@ -11,6 +11,8 @@ import math
 import os
 import random
 import shutil
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -19,12 +21,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
 from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from dlx import checkpoint, families
 from dlx.config import ConfigError, validate
+from dlx.data import DataError
 from dlx.optim import schedule
 from dlx.regularize import decoupled_decay, l2_penalty, weight_params
 from dlx.track import Tracker, error_line, write_result
@@ -36,6 +40,20 @@ def pick_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device=cuda is wrong: no CUDA GPU is visible here; allowed is auto or cpu")
     return torch.device(name)
+
+
+# Errors in what the user asked for (config, data files, checkpoints): one line and exit 2, no traceback.
+USER_ERRORS = (ConfigError, DataError, checkpoint.CheckpointError)
+
+
+def build(node: DictConfig, **kwargs):
+    """hydra's instantiate, letting our one-line errors through (Hydra wraps whatever a _target_ raises)."""
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as e:
+        if isinstance(e.__cause__, USER_ERRORS):
+            raise e.__cause__ from None
+        raise
 
 
 def seed_everything(seed: int) -> None:
@@ -77,6 +95,70 @@ def evaluate(model, x, y, loss_fn, task: str, batch_size: int, autocast) -> dict
     return metrics
 
 
+class _StopOnSigint:
+    """First Ctrl-C (or SIGTERM, e.g. a cluster's preemption notice): finish the current step, save a checkpoint
+    and stop with status interrupted. A second Ctrl-C stops at once (last.pt then holds the last epoch)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.requested = False
+        self._old = {}
+        for sig in self.SIGNALS:
+            try:
+                self._old[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread (a joblib worker): signals keep their default action
+                pass
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("dlx: stopping after this step and saving a checkpoint (Ctrl-C again: stop at once)",
+              file=sys.stderr, flush=True)
+
+    def restore(self):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def all_finite(model: torch.nn.Module) -> bool:
+    """True when no parameter holds NaN/Inf; one host sync for the whole model."""
+    flags = [torch.isfinite(p).all() for p in model.parameters()]
+    return bool(torch.stack(flags).all()) if flags else True
+
+
+def resume_state(run_dir: Path, cfg: DictConfig) -> dict:
+    """The checkpoint `resume=<run folder>` continues from, after checking it is this run's."""
+    folder = Path(str(cfg.resume)).expanduser()
+    if folder.resolve() != run_dir.resolve():
+        raise ConfigError(f"resume={cfg.resume} is wrong: this run writes to {run_dir}; allowed is the run's own "
+                          f"folder (dlx train resume=<run folder> continues in that folder)")
+    path = run_dir / "checkpoints" / "last.pt"
+    if not path.is_file():
+        raise ConfigError(f"resume={cfg.resume} is wrong: {path} does not exist (the run stopped before its "
+                          f"first checkpoint); allowed is a run folder with checkpoints/last.pt")
+    state = checkpoint.load(path)
+    missing = [k for k in RESUME_KEYS if k not in state]
+    if missing:
+        raise checkpoint.CheckpointError(f"checkpoint {path} cannot resume a run: it lacks {', '.join(missing)}")
+    return state
+
+
+RESUME_KEYS = ("optimizer", "scheduler", "epoch", "step", "batch", "rng", "best", "final")
+
+
+def load_into(state: dict, model, optimizer, scheduler, path: Path) -> None:
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+    except (RuntimeError, ValueError, KeyError) as e:
+        first = str(e).strip().splitlines()[0]
+        raise checkpoint.CheckpointError(f"checkpoint {path} does not fit this run's model/optimizer ({first[:200]}); "
+                                         "was the config changed?") from None
+
+
 def _better(a: float, b: float | None, mode: str) -> bool:
     return b is None or (a > b if mode == "max" else a < b)
 
@@ -95,11 +177,15 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     seed_everything(cfg.seed)
 
     # --- build: data on the device, model, optimizer, schedule -------------------------------------------
-    data = instantiate(cfg.dataset).to(device)
+    data = build(cfg.dataset).to(device)
     # model.init_from/freeze/pretrain are the loop's keys; reconstruction and multi-task models get their
     # own view of the targets (dlx/families.py)
     model, data, mkeys = families.build(cfg.model, data, restoring=bool(cfg.get("resume")))
     model = model.to(device)
+    if device.type == "cuda" and data.x.ndim == 4:  # conv nets run faster in NHWC on tensor cores
+        model = model.to(memory_format=torch.channels_last)
+        data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
+                                           for t in (data.x, data.x_val, data.x_test))
     step_model = torch.compile(model, mode=tc.compile_mode) if tc.compile else model
     optimizer = instantiate(cfg.optim)([p for p in model.parameters() if p.requires_grad])  # not frozen ones
     n_train, batch = len(data.x), tc.batch_size
@@ -132,26 +218,55 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
             m["recon_mse"] = m["loss"]  # mean squared error per input value
         return m
 
-    tracker = Tracker(run_dir, total_steps)
+    ckpt_dir = run_dir / "checkpoints"
+    step, epoch, train_time, samples_seen, wall_before = 0, 0, 0.0, 0, 0.0
+    best: dict[str, float] = {}
+    final: dict[str, float] = {}
+    first_batch, perm, loss_sum, loss_count = 0, None, torch.zeros((), device=device), 0
+    if cfg.get("resume"):
+        # Exact resume: everything the rest of the run depends on comes back from last.pt, including every
+        # RNG stream and, after a Ctrl-C, the position inside the epoch and that epoch's permutation.
+        state = resume_state(run_dir, cfg)
+        load_into(state, model, optimizer, scheduler, ckpt_dir / "last.pt")
+        checkpoint.restore_rng(state["rng"], gen)
+        step, epoch, best, final = state["step"], state["epoch"], state["best"], state["final"]
+        train_time, samples_seen, wall_before = state["train_time"], state["samples_seen"], state["wall_s"]
+        if state["batch"]:  # stopped inside an epoch
+            first_batch, perm = state["batch"], state["perm"].to(device)
+            loss_sum, loss_count = state["loss_sum"].to(device), state["loss_count"]
+        print(f"dlx: resuming {run_dir} at epoch {epoch + 1}, step {step}")
+
+    def snapshot(batch_in_epoch: int) -> dict:
+        """The whole state of the run after `step` steps, `batch_in_epoch` of them in the current epoch."""
+        mid = batch_in_epoch > 0
+        return {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "epoch": epoch, "step": step, "batch": batch_in_epoch,
+                "perm": perm.cpu() if mid else None, "loss_sum": loss_sum.cpu() if mid else None,
+                "loss_count": loss_count if mid else 0, "best": dict(best), "final": dict(final),
+                "train_time": train_time, "samples_seen": samples_seen,
+                "wall_s": wall_before + time.time() - t_start, "rng": checkpoint.rng_state(gen),
+                "config": OmegaConf.to_yaml(cfg)}
+
+    # TensorBoard: a resumed run appends to the same folder; purge_step makes TensorBoard drop the events a
+    # killed process wrote after its last checkpoint, so no step appears twice.
+    tracker = Tracker(run_dir, total_steps, resume_step=step, purge_step=step + 1 if step else None)
     pre = mkeys["pretrain"]
     if pre and pre["steps"] > 0 and not cfg.get("resume"):  # greedy layer-wise phase, logged as pretrain/...
         model.pretrain(data.x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
         families.log_images(tracker.writer, model, data.x_val, 0, prefix="pretrain/")
-    ckpt_dir = run_dir / "checkpoints"
-    step, epoch, train_time, samples_seen = 0, 0, 0.0, 0
-    best: dict[str, float] = {}
-    final: dict[str, float] = {}
     status = "completed"
+    last_good = f"{ckpt_dir / 'last.pt'} (step {step})" if cfg.get("resume") else None
     print_every = max(1, max_epochs // 20)  # at most ~20 epoch lines per run
+    stop = _StopOnSigint()
     try:
         # --- loop -----------------------------------------------------------------------------------------
-        for epoch in range(max_epochs):
+        while epoch < max_epochs and step < total_steps:
             t_epoch = time.perf_counter()
             model.train()
-            perm = torch.randperm(n_train, device=device, generator=gen)
-            loss_sum = torch.zeros((), device=device)
-            loss_count = 0
-            for i in range(steps_per_epoch):
+            if first_batch == 0:
+                perm = torch.randperm(n_train, device=device, generator=gen)
+                loss_sum, loss_count = torch.zeros((), device=device), 0
+            for i in range(first_batch, steps_per_epoch):
                 idx = perm[i * batch:(i + 1) * batch]
                 xb, yb = data.x[idx], (multi.batch(0, idx) if multi else data.y[idx])
 
@@ -183,8 +298,15 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
                     tracker.tick(step, f"epoch {epoch + 1}/{max_epochs} loss {train_loss:.4f}")
                 else:
                     tracker.tick(step)
+                if stop.requested and i + 1 < steps_per_epoch and step < total_steps:
+                    # Ctrl-C between two steps: save the state mid-epoch (consistent: no step half done).
+                    train_time += time.perf_counter() - t_epoch
+                    if tc.checkpoint:
+                        checkpoint.save(ckpt_dir / "last.pt", snapshot(i + 1))
+                    raise KeyboardInterrupt
                 if step >= total_steps:
                     break
+            first_batch = 0
             if device.type == "cuda":
                 torch.cuda.synchronize()
             train_time += time.perf_counter() - t_epoch
@@ -192,10 +314,12 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
                 break
 
             # --- end of epoch: validate, track the best, checkpoint ---------------------------------------
+            epoch += 1
             train_loss = (loss_sum / max(loss_count, 1)).item()
             val = eval_split(1)
             final = {"train/loss": train_loss, **{f"val/{k}": v for k, v in val.items()}}
-            if not all(math.isfinite(v) for v in final.values()):
+            # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
+            if not all(math.isfinite(v) for v in final.values()) or not all_finite(model):
                 status = "diverged"
                 break
             tracker.scalars(final, step)
@@ -208,22 +332,21 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
                 if _better(v, best.get(k), "max" if k.endswith("acc") else "min"):
                     best[k] = v
             if tc.checkpoint:
-                state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                         "scheduler": scheduler.state_dict(), "epoch": epoch + 1, "step": step,
-                         "best": best, "rng_cpu": torch.get_rng_state(), "rng_batches": gen.get_state(),
-                         "config": OmegaConf.to_yaml(cfg)}
+                state = snapshot(0)
                 checkpoint.save(ckpt_dir / "last.pt", state)
+                last_good = f"{ckpt_dir / 'last.pt'} (epoch {epoch}, step {step})"
                 if improved:
                     checkpoint.save(ckpt_dir / "best.pt", state)
-            if (epoch + 1) % print_every == 0 or step >= total_steps:
+            if epoch % print_every == 0 or step >= total_steps:
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in final.items())
-                tracker.print(f"epoch {epoch + 1:>4}/{max_epochs}  step {step:>6}  {shown}")
+                tracker.print(f"epoch {epoch:>4}/{max_epochs}  step {step:>6}  {shown}")
                 families.log_images(tracker.writer, model, data.x_val, step)
-            if step >= total_steps:
-                break
+            if stop.requested:
+                raise KeyboardInterrupt
     except KeyboardInterrupt:
-        status = "interrupted"
+        status = "interrupted"  # last.pt holds the state after the last whole step (first Ctrl-C) or epoch
     finally:
+        stop.restore()
         tracker.stop_progress()
 
     # --- end: test, result.json, hparams --------------------------------------------------------------------
@@ -231,16 +354,23 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
         test = eval_split(2)
         final.update({f"test/{k}": v for k, v in test.items()})
         tracker.scalars({f"test/{k}": v for k, v in test.items()}, step)
-    result.update(status=status, final=final, best=best, epochs=epoch + 1 if final else epoch, steps=step,
-                  wall_s=round(time.time() - t_start, 3),
+    result.update(status=status, final=final, best=best, epochs=epoch, steps=step,
+                  wall_s=round(wall_before + time.time() - t_start, 3),
                   samples_per_s=round(samples_seen / max(train_time, 1e-9), 1))
-    tracker.hparams(cfg, final)
+    if status == "diverged":
+        result["error"] = (f"non-finite loss or weights at step {step}; the last good checkpoint is "
+                           f"{last_good or 'none (no epoch finished)'}")
+    elif status == "interrupted":
+        result["error"] = f"interrupted at step {step}; continue with: dlx train resume={run_dir}"
+    if status != "interrupted":  # the resumed run writes the hparams entry once, at its end
+        tracker.hparams(cfg, final)
     tracker.close()
     write_result(run_dir, result)
     if status == "diverged":
-        error_line(f"run diverged (non-finite loss) at step {step}; see {run_dir}")
+        error_line(f"run diverged: {result['error']}")
     tracker.summary(result)
     if status == "interrupted":
+        error_line(result["error"])
         raise KeyboardInterrupt
     return result
 
@@ -265,7 +395,7 @@ def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None
     t0 = time.time()
     try:
         return primary(train(cfg, run_dir, overrides or []))
-    except ConfigError:
+    except USER_ERRORS:
         raise
     except Exception as e:
         write_result(run_dir, failed_result(cfg, overrides or [], f"{type(e).__name__}: {e}", time.time() - t0))
@@ -286,7 +416,9 @@ def main(cfg: DictConfig) -> float:
     multirun = hc.mode == RunMode.MULTIRUN
     try:
         return run(cfg, run_dir, overrides)
-    except ConfigError as e:
+    except KeyboardInterrupt:  # result.json says interrupted and how to resume; stop a sweep too
+        raise SystemExit(130) from None
+    except USER_ERRORS as e:
         error_line(str(e))
         if not multirun:
             _drop_run_dir(run_dir)

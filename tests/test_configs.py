@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import datafiles
 import pytest
 from conftest import TINY, make_cfg, options, run_cfg
 
@@ -17,7 +18,9 @@ GROUP_CASES = (
 
 
 @pytest.mark.parametrize("group,option,extra", GROUP_CASES, ids=[f"{g}={o}" for g, o, _ in GROUP_CASES])
-def test_option_composes_and_runs_two_steps(group, option, extra, tmp_path):
+def test_option_composes_and_runs_two_steps(group, option, extra, tmp_path, monkeypatch):
+    if group == "dataset":  # datasets read from files get small ones in their real format (no download)
+        extra = [*extra, *datafiles.prepare(option, tmp_path / "data", monkeypatch)]
     result = run_cfg([f"{group}={option}", *extra, *TINY], tmp_path)
     assert result["status"] == "completed"
     assert result["steps"] == 2

@@ -8,7 +8,6 @@ the published SHA-256 table is swapped for the digests of the small files.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import pickle
 import struct
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from datafiles import make_cifar_archive, make_idx_set, sha, write_csv, write_idx_gz, write_images
 from hydra import compose, initialize_config_dir
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate as hydra_instantiate
@@ -40,30 +40,6 @@ def instantiate(cfg):
         if isinstance(e.__cause__, DataError):
             raise e.__cause__ from None
         raise
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def write_idx_gz(path: Path, array: np.ndarray) -> None:
-    """IDX: 0x00 0x00 0x08 (ubyte) ndim, big-endian uint32 sizes, then the bytes; gzip'd."""
-    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
-
-
-def make_idx_set(folder: Path, n_train=40, n_test=20, seed=0) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    arrays = {
-        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (n_train, 28, 28)),
-        "train-labels-idx1-ubyte.gz": np.arange(n_train) % 10,
-        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (n_test, 28, 28)),
-        "t10k-labels-idx1-ubyte.gz": np.arange(n_test)[::-1] % 10,
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, a in arrays.items():
-        write_idx_gz(folder / name, a)
-    return arrays
 
 
 @pytest.fixture
@@ -182,25 +158,6 @@ def test_published_checksums_are_the_real_ones():
 
 
 # ---------------------------------------------------------------- CIFAR-10 (pickled batches in a tar.gz)
-
-
-def make_cifar_archive(path: Path, per_batch=6, members=None, seed=0):
-    rng = np.random.default_rng(seed)
-    members = members or cifar10.TRAIN + cifar10.TEST
-    batches = {}
-    with tarfile.open(path, "w:gz") as tar:
-        for i, name in enumerate(members):
-            batch = {
-                b"batch_label": name.encode(),
-                b"labels": [(i + j) % 10 for j in range(per_batch)],
-                b"data": rng.integers(0, 256, (per_batch, 3072)).astype(np.uint8),
-            }
-            batches[name] = batch
-            raw = pickle.dumps(batch, protocol=2)
-            info = tarfile.TarInfo(name)
-            info.size = len(raw)
-            tar.addfile(info, io.BytesIO(raw))
-    return batches
 
 
 def test_cifar10_download_verify_parse(tmp_path, monkeypatch):
@@ -326,11 +283,6 @@ def test_tensors_unreadable_or_missing_file(tmp_path):
 # ---------------------------------------------------------------- csv
 
 
-def write_csv(path: Path, rows: list[str]) -> Path:
-    path.write_text("\n".join(rows) + "\n")
-    return path
-
-
 def test_csv_text_labels_and_chosen_features(tmp_path):
     rows = ["a,b,species,c"] + [f"{i},{i * 2},{['setosa', 'virginica'][i % 2]},{-i}" for i in range(20)]
     train = write_csv(tmp_path / "train.csv", rows)
@@ -382,17 +334,6 @@ def test_csv_missing_feature_column(tmp_path):
 
 
 # ---------------------------------------------------------------- image_folder
-
-
-def write_images(root: Path, counts: dict[str, int], size=(20, 12), fmt="PNG", seed=0):
-    from PIL import Image
-
-    rng = np.random.default_rng(seed)
-    for name, n in counts.items():
-        (root / name).mkdir(parents=True, exist_ok=True)
-        for i in range(n):
-            pixels = rng.integers(0, 256, (size[1], size[0], 3)).astype(np.uint8)
-            Image.fromarray(pixels).save(root / name / f"{i}.{fmt.lower()}", fmt)
 
 
 def test_image_folder_resizes_and_labels_by_folder(tmp_path):

@@ -34,7 +34,9 @@ class Data:
         return tuple(self.x.shape[1:])
 
     def to(self, device: torch.device) -> Data:
-        mv = lambda t: t.to(device, non_blocking=True)
+        # Pinned host memory makes the one host->GPU copy asynchronous; on CPU this is a no-op.
+        pin = torch.device(device).type == "cuda"
+        mv = lambda t: (t.pin_memory() if pin else t).to(device, non_blocking=True)
         return Data(
             mv(self.x), mv(self.y), mv(self.x_val), mv(self.y_val), mv(self.x_test), mv(self.y_test),
             self.task, self.n_out,

@@ -17,9 +17,9 @@ from dlx.data import Data, DataError, finish
 from dlx.data.tensors import TASKS, as_targets
 
 
-def _read(path: Path, delimiter: str) -> tuple[list[str], list[list[str]]]:
+def _read(path: Path, delimiter: str, key: str) -> tuple[list[str], list[list[str]]]:
     if not path.is_file():
-        raise DataError(f"{path}: no such file")
+        raise DataError(f"dataset.{key}={path} is wrong: no such file")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: tolerate Excel's byte-order mark
             rows = list(csv.reader(f, delimiter=delimiter))
@@ -92,7 +92,7 @@ def load(
     if task not in TASKS:
         raise DataError(f"dataset.task={task} is wrong: allowed {', '.join(TASKS)}")
     files = [Path(path).expanduser()] + ([Path(test_path).expanduser()] if test_path else [])
-    tables = [_read(f, delimiter) for f in files]
+    tables = [_read(f, delimiter, key) for f, key in zip(files, ("path", "test_path"))]
     xs, labels = [], []
     for f, (header, rows) in zip(files, tables):
         cols, lab = _columns(f, header, label, features)

@@ -1,0 +1,289 @@
+"""A runner that never loses work: exact resume, Ctrl-C, SIGKILL, corrupt checkpoints, divergence, and one clear
+line for every wrong override."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import ROOT, dlx_cli, make_cfg
+
+from dlx import checkpoint, cli
+from dlx.track import Tracker
+from dlx.train import run
+
+# Small but real: 3 epochs of 41 steps, dropout on (so the torch RNG matters), batch order from its generator.
+BASE = ["dataset=digits", "model.hidden=[32]", "model.dropout=0.3", "trainer.max_epochs=3",
+        "trainer.batch_size=32", "trainer.log_every=5", "device=cpu"]
+
+
+def result_of(run_dir: Path) -> dict:
+    return json.loads((run_dir / "result.json").read_text())
+
+
+def scalars(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    """Every scalar curve as TensorBoard shows it (purged events dropped), as (step, value) lists."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
+    acc.Reload()
+    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+
+
+def interrupt_at(monkeypatch, at_step: int) -> None:
+    """Send a real SIGINT to this process when the loop reports step `at_step` (mid-epoch)."""
+    original = Tracker.tick
+
+    def tick(self, step, info=None):
+        if step == at_step:
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(self, step, info)
+
+    monkeypatch.setattr(Tracker, "tick", tick)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    """The uninterrupted run every resumed run must reproduce exactly."""
+    run_dir = tmp_path_factory.mktemp("reference")
+    run(make_cfg(BASE), run_dir, BASE)
+    return run_dir
+
+
+def test_ctrl_c_saves_and_resume_is_exact(reference, tmp_path, monkeypatch):
+    run_dir = tmp_path / "run"
+    interrupt_at(monkeypatch, 60)  # epoch 2 of 3, batch 19 of 41
+    with pytest.raises(KeyboardInterrupt):
+        run(make_cfg(BASE), run_dir, BASE)
+    monkeypatch.undo()
+    stopped = result_of(run_dir)
+    assert stopped["status"] == "interrupted" and stopped["steps"] == 60 and stopped["epochs"] == 1
+    assert f"resume={run_dir}" in stopped["error"]
+    state = checkpoint.load(run_dir / "checkpoints" / "last.pt")
+    assert state["step"] == 60 and state["batch"] == 19  # saved mid-epoch, after a whole step
+
+    run(make_cfg([*BASE, f"resume={run_dir}"]), run_dir, BASE)
+    done, ref = result_of(run_dir), result_of(reference)
+    assert done["status"] == "completed"
+    assert done["final"] == ref["final"] and done["best"] == ref["best"]  # bit-identical, not approximately
+    assert (done["steps"], done["epochs"]) == (ref["steps"], ref["epochs"])
+    # TensorBoard continues the same curves: every step once, same values as the uninterrupted run.
+    assert scalars(run_dir) == scalars(reference)
+
+
+def test_resume_from_an_epoch_boundary_is_exact(reference, tmp_path, monkeypatch):
+    run_dir = tmp_path / "run"
+    interrupt_at(monkeypatch, 41)  # the last step of epoch 1: the epoch's own checkpoint is the one kept
+    with pytest.raises(KeyboardInterrupt):
+        run(make_cfg(BASE), run_dir, BASE)
+    monkeypatch.undo()
+    state = checkpoint.load(run_dir / "checkpoints" / "last.pt")
+    assert (state["epoch"], state["step"], state["batch"]) == (1, 41, 0)
+    run(make_cfg([*BASE, f"resume={run_dir}"]), run_dir, BASE)
+    assert result_of(run_dir)["final"] == result_of(reference)["final"]
+    assert scalars(run_dir) == scalars(reference)
+
+
+def test_interrupted_run_resumes_through_the_cli(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run_dir = tmp_path / "run"
+    interrupt_at(monkeypatch, 30)
+    with pytest.raises(SystemExit) as e:
+        cli.main(["train", *BASE, "trainer.max_epochs=2", f"hydra.run.dir={run_dir}"])
+    assert e.value.code == 130
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    assert result_of(run_dir)["status"] == "interrupted"
+    # `dlx train resume=<folder>` alone: the folder's own overrides come back (2 epochs, not the default 30).
+    assert cli.main(["train", f"resume={run_dir}"]) == 0
+    done = result_of(run_dir)
+    assert done["status"] == "completed" and done["epochs"] == 2
+    assert not (tmp_path / "outputs").exists()  # no second run folder
+    assert cli.main(["train", f"resume={run_dir}"]) == 0  # finished: nothing to do, nothing changed
+    assert result_of(run_dir) == done
+
+
+def test_truncated_checkpoint_is_named_and_best_kept(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run_dir = tmp_path / "run"
+    interrupt_at(monkeypatch, 50)
+    with pytest.raises(SystemExit):
+        cli.main(["train", *BASE, f"hydra.run.dir={run_dir}"])
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    last, best = run_dir / "checkpoints" / "last.pt", run_dir / "checkpoints" / "best.pt"
+    best_bytes = best.read_bytes()
+    last.write_bytes(last.read_bytes()[:1000])  # a truncated file (e.g. copied while being written)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        cli.main(["train", f"resume={run_dir}"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"checkpoint {last} cannot be read" in err[0] and "truncated" in err[0]
+    assert best.read_bytes() == best_bytes and result_of(run_dir)["status"] == "interrupted"
+
+
+def test_foreign_checkpoint_is_refused(tmp_path):
+    path = tmp_path / "foreign.pt"
+    torch.save({"model": PoisonAfter((2,), 2)}, path)  # a pickled module: weights_only refuses its class
+    with pytest.raises(checkpoint.CheckpointError, match=f"checkpoint {path} cannot be read"):
+        checkpoint.load(path)
+    torch.save({"weights": torch.zeros(2)}, path)
+    with pytest.raises(checkpoint.CheckpointError, match="not a dlx checkpoint"):
+        checkpoint.load(path)
+
+
+def test_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "last.pt"
+    checkpoint.save(path, {"model": {"w": torch.ones(3)}, "step": 1})
+
+    def dies_half_way(obj, f):
+        f.write(b"PK\x03\x04 half a zip")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", dies_half_way)
+    with pytest.raises(OSError):
+        checkpoint.save(path, {"model": {"w": torch.zeros(3)}, "step": 2})
+    monkeypatch.undo()
+    assert checkpoint.load(path)["step"] == 1 and [p.name for p in tmp_path.iterdir()] == ["last.pt"]
+
+
+class PoisonAfter(torch.nn.Module):
+    """An MLP-shaped model that writes NaN into its weight on forward call `after` (a diverging run)."""
+
+    def __init__(self, in_shape, n_out, after: int = 60, **_):
+        super().__init__()
+        self.fc = torch.nn.Linear(int(torch.tensor(in_shape).prod()), n_out)
+        self.calls, self.after = 0, after
+
+    def forward(self, x):
+        self.calls += 1 if self.training else 0
+        if self.calls == self.after:
+            with torch.no_grad():
+                self.fc.weight[0, 0] = float("nan")
+        return self.fc(x.flatten(1))
+
+
+def test_nan_ends_the_run_as_diverged_with_its_last_good_checkpoint(tmp_path):
+    cfg = make_cfg([*BASE, "+model.after=60"])
+    cfg.model._target_ = f"{__name__}.PoisonAfter"
+    run(cfg, tmp_path, BASE)
+    result = result_of(tmp_path)
+    assert result["status"] == "diverged" and result["epochs"] == 1
+    assert f"{tmp_path / 'checkpoints' / 'last.pt'} (epoch 1, step 41)" in result["error"]
+    state = checkpoint.load(tmp_path / "checkpoints" / "last.pt")
+    assert state["step"] == 41 and all(torch.isfinite(t).all() for t in state["model"].values())
+
+
+# ---- guard rails: every wrong override ends with one line, exit code 2 and no completed run folder ----------
+
+WRONG = [
+    ["trainer.max_epoch=3"],  # typo in a key
+    ["model=nonexistent"],  # unknown option
+    ["regularization=[l2,bogus]"],
+    ["trainer.max_epochs=abc"],
+    ["trainer.max_epochs=0"],
+    ["trainer.batch_size=1.5"],
+    ["trainer.log_every=-1"],
+    ["trainer.mode=maximum"],
+    ["trainer.grad_clip=-1"],
+    ["optim.lr=-1"],
+    ["optim.lr=nan"],
+    ["optim.momentum=1.5"],
+    ["model.dropout=1.5"],
+    ["model.hidden=[0]"],
+    ["model.activation=swish"],
+    ["loss=hinge"],
+    ["device=tpu"],
+    ["seed=[1,2"],  # not parseable
+    ["seed=1.5"],
+    ["dataset.val_frac=1"],
+    ["dataset=tensors"],  # required key left out
+    ["dataset=tensors", "dataset.path=/nonexistent.npz"],  # fails when the data loads, after Hydra started
+    ["dataset=csv", "dataset.label=y", "dataset.path=/nonexistent.csv"],
+    ["dataset=mnist", "dataset.subset_mode=random"],
+    ["dataset=mnist", "dataset.subset=0"],
+    ["resume=/nonexistent/run"],
+]
+if not torch.cuda.is_available():
+    WRONG.append(["device=cuda"])
+
+
+@pytest.mark.parametrize("overrides", WRONG, ids=[" ".join(o) for o in WRONG])
+def test_wrong_override_gives_one_clear_line(overrides, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = cli.main(["train", *overrides])
+    except SystemExit as e:
+        code = e.code
+    out, err = capsys.readouterr()
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2, (out, err)
+    assert len(lines) == 1 and lines[0].startswith("dlx: error: "), err
+    assert "Traceback" not in out + err
+    key = overrides[-1].split("=", 1)[0]
+    assert key.split(".")[-1] in lines[0] or overrides[-1].split("=", 1)[1] in lines[0], lines[0]
+    statuses = [json.loads(p.read_text())["status"] for p in tmp_path.rglob("result.json")]
+    assert "completed" not in statuses
+
+
+@pytest.mark.slow
+def test_wrong_overrides_through_a_real_process(tmp_path):
+    for overrides in (["optim.lr=-1"], ["model=nonexistent"], ["dataset=tensors", "dataset.path=/x.npz"]):
+        proc = dlx_cli("train", *overrides, cwd=tmp_path)
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("dlx: error: "), proc.stderr
+    assert not list(tmp_path.rglob("result.json"))
+
+
+# ---- a real SIGKILL in the middle of an epoch ---------------------------------------------------------------
+
+KILL = ["dataset=digits", "model.hidden=[64]", "model.dropout=0.2", "trainer.max_epochs=2", "trainer.batch_size=8",
+        "trainer.log_every=1", "device=cpu"]
+
+
+def _cli_env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["OMP_NUM_THREADS"] = "1"  # two runs side by side on a small machine: no thread oversubscription
+    return env
+
+
+@pytest.mark.slow
+def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
+    ref_dir, run_dir = tmp_path / "ref", tmp_path / "killed"
+    reference = subprocess.Popen([sys.executable, "-m", "dlx", "train", *KILL, f"hydra.run.dir={ref_dir}"],
+                                 env=_cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    victim = subprocess.Popen([sys.executable, "-m", "dlx", "train", *KILL, f"hydra.run.dir={run_dir}"],
+                              env=_cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    last = run_dir / "checkpoints" / "last.pt"
+    deadline = time.time() + 300
+    while not last.exists() and victim.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    assert victim.poll() is None, "the run ended before it could be killed; make the epochs longer"
+    saved_step = checkpoint.load(last)["step"]
+    # Let it get well into the next epoch (events flushed past the checkpoint), then kill it without warning.
+    while victim.poll() is None and time.time() < deadline:
+        steps = [s for s, _ in scalars(run_dir).get("train/loss", [])]
+        if steps and max(steps) > saved_step + 20:
+            break
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert victim.returncode == -signal.SIGKILL
+    assert checkpoint.load(last)["step"] == saved_step and not (run_dir / "result.json").exists()
+
+    proc = dlx_cli("train", f"resume={run_dir}", timeout=600, env_extra={"OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert reference.wait(timeout=600) == 0
+    done, ref = result_of(run_dir), result_of(ref_dir)
+    assert done["status"] == "completed"
+    assert done["final"] == ref["final"] and done["best"] == ref["best"] and done["steps"] == ref["steps"]
+    assert scalars(run_dir) == scalars(ref_dir)  # the killed process's extra events are purged
