@@ -8,8 +8,9 @@ import datafiles
 import pytest
 from conftest import TINY, make_cfg, options, run_cfg
 
+SHRINK = {"dbn": ["model.pretrain.steps=2"]}  # options whose defaults do more than two steps' work
 GROUP_CASES = (
-    [("model", o, ["dataset=digits"]) for o in options("model")]
+    [("model", o, ["dataset=digits", *SHRINK.get(o, [])]) for o in options("model")]
     + [("optim", o, []) for o in options("optim")]
     + [("schedule", o, []) for o in options("schedule")]
     + [("dataset", o, []) for o in options("dataset")]
