@@ -45,6 +45,7 @@ count0 = (lambda v: _int(v) and v >= 0, "an integer >= 0")
 optional_count = (lambda v: v is None or (_int(v) and v >= 1), "null or an integer >= 1")
 probability = (lambda v: _num(v) and 0 <= v < 1, "a number in [0, 1)")
 fraction = (lambda v: _num(v) and 0 < v < 1, "a number in (0, 1)")
+unit = (lambda v: _num(v) and 0 <= v <= 1, "a number in [0, 1]")
 integer = (lambda v: _int(v), "an integer")
 boolean = (lambda v: isinstance(v, bool), "true or false")
 
@@ -54,8 +55,9 @@ def one_of(*options: str) -> tuple[Callable, str]:
 
 
 def widths() -> tuple[Callable, str]:
-    ok = lambda v: isinstance(v, (list, tuple, ListConfig)) and all(_int(w) and w >= 1 for w in v)
-    return ok, "a list of integers >= 1, e.g. [128,64]"
+    is_list = lambda v: isinstance(v, (list, tuple, ListConfig)) and all(_int(w) and w >= 1 for w in v)
+    ok = lambda v: (_int(v) and v >= 1) or is_list(v)  # the lstm's hidden is one width
+    return ok, "a list of integers >= 1, e.g. [128,64] (one integer for model=lstm)"
 
 
 # (key, (check, allowed)). Groups add their keys here; a missing key is skipped.
@@ -138,6 +140,44 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("dataset.label", (lambda v: isinstance(v, str) and v != "", "a column name")),
     ("dataset.features", (lambda v: v is None or (isinstance(v, list) and all(isinstance(c, str) for c in v)),
                           "null or a list of column names")),
+    # optimizers (dlx/optim/course.py, second_order.py) and the regularization group (dlx/regularize.py)
+    ("trainer.grad_norms", boolean),
+    ("optim.rho", probability),
+    ("optim.delta", non_negative),
+    ("optim.betas", (lambda v: isinstance(v, list) and len(v) == 2 and all(_num(b) and 0 <= b < 1 for b in v),
+                     "a pair [rho1, rho2] of numbers in [0, 1)")),
+    ("optim.form", one_of("course", "torch")),
+    ("optim.beta", one_of("polak_ribiere", "fletcher_reeves")),
+    ("optim.damping", non_negative),
+    ("optim.line_search", boolean),
+    ("optim.max_params", count),
+    ("optim.c2", fraction),
+    ("optim.max_iter", count),
+    ("optim.history_size", count),
+    ("regularization.l2.params", one_of("weights", "all")),
+    ("regularization.l1.alpha", non_negative),
+    ("regularization.l1.params", one_of("weights", "all")),
+    ("regularization.weight_noise.std", non_negative),
+    ("regularization.input_noise.std", non_negative),
+    ("regularization.augment.shift", count0),
+    ("regularization.augment.rotate", (lambda v: _num(v) and 0 <= v <= 180, "degrees in [0, 180]")),
+    ("regularization.augment.noise", non_negative),
+    ("regularization.early_stopping.patience", count),
+    ("regularization.early_stopping.min_delta", non_negative),
+    ("regularization.early_stopping.mode", one_of("auto", "max", "min")),
+    ("regularization.adversarial.epsilon", non_negative),
+    ("regularization.adversarial.alpha", unit),
+    ("regularization.label_smoothing.eps", probability),
+    ("regularization.max_norm.c", positive),
+    ("regularization.curriculum.teacher", (lambda v: v is None or isinstance(v, str),
+                                           "null (distance-to-class-mean proxy) or a run folder / .pt file")),
+    ("regularization.curriculum.start", (lambda v: _num(v) and 0 < v <= 1, "a number in (0, 1]")),
+    ("regularization.curriculum.epochs", count),
+    ("regularization.distill.teacher", (lambda v: isinstance(v, str) and v != "",
+                                        "a trained run's folder or checkpoint .pt file")),
+    ("regularization.distill.temperature", positive),
+    ("regularization.distill.alpha", unit),
+    ("regularization.distill.hint_weight", non_negative),
 ]
 
 # Keys whose meaning depends on the model class: (key -> rule) replacing the generic rule above.

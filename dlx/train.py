@@ -27,10 +27,10 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from dlx import checkpoint, families
+from dlx import regularize as R
 from dlx.config import ConfigError, validate
 from dlx.data import DataError
 from dlx.optim import schedule
-from dlx.regularize import decoupled_decay, l2_penalty, weight_params
 from dlx.track import Tracker, error_line, write_result
 
 
@@ -62,16 +62,17 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # seeds CUDA too
 
 
-def make_loss(kind: str, task: str, n_out: int):
+def make_loss(kind: str, task: str, n_out: int, smoothing: float = 0.0):
     """cross_entropy on logits, or mse: on softmax outputs vs one-hot targets for classification (the
-    course's comparison), on raw outputs for regression."""
+    course's comparison), on raw outputs for regression. ``smoothing``: targets (1 - eps) one-hot + eps/k."""
     if task == "regression":
         if kind == "cross_entropy":
             raise ConfigError("loss=cross_entropy is wrong for a regression dataset: allowed is auto or mse")
         return F.mse_loss
     if kind == "mse":
-        return lambda out, y: F.mse_loss(out.softmax(-1), F.one_hot(y, n_out).to(out.dtype))
-    return F.cross_entropy
+        target = lambda y, dt: F.one_hot(y, n_out).to(dt) * (1 - smoothing) + smoothing / n_out
+        return lambda out, y: F.mse_loss(out.softmax(-1), target(y, out.dtype))
+    return lambda out, y: F.cross_entropy(out, y, label_smoothing=smoothing)
 
 
 @torch.no_grad()
@@ -187,7 +188,21 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
         data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
                                            for t in (data.x, data.x_val, data.x_test))
     step_model = torch.compile(model, mode=tc.compile_mode) if tc.compile else model
-    optimizer = instantiate(cfg.optim)([p for p in model.parameters() if p.requires_grad])  # not frozen ones
+    reg = cfg.regularization
+    kd = reg.get("distill")
+    extra_params = []
+    if kd:  # FitNets: hooks keep the hint/guided layers' outputs; the regressor r trains with the student
+        teacher = R.load_teacher(kd.teacher, data.in_shape, data.n_out, device)
+        feats: dict[str, torch.Tensor] = {}
+        R.capture(model, kd.student_layer or R.hint_layer(model), feats, "student")
+        R.capture(teacher, kd.teacher_layer or R.hint_layer(teacher), feats, "teacher")
+        with torch.no_grad():
+            model(data.x[:2]), teacher(data.x[:2])
+        hint_r = R.regressor(feats["student"], feats["teacher"]).to(device)
+        extra_params = list(hint_r.parameters())
+    trainable = [p for p in model.parameters() if p.requires_grad]  # model.freeze leaves the rest out
+    optimizer = instantiate(cfg.optim)(trainable + extra_params)
+    create_graph = getattr(optimizer, "create_graph", False)  # Newton differentiates the gradient again
     n_train, batch = len(data.x), tc.batch_size
     steps_per_epoch = n_train // batch if tc.drop_last else math.ceil(n_train / batch)
     if steps_per_epoch == 0:
@@ -199,14 +214,35 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     scheduler = schedule.build(optimizer, sc.name, total_steps, sc.get("tau"), sc.get("final_frac", 0.01),
                                sc.get("warmup", 0))
     loss_fn = make_loss(cfg.loss, data.task, data.n_out)
+    ls = reg.get("label_smoothing")
+    if ls and data.task != "classification":
+        raise ConfigError("regularization=label_smoothing is wrong for a regression dataset: allowed with "
+                          "classification datasets only")
+    train_loss_fn = make_loss(cfg.loss, data.task, data.n_out, ls.eps) if ls else loss_fn
     multi = families.MultiTaskObjective(data, model.weights) if model.task == "multitask" else None
+    if multi and (ls or kd or reg.get("adversarial") or reg.get("curriculum")):
+        raise ConfigError("model=multitask is wrong with label_smoothing, distill, adversarial or curriculum: "
+                          "allowed are the regularizers that do not need a single output")
     metric = tc.metric if tc.metric != "auto" else families.default_metric(model.task, data)
     mode = tc.mode if tc.mode != "auto" else ("max" if metric.endswith("acc") else "min")
     result["metric"] = metric
     bf16 = tc.precision == "bf16"
     autocast = lambda: torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
-    l2 = cfg.regularization.get("l2")
-    weights = weight_params(model)
+    l1, l2, mn, wn = reg.get("l1"), reg.get("l2"), reg.get("max_norm"), reg.get("weight_noise")
+    aug, noise, adv = reg.get("augment"), reg.get("input_noise"), reg.get("adversarial")
+    cur = reg.get("curriculum")
+    weights = R.weight_params(model)
+    l1_w = R.weight_params(model, l1.params) if l1 else []
+    l2_w = R.weight_params(model, l2.get("params", "weights")) if l2 else []
+    es_cfg = reg.get("early_stopping")
+    if es_cfg:
+        es_metric = metric if es_cfg.metric == "auto" else es_cfg.metric
+        es = R.EarlyStopping(es_metric, es_cfg.patience, es_cfg.min_delta, es_cfg.mode)
+    else:
+        es = None
+    if cur:  # example indices from easy to hard, by a teacher's loss or the class-mean distance proxy
+        judge = R.load_teacher(cur.teacher, data.in_shape, data.n_out, device) if cur.teacher else None
+        order = torch.argsort(R.difficulty(data.x, data.y, data.task, judge, tc.eval_batch_size))
     gen = torch.Generator(device=device).manual_seed(cfg.seed)  # batch order, separate from init/dropout
 
     def eval_split(split: int) -> dict[str, float]:  # 1 = val, 2 = test
@@ -264,26 +300,56 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
             t_epoch = time.perf_counter()
             model.train()
             if first_batch == 0:
-                perm = torch.randperm(n_train, device=device, generator=gen)
+                if cur:  # easiest examples first; the pool widens each epoch (epoch = epochs done so far)
+                    frac = R.pool_fraction(epoch, cur.start, cur.epochs)
+                    perm = R.curriculum_perm(order, frac, n_train, gen)
+                else:
+                    perm = torch.randperm(n_train, device=device, generator=gen)
                 loss_sum, loss_count = torch.zeros((), device=device), 0
             for i in range(first_batch, steps_per_epoch):
                 idx = perm[i * batch:(i + 1) * batch]
                 xb, yb = data.x[idx], (multi.batch(0, idx) if multi else data.y[idx])
+                if aug:
+                    xb = R.augment(xb, aug.shift, aug.rotate, aug.noise)
+                if noise:
+                    xb = R.input_noise(xb, noise.std)
 
-                def closure(xb=xb, yb=yb):  # one path for first-order and closure optimizers (L-BFGS, CG)
+                def closure(xb=xb, yb=yb):  # every optimizer calls it; line searches call it repeatedly
                     optimizer.zero_grad(set_to_none=True)
+                    if wn:
+                        clean = R.perturb_weights(weights, wn.std)
                     with autocast():
                         out = step_model(xb)
                     loss = multi.loss(out, yb) if multi else loss_fn(out.float(), yb)
-                    objective = loss + l2_penalty(weights, l2.alpha) if l2 and not l2.decoupled else loss
-                    objective.backward()
+                    objective = train_loss_fn(out.float(), yb) if ls else loss
+                    if kd:
+                        with torch.no_grad():
+                            t_out = teacher(xb).float()
+                        hint = R.hint_loss(hint_r, feats["student"], feats["teacher"])
+                        objective = ((1 - kd.alpha) * objective + kd.hint_weight * hint
+                                     + kd.alpha * R.soft_target_loss(out.float(), t_out, kd.temperature))
+                    if adv:
+                        x_adv = R.fgsm(step_model, train_loss_fn, xb, yb, adv.epsilon)
+                        with autocast():
+                            out_adv = step_model(x_adv)
+                        adv_loss = train_loss_fn(out_adv.float(), yb)
+                        objective = adv.alpha * objective + (1 - adv.alpha) * adv_loss
+                    if l2 and not l2.decoupled:
+                        objective = objective + R.l2_penalty(l2_w, l2.alpha)
+                    if l1:
+                        objective = objective + R.l1_penalty(l1_w, l1.alpha)
+                    objective.backward(create_graph=create_graph)
+                    if wn:
+                        R.restore_weights(weights, clean)
                     if tc.grad_clip:
                         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
                     return loss
 
                 loss = optimizer.step(closure)
                 if l2 and l2.decoupled:
-                    decoupled_decay(weights, l2.alpha, optimizer.param_groups[0]["lr"])
+                    R.decoupled_decay(l2_w, l2.alpha, optimizer.param_groups[0]["lr"])
+                if mn:
+                    R.max_norm_(weights, mn.c)
                 scheduler.step()
                 loss_sum += loss.detach()
                 loss_count += 1
@@ -295,6 +361,8 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
                         status = "diverged"
                         break
                     tracker.scalars({"train/loss": train_loss, "lr": optimizer.param_groups[0]["lr"]}, step)
+                    if tc.get("grad_norms"):  # per-layer gradient norms of this step: vanishing gradients
+                        tracker.scalars({f"grad/{k}": v for k, v in R.grad_norms(model).items()}, step)
                     tracker.tick(step, f"epoch {epoch + 1}/{max_epochs} loss {train_loss:.4f}")
                 else:
                     tracker.tick(step)
@@ -337,12 +405,16 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
                 last_good = f"{ckpt_dir / 'last.pt'} (epoch {epoch}, step {step})"
                 if improved:
                     checkpoint.save(ckpt_dir / "best.pt", state)
-            if epoch % print_every == 0 or step >= total_steps:
+            if es and es.update(final, model, epoch):
+                status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back below
+            if epoch % print_every == 0 or step >= total_steps or status == "stopped_early":
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in final.items())
                 tracker.print(f"epoch {epoch:>4}/{max_epochs}  step {step:>6}  {shown}")
                 families.log_images(tracker.writer, model, data.x_val, step)
             if stop.requested:
                 raise KeyboardInterrupt
+            if status == "stopped_early":
+                break
     except KeyboardInterrupt:
         status = "interrupted"  # last.pt holds the state after the last whole step (first Ctrl-C) or epoch
     finally:
@@ -350,6 +422,11 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
         tracker.stop_progress()
 
     # --- end: test, result.json, hparams --------------------------------------------------------------------
+    if es and es.state is not None and status in ("completed", "stopped_early"):
+        es.restore(model)  # alg. 7.1 returns the best parameters; final val/* then describe them
+        val = eval_split(1)
+        final.update({f"val/{k}": v for k, v in val.items()})
+        result["best_epoch"] = es.best_epoch
     if status in ("completed", "stopped_early"):
         test = eval_split(2)
         final.update({f"test/{k}": v for k, v in test.items()})

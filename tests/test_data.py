@@ -445,3 +445,16 @@ def test_finish_validates_fractions():
         finish(x, y, x, y, val_frac=1.5, split_seed=0, subset=None, n_out=1)
     with pytest.raises(DataError, match="dataset.test_frac=0 is wrong"):
         finish(x, y, None, None, val_frac=0.1, split_seed=0, subset=None, test_frac=0, n_out=1)
+
+
+@pytest.mark.parametrize("name", ["digits", "synthetic"])
+def test_every_dataset_takes_a_subset(name):
+    full = instantiate(compose_dataset(name))
+    part = instantiate(compose_dataset(name, "dataset.subset=50"))
+    assert part.x.shape[0] == 50 and torch.equal(part.x, full.x[:50]) and torch.equal(part.x_test, full.x_test)
+    if name == "digits":
+        strat = instantiate(compose_dataset(name, "dataset.subset=100", "dataset.subset_mode=stratified"))
+        assert torch.bincount(strat.y, minlength=10).min() >= 8  # about 10 of each digit
+    else:
+        with pytest.raises(DataError, match="only for classification"):
+            instantiate(compose_dataset(name, "dataset.subset=50", "dataset.subset_mode=stratified"))

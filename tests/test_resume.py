@@ -270,14 +270,14 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert victim.poll() is None, "the run ended before it could be killed; make the epochs longer"
     saved_step = checkpoint.load(last)["step"]
     # Let it get well into the next epoch (events flushed past the checkpoint), then kill it without warning.
-    while victim.poll() is None and time.time() < deadline:
-        steps = [s for s, _ in scalars(run_dir).get("train/loss", [])]
-        if steps and max(steps) > saved_step + 20:
-            break
+    logged = 0
+    while victim.poll() is None and time.time() < deadline and logged <= saved_step + 20:
+        logged = max([s for s, _ in scalars(run_dir).get("train/loss", [])], default=0)
         time.sleep(0.05)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     assert victim.returncode == -signal.SIGKILL
+    assert logged > saved_step + 20  # killed mid-epoch, with events on disk past the checkpoint
     assert checkpoint.load(last)["step"] == saved_step and not (run_dir / "result.json").exists()
 
     proc = dlx_cli("train", f"resume={run_dir}", timeout=600, env_extra={"OMP_NUM_THREADS": "1"})

@@ -38,9 +38,16 @@ class Data:
         pin = torch.device(device).type == "cuda"
         mv = lambda t: (t.pin_memory() if pin else t).to(device, non_blocking=True)
         return Data(
-            mv(self.x), mv(self.y), mv(self.x_val), mv(self.y_val), mv(self.x_test), mv(self.y_test),
-            self.task, self.n_out,
-            {k: tuple(mv(t) for t in v) for k, v in self.targets.items()}, dict(self.target_info),
+            mv(self.x),
+            mv(self.y),
+            mv(self.x_val),
+            mv(self.y_val),
+            mv(self.x_test),
+            mv(self.y_test),
+            self.task,
+            self.n_out,
+            {k: tuple(mv(t) for t in v) for k, v in self.targets.items()},
+            dict(self.target_info),
         )
 
 

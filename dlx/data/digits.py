@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from dlx.data import Data, split_val
+from dlx.data import Data, split_val, subset_index
 from dlx.data.tasks import add_tasks
 
 
-def load(val_frac: float = 0.1, test_frac: float = 0.2, split_seed: int = 0, tasks: list[str] = ()) -> Data:
+def load(val_frac: float = 0.1, test_frac: float = 0.2, split_seed: int = 0, subset: int | None = None,
+         subset_mode: str = "first", tasks: list[str] = ()) -> Data:
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
@@ -17,5 +18,7 @@ def load(val_frac: float = 0.1, test_frac: float = 0.2, split_seed: int = 0, tas
     # A fixed test split (scikit-learn ships no official one), then val carved from the rest.
     x_rest, y_rest, x_test, y_test = split_val(x, y, test_frac, split_seed + 1)
     x_tr, y_tr, x_val, y_val = split_val(x_rest, y_rest, val_frac, split_seed)
+    keep = subset_index(y_tr, subset, subset_mode)  # dataset.subset: training examples only
+    x_tr, y_tr = x_tr[keep], y_tr[keep]
     data = Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10)
     return add_tasks(data, tasks)  # extra named targets for model=multitask (dlx/data/tasks.py)

@@ -42,7 +42,8 @@ class LSTM(nn.Module):
     """
 
     def __init__(self, in_shape: tuple[int, ...], n_out: int, cell: str = "lstm", layers: int = 1,
-                 hidden: int = 64, bidirectional: bool = False, dropout: float = 0.0, readout: str = "last"):
+                 hidden: int = 64, bidirectional: bool = False, dropout: float = 0.0, readout: str = "last",
+                 input_dropout: float = 0.0):
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"model.cell={cell!r} is not one of {', '.join(CELLS)}")
@@ -55,10 +56,14 @@ class LSTM(nn.Module):
                                bidirectional=bidirectional, dropout=dropout if layers > 1 else 0.0)
         dirs = 2 if bidirectional else 1
         width = hidden * dirs * (steps if readout == "all" else 1)
+        # dropout on the non-recurrent connections (Zaremba et al. 2014): inputs, and the top layer's output
+        # before the head, so regularization=dropout (keep 0.8 input / 0.5 hidden) acts with one layer too
+        self.input_drop = nn.Dropout(input_dropout) if input_dropout > 0 else nn.Identity()
+        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.head = nn.Linear(width, n_out)
 
     def forward(self, x):
-        out, state = self.rnn(as_sequence(x))  # out: (B, T, dirs*hidden)
+        out, state = self.rnn(self.input_drop(as_sequence(x)))  # out: (B, T, dirs*hidden)
         if self.readout == "all":
             z = out.flatten(1)
         elif self.readout == "mean":
@@ -68,4 +73,4 @@ class LSTM(nn.Module):
             dirs = 2 if self.rnn.bidirectional else 1
             # top layer's final state per direction (the backward direction ends at t=0)
             z = h_n[-dirs:].transpose(0, 1).flatten(1)  # (B, dirs*hidden)
-        return self.head(z)
+        return self.head(self.drop(z))

@@ -1,1 +1,3 @@
-"""Optimizers (torch.optim where it exists, the course's algorithms it lacks) and LR schedules."""
+"""Optimizers: torch.optim where it implements the course's algorithm, the course's own forms where it
+does not (course.py: momentum, Nesterov, RMSProp, RMSProp+Nesterov; second_order.py: Newton, CG, BFGS),
+and the LR schedules."""

@@ -1,0 +1,98 @@
+"""Activations and initialisations in dlx/models/common.py compute what the course defines."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from dlx.models.common import ACTIVATIONS, INITS, activation, init_weights, width_factor
+
+Z = torch.tensor([[-2.0, -0.5, 0.0, 0.5, 3.0, -1.0]])
+
+
+@pytest.mark.parametrize(
+    "name,want",
+    [
+        ("sigmoid", 1 / (1 + torch.exp(-Z))),
+        ("tanh", (torch.exp(Z) - torch.exp(-Z)) / (torch.exp(Z) + torch.exp(-Z))),
+        ("relu", torch.where(Z > 0, Z, 0.0)),  # max(0, z)
+        ("leaky_relu", torch.where(Z > 0, Z, 0.01 * Z)),  # max(0, z) + 0.01 min(0, z)
+        ("prelu", torch.where(Z > 0, Z, 0.25 * Z)),  # learned slope, PyTorch starts it at 0.25
+        ("abs", torch.where(Z > 0, Z, -Z)),  # absolute value rectification
+    ],
+)
+def test_activation_values(name, want):
+    assert torch.allclose(activation(name)(Z), want, atol=1e-6)
+
+
+def test_maxout_takes_the_max_of_k_pieces():
+    z = torch.tensor([[1.0, 5.0, -3.0, -2.0, 0.0, 4.0]])  # (B=1, k*C=6)
+    assert torch.equal(activation("maxout", maxout_k=2)(z), torch.tensor([[5.0, -2.0, 4.0]]))
+    assert torch.equal(activation("maxout", maxout_k=3)(z), torch.tensor([[5.0, 4.0]]))
+    img = torch.randn(2, 6, 4, 4)  # conv maps: max over groups of channels, per pixel
+    out = activation("maxout", maxout_k=3)(img)
+    assert out.shape == (2, 2, 4, 4)
+    assert torch.equal(out[:, 1], img[:, 3:6].amax(1))
+    assert width_factor("maxout", 3) == 3 and width_factor("relu", 3) == 1
+
+
+def test_prelu_slope_is_learned():
+    act = activation("prelu")
+    (slope,) = list(act.parameters())
+    act(Z).sum().backward()
+    assert slope.grad.item() == pytest.approx(float(Z[Z < 0].sum()))
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_every_activation_backpropagates_in_a_net(name):
+    k = width_factor(name, 2)
+    net = nn.Sequential(nn.Linear(4, 8 * k), activation(name, 2), nn.Linear(8, 3))
+    out = net(torch.randn(5, 4))
+    assert out.shape == (5, 3)
+    out.sum().backward()
+    assert net[0].weight.grad.abs().sum() > 0
+
+
+def test_sigmoid_saturates_where_relu_does_not():
+    # the course's reason ReLU trains deep nets: sigmoid's derivative is <= 1/4 and ~0 for large |z|
+    z = torch.tensor([-10.0, 0.0, 10.0], requires_grad=True)
+    activation("sigmoid")(z).sum().backward()
+    assert z.grad[1] == pytest.approx(0.25) and z.grad[0] < 1e-4 and z.grad[2] < 1e-4
+    z.grad = None
+    activation("relu")(z).sum().backward()
+    assert z.grad[2] == 1.0
+
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError, match="activation='swish' is not one of sigmoid"):
+        activation("swish")
+    with pytest.raises(ValueError, match="init='xavier' is not one of default"):
+        init_weights(nn.Linear(2, 2), "xavier")
+
+
+def test_glorot_uniform_bound_and_zero_bias():
+    torch.manual_seed(0)
+    lin = nn.Linear(300, 100)
+    init_weights(lin, "glorot_uniform")
+    bound = math.sqrt(6 / (300 + 100))  # U(-sqrt(6/(m+n)), +sqrt(6/(m+n)))
+    w = lin.weight
+    assert w.abs().max() <= bound and w.abs().max() > 0.98 * bound
+    assert w.var().item() == pytest.approx(bound**2 / 3, rel=0.05)  # variance of U(-b, b)
+    assert torch.equal(lin.bias, torch.zeros(100))
+
+
+def test_he_and_orthogonal():
+    torch.manual_seed(0)
+    lin = nn.Linear(400, 200)
+    init_weights(lin, "he")
+    assert lin.weight.var().item() == pytest.approx(2 / 400, rel=0.05)  # N(0, 2 / fan_in)
+    init_weights(lin, "orthogonal")
+    w = lin.weight  # (200, 400): orthonormal rows
+    assert torch.allclose(w @ w.T, torch.eye(200), atol=1e-5)
+    conv = nn.Conv2d(3, 8, 3)
+    init_weights(conv, "glorot_uniform")
+    assert conv.weight.abs().max() <= math.sqrt(6 / (3 * 9 + 8 * 9))
+    assert set(INITS) == {"default", "glorot_uniform", "he", "orthogonal"}
