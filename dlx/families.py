@@ -24,6 +24,13 @@ from dlx.models import transfer
 LOOP_KEYS = ("init_from", "freeze", "prefix_map", "pretrain")  # model.<key> read by the loop, not the class
 
 
+def instantiate_model(model_cfg, **kwargs) -> nn.Module:
+    """``instantiate(cfg.model, ...)`` without the loop's keys: for code that rebuilds a run's model from its
+    config (teachers, benchmarks); the loop itself uses :func:`build`."""
+    node = model_cfg if isinstance(model_cfg, dict) else OmegaConf.to_container(model_cfg, resolve=True)
+    return instantiate({k: v for k, v in node.items() if k not in LOOP_KEYS}, **kwargs)
+
+
 def build(model_cfg: DictConfig, data: Data, restoring: bool = False) -> tuple[nn.Module, Data, dict]:
     """Instantiate ``cfg.model`` for ``data``; returns (model, data as the task sees it, loop keys).
 
