@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
         sys.argv = ["dlx train", *rest]
         train.main()  # Hydra parses sys.argv and exits on its own errors
-        return 0
+        from dlx import sweep
+
+        return 1 if sweep.failed_jobs else 0  # a multirun with a failed job exits 1 (set by SweepSummary)
     if cmd == "compare":
         from dlx import compare
 

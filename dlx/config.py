@@ -71,6 +71,7 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("trainer.eval_batch_size", count),
     ("trainer.log_every", count),
     ("trainer.mode", one_of("auto", "max", "min")),
+    ("resume_sweep", boolean),
     ("trainer.checkpoint", boolean),
     ("trainer.drop_last", boolean),
     ("trainer.precision", one_of("fp32", "bf16")),

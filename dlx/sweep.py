@@ -8,8 +8,8 @@ Hydra runs the jobs (basic, joblib or submitit launcher; basic or Optuna sweeper
   A failed job never stops the others (the task function returns NaN for it; its result.json says why).
 - ``resume_sweep=true``: with ``hydra.sweep.dir=<an existing sweep>``, job N looks at its own folder first. A
   finished run with the same overrides (completed, stopped early or diverged: running it again would give the
-  same numbers) is kept and its number returned without training; an interrupted run continues from its
-  ``checkpoints/last.pt``; a failed or missing one runs again from scratch. Job numbers stay those of the
+  same numbers) is kept and its number returned without training; a failed, interrupted or missing one runs
+  again from scratch. Job numbers stay those of the
   first run because the same command enumerates the same jobs in the same order; a job folder that holds a
   different configuration is refused rather than overwritten.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 from hydra.experimental.callback import Callback
@@ -50,10 +51,19 @@ class SweepMismatch(ValueError):
     """A job folder of the sweep being resumed holds a run with other overrides."""
 
 
-def resume_job(run_dir: Path, overrides: list[str]) -> dict | None:
+def mismatch(sweep_dir: Path, job: str, stored: list[str], overrides: list[str]) -> SweepMismatch:
+    return SweepMismatch(
+        f"hydra.sweep.dir={sweep_dir} is wrong for {RESUME_KEY}=true: job folder {job} holds a run with "
+        f"overrides {_comparable(stored)}, this sweep's job {job} is {_comparable(overrides)}; allowed: the "
+        "command that made the sweep (same grid, same order)"
+    )
+
+
+def resume_job(run_dir: Path, overrides: list[str], continue_interrupted: bool = False) -> dict | None:
     """Prepare job folder ``run_dir`` for a re-run sweep. Returns the stored result.json of a finished run
-    (skip the job), else None after clearing what a failed run left (run it); an interrupted run keeps its
-    checkpoints so the loop can continue from ``checkpoints/last.pt``."""
+    (skip the job), else None after clearing what an unfinished run left (run it again). With
+    ``continue_interrupted`` an interrupted or killed run keeps its checkpoints, for a loop that continues
+    from ``checkpoints/last.pt`` (``resume=<run folder>``)."""
     result_file = run_dir / "result.json"
     result = None
     if result_file.is_file():
@@ -62,17 +72,12 @@ def resume_job(run_dir: Path, overrides: list[str]) -> dict | None:
         except ValueError:
             result = None
     if result is not None and _comparable(result.get("overrides", [])) != _comparable(overrides):
-        stored, job = _comparable(result.get("overrides", [])), run_dir.name
-        raise SweepMismatch(
-            f"hydra.sweep.dir={run_dir.parent} is wrong for resume_sweep: job folder {job} holds a run with "
-            f"overrides {stored}, this sweep's job {job} is {_comparable(overrides)}; allowed: the same "
-            "sweep command (same grid, same order)"
-        )
+        raise mismatch(run_dir.parent, run_dir.name, result.get("overrides", []), overrides)
     if result is not None and result.get("status") in FINISHED:
         return result
-    if resumable(run_dir, result):
+    if continue_interrupted and resumable(run_dir, result):
         return None
-    # A failed run (or one killed before its first checkpoint): start clean so its curves don't mix in.
+    # A failed or unfinished run: start clean so its curves don't mix with the new run's.
     for p in run_dir.iterdir():
         if p.name.startswith("events.out.tfevents") or p.name == "result.json":
             p.unlink()
@@ -84,6 +89,45 @@ def resumable(run_dir: Path, result: dict | None) -> bool:
     """An interrupted run (or a killed one, which never wrote result.json) with a checkpoint to go on from."""
     status = (result or {}).get("status", "running")
     return status in ("interrupted", "running") and (run_dir / "checkpoints" / "last.pt").is_file()
+
+
+def planned_jobs(config: DictConfig) -> list[list[str]] | None:
+    """The basic sweeper's jobs in launch order (job i gets folder i): its params, then the command line's
+    overrides, expanded as Hydra's BasicSweeper does. None for other sweepers (Optuna picks as it goes)."""
+    if not str(config.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
+        return None
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    params = [f"{k}={v}" for k, v in (config.hydra.sweeper.get("params") or {}).items()]
+    try:
+        parsed = OverridesParser.create().parse_overrides([*params, *config.hydra.overrides.task])
+        return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+    except Exception:  # e.g. glob() needs Hydra's config loader; each job still checks its own folder
+        return None
+
+
+def check_sweep_dir(config: DictConfig) -> None:
+    """Before any job of a resumed sweep starts: every existing job folder must hold the job that this sweep
+    would put there, else job numbers would pair old results with new settings."""
+    jobs = planned_jobs(config)
+    sweep_dir = Path(config.hydra.sweep.dir)
+    if jobs is None or not sweep_dir.is_dir():
+        return
+    for num, overrides in enumerate(jobs):
+        result_file = sweep_dir / str(num) / "result.json"
+        if result_file.is_file():
+            try:
+                stored = json.loads(result_file.read_text()).get("overrides", [])
+            except ValueError:
+                continue
+            if _comparable(stored) != _comparable(overrides):
+                raise mismatch(sweep_dir, str(num), stored, overrides)
+
+
+def _stop(message: str) -> None:
+    print(f"dlx: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _sweep_failures(sweep_dir: Path) -> tuple[int, list[Path]]:
@@ -99,6 +143,22 @@ class SweepSummary(Callback):
 
     def __init__(self, enabled: bool = True, plot: bool = True) -> None:
         self.enabled, self.plot = enabled, plot
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        global failed_jobs
+        failed_jobs = None
+        if config.get(RESUME_KEY):
+            # Hydra turns a callback's exception into a warning and goes on, which would let the jobs
+            # rewrite the .hydra/ files of folders holding other runs: stop the sweep here instead.
+            if not str(config.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
+                _stop(
+                    f"{RESUME_KEY}=true is wrong with hydra.sweeper={config.hydra.sweeper._target_}: allowed "
+                    "with the basic sweeper (a grid: every job's number is known in advance)"
+                )
+            try:
+                check_sweep_dir(config)
+            except SweepMismatch as e:
+                _stop(str(e))
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         global failed_jobs

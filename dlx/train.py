@@ -26,7 +26,7 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from dlx import checkpoint, families
+from dlx import checkpoint, families, sweep
 from dlx import regularize as R
 from dlx.config import ConfigError, validate
 from dlx.data import DataError
@@ -267,6 +267,8 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
         checkpoint.restore_rng(state["rng"], gen)
         step, epoch, best, final = state["step"], state["epoch"], state["best"], state["final"]
         train_time, samples_seen, wall_before = state["train_time"], state["samples_seen"], state["wall_s"]
+        if es and state.get("early_stopping"):  # alg. 7.1's best value, patience count and best weights
+            vars(es).update(state["early_stopping"])
         if state["batch"]:  # stopped inside an epoch
             first_batch, perm = state["batch"], state["perm"].to(device)
             loss_sum, loss_count = state["loss_sum"].to(device), state["loss_count"]
@@ -281,6 +283,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
                 "loss_count": loss_count if mid else 0, "best": dict(best), "final": dict(final),
                 "train_time": train_time, "samples_seen": samples_seen,
                 "wall_s": wall_before + time.time() - t_start, "rng": checkpoint.rng_state(gen),
+                "early_stopping": {k: getattr(es, k) for k in ("best", "best_epoch", "bad", "state")} if es else None,
                 "config": OmegaConf.to_yaml(cfg)}
 
     # TensorBoard: a resumed run appends to the same folder; purge_step makes TensorBoard drop the events a
@@ -399,14 +402,14 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
             for k, v in final.items():
                 if _better(v, best.get(k), "max" if k.endswith("acc") else "min"):
                     best[k] = v
+            if es and es.update(final, model, epoch):  # before the checkpoint, which carries its state
+                status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back below
             if tc.checkpoint:
                 state = snapshot(0)
                 checkpoint.save(ckpt_dir / "last.pt", state)
                 last_good = f"{ckpt_dir / 'last.pt'} (epoch {epoch}, step {step})"
                 if improved:
                     checkpoint.save(ckpt_dir / "best.pt", state)
-            if es and es.update(final, model, epoch):
-                status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back below
             if epoch % print_every == 0 or step >= total_steps or status == "stopped_early":
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in final.items())
                 tracker.print(f"epoch {epoch:>4}/{max_epochs}  step {step:>6}  {shown}")
@@ -492,7 +495,17 @@ def main(cfg: DictConfig) -> float:
     overrides = list(hc.overrides.task)
     multirun = hc.mode == RunMode.MULTIRUN
     try:
+        if multirun and cfg.resume_sweep:  # a re-run sweep: keep the jobs that finished (dlx/sweep.py)
+            kept = sweep.resume_job(run_dir, overrides, continue_interrupted=True)
+            if kept is not None:
+                print(f"dlx: job {hc.job.num} kept from the earlier sweep ({kept['status']})")
+                return primary(kept)
+            if (run_dir / "checkpoints" / "last.pt").is_file():  # interrupted: continue where it stopped
+                cfg.resume = str(run_dir)
         return run(cfg, run_dir, overrides)
+    except sweep.SweepMismatch as e:
+        error_line(str(e))
+        return float("nan")
     except KeyboardInterrupt:  # result.json says interrupted and how to resume; stop a sweep too
         raise SystemExit(130) from None
     except USER_ERRORS as e:

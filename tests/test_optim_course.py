@@ -349,6 +349,17 @@ def test_damped_newton_goes_downhill_on_a_nonconvex_loss():
     assert opt.state["damping"] > 1e-4  # the Hessian was indefinite somewhere on the way
 
 
+def test_hessian_rows_batched_and_row_by_row_agree():
+    from dlx.optim.second_order import _hessian_rows
+
+    w = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(logistic(w), w, create_graph=True)
+    eye = torch.eye(5, dtype=torch.float64)
+    want = logistic_grad_hess(w.detach())[1]
+    assert torch.allclose(_hessian_rows(g, [w], eye), want, atol=1e-10)
+    assert torch.allclose(_hessian_rows(g, [w], eye, batched=False), want, atol=1e-10)
+
+
 def test_newton_needs_second_derivatives_from_the_closure():
     w = torch.zeros(5, dtype=torch.float64, requires_grad=True)
     opt = Newton([w])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import ROOT, dlx_cli, make_cfg
+from conftest import ROOT, dlx_cli, make_cfg, options
 
 from dlx import checkpoint, cli
 from dlx.track import Tracker
@@ -89,6 +89,47 @@ def test_resume_from_an_epoch_boundary_is_exact(reference, tmp_path, monkeypatch
     run(make_cfg([*BASE, f"resume={run_dir}"]), run_dir, BASE)
     assert result_of(run_dir)["final"] == result_of(reference)["final"]
     assert scalars(run_dir) == scalars(reference)
+
+
+SMALL = ["dataset=digits", "model.hidden=[16]", "trainer.max_epochs=3", "trainer.batch_size=128",
+         "trainer.log_every=3", "device=cpu"]  # 11 steps an epoch
+
+
+def interrupted_then_resumed(overrides, tmp_path, monkeypatch, at_step=16) -> tuple[dict, dict]:
+    """(resumed run's result, uninterrupted run's result) for the same overrides."""
+    ref, run_dir = tmp_path / "ref", tmp_path / "run"
+    run(make_cfg(overrides), ref, overrides)
+    interrupt_at(monkeypatch, at_step)
+    with pytest.raises(KeyboardInterrupt):
+        run(make_cfg(overrides), run_dir, overrides)
+    monkeypatch.undo()
+    run(make_cfg([*overrides, f"resume={run_dir}"]), run_dir, overrides)
+    return result_of(run_dir), result_of(ref)
+
+
+def test_early_stopping_and_noise_resume_exactly(tmp_path, monkeypatch):
+    # patience 1 with an improvement no run can make: alg. 7.1 stops after epoch 2 and restores epoch 1's
+    # weights, which only works after a resume if the checkpoint carried the early-stopping state.
+    overrides = [*SMALL, "regularization=[early_stopping,weight_noise,input_noise]", "model.dropout=0.2",
+                 "regularization.early_stopping.patience=1", "regularization.early_stopping.min_delta=10"]
+    done, ref = interrupted_then_resumed(overrides, tmp_path, monkeypatch)
+    assert ref["status"] == done["status"] == "stopped_early" and ref["epochs"] == done["epochs"] == 2
+    assert done["final"] == ref["final"] and done["best"] == ref["best"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("optim", options("optim"))
+def test_every_optimizer_resumes_exactly(optim, tmp_path, monkeypatch):
+    small = ["model.hidden=[4]"] if optim == "newton" else []  # an exact n x n Hessian per step
+    done, ref = interrupted_then_resumed([*SMALL, f"optim={optim}", *small], tmp_path, monkeypatch)
+    assert done["status"] == ref["status"] and done["final"] == ref["final"] and done["steps"] == ref["steps"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reg", [o for o in options("regularization") if o not in ("none", "distill")])
+def test_every_regularizer_resumes_exactly(reg, tmp_path, monkeypatch):
+    done, ref = interrupted_then_resumed([*SMALL, f"regularization={reg}"], tmp_path, monkeypatch)
+    assert done["status"] == ref["status"] and done["final"] == ref["final"] and done["steps"] == ref["steps"]
 
 
 def test_interrupted_run_resumes_through_the_cli(tmp_path, monkeypatch):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -33,20 +35,21 @@ def test_resume_keeps_finished_jobs(tmp_path, status):
     assert (d / "result.json").exists() and (d / "events.out.tfevents.1.host.1.0").exists()
 
 
-def test_resume_clears_a_failed_job_and_keeps_an_interrupted_one(tmp_path):
+def test_resume_clears_failed_and_unfinished_jobs(tmp_path):
     failed = job(tmp_path / "0", ["optim=sgd"], "failed", checkpoint=True)
     assert sweep.resume_job(failed, ["optim=sgd"]) is None
     assert {p.name for p in failed.iterdir()} == {".hydra"}  # old events, result and checkpoints gone
 
     killed = job(tmp_path / "1", ["optim=adam"], None, checkpoint=True)  # no result.json: killed mid-run
-    assert sweep.resume_job(killed, ["optim=adam"]) is None
     assert sweep.resumable(killed, None)
-    assert (killed / "checkpoints" / "last.pt").exists()
+    assert sweep.resume_job(killed, ["optim=adam"], continue_interrupted=True) is None
+    assert (killed / "checkpoints" / "last.pt").exists()  # kept for a loop that continues from it
+    assert sweep.resume_job(killed, ["optim=adam"]) is None
+    assert {p.name for p in killed.iterdir()} == {".hydra"}
 
     interrupted = job(tmp_path / "2", ["optim=adam"], "interrupted", checkpoint=True)
-    assert sweep.resume_job(interrupted, ["optim=adam"]) is None and sweep.resumable(
-        interrupted, {"status": "interrupted"}
-    )
+    assert sweep.resumable(interrupted, {"status": "interrupted"})
+    assert sweep.resume_job(interrupted, ["optim=adam"]) is None and not (interrupted / "result.json").exists()
 
     fresh = tmp_path / "3"
     fresh.mkdir()
@@ -71,3 +74,188 @@ def test_direction_follows_the_metric():
         }
     )
     assert cfg.d == "minimize"
+
+
+def test_planned_jobs_follow_hydras_order_and_a_foreign_folder_is_refused(tmp_path):
+    cfg = OmegaConf.create(
+        {
+            "resume_sweep": True,
+            "hydra": {
+                "sweep": {"dir": str(tmp_path)},
+                "sweeper": {
+                    "_target_": "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+                    "params": {"model.activation": "relu,tanh"},
+                },
+                "overrides": {"task": ["seed=0,1", "trainer.max_epochs=1", "resume_sweep=true"]},
+            },
+        }
+    )
+    jobs = sweep.planned_jobs(cfg)
+    assert [j[:2] for j in jobs] == [
+        ["model.activation=relu", "seed=0"],
+        ["model.activation=relu", "seed=1"],
+        ["model.activation=tanh", "seed=0"],
+        ["model.activation=tanh", "seed=1"],
+    ]
+    job(tmp_path / "1", ["model.activation=relu", "seed=1", "trainer.max_epochs=1"], "completed")
+    sweep.check_sweep_dir(cfg)  # the same job in folder 1: fine
+    job(tmp_path / "2", ["model.activation=relu", "seed=0", "trainer.max_epochs=1"], "completed")
+    with pytest.raises(sweep.SweepMismatch, match="job folder 2 holds"):
+        sweep.check_sweep_dir(cfg)
+    with pytest.raises(SystemExit):  # the callback stops the multirun before any job rewrites a folder
+        sweep.SweepSummary().on_multirun_start(cfg)
+
+
+EXPERIMENTS = ["activations", "depth", "losses", "optimizers", "regularizers"]
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_every_experiment_sweep_composes_job_by_job(name):
+    """Each course comparison is a grid in hydra.sweeper.params; every job of it composes and validates."""
+    from conftest import make_cfg
+    from hydra import compose, initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+
+    from dlx.config import validate
+
+    GlobalHydra.instance().clear()
+    with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
+        cfg = compose(config_name="train", overrides=[f"experiment={name}"], return_hydra_config=True)
+    cfg.hydra.overrides.task = [f"experiment={name}"]
+    jobs = sweep.planned_jobs(cfg)
+    assert jobs and len(jobs) >= 6 and len({tuple(j) for j in jobs}) == len(jobs)
+    assert str(cfg.hydra.sweep.dir).startswith(f"outputs/experiments/{name}/")
+    for overrides in jobs:
+        validate(make_cfg(overrides))
+
+
+# ------------------------------------------------------------------------------------ real multiruns (slow)
+
+# A sweep of tiny runs: digits, a one-layer MLP, 2 epochs of 6 steps.
+SMALL = [
+    "dataset=digits",
+    "model.hidden=[16]",
+    "trainer.max_epochs=2",
+    "trainer.batch_size=256",
+    "device=cpu",
+]
+
+
+def multirun(sweep_dir: Path, *args: str, timeout: int = 300):
+    from conftest import dlx_cli
+
+    return dlx_cli("train", "-m", *SMALL, *args, f"hydra.sweep.dir={sweep_dir}", timeout=timeout)
+
+
+def results(sweep_dir: Path) -> dict[str, dict]:
+    return {p.parent.name: json.loads(p.read_text()) for p in sorted(sweep_dir.glob("*/result.json"))}
+
+
+@pytest.mark.slow
+def test_2x2_multirun_end_to_end_with_compare(tmp_path):
+    from conftest import dlx_cli
+
+    sweep_dir = tmp_path / "sweep"
+    out = multirun(sweep_dir, "optim=sgd,adam", "seed=0,1")
+    assert out.returncode == 0, out.stderr[-3000:]
+    res = results(sweep_dir)
+    assert sorted(res) == ["0", "1", "2", "3"] and {r["status"] for r in res.values()} == {"completed"}
+    # the summary ran by itself at the end of the multirun
+    assert "dlx compare: 4 runs in 2 groups" in out.stdout
+    rows = list(csv.DictReader((sweep_dir / "summary.csv").open()))
+    assert sorted(r["group"] for r in rows) == ["optim=adam", "optim=sgd"]
+    assert all(r["runs"] == "2" and r["val/acc best n"] == "2" for r in rows)
+    assert (sweep_dir / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    # and dlx compare gives the same table on demand, mean of the two seeds as result.json says
+    cmp = dlx_cli("compare", str(sweep_dir), "--out", str(tmp_path / "cmp"), "--no-plot")
+    assert cmp.returncode == 0, cmp.stderr
+    adam = [r for r in res.values() if "optim=adam" in r["overrides"]]
+    mean = sum(r["best"]["val/acc"] for r in adam) / 2
+    row = next(r for r in csv.DictReader((tmp_path / "cmp" / "summary.csv").open()) if r["group"] == "optim=adam")
+    assert float(row["val/acc best mean"]) == pytest.approx(mean)
+
+
+@pytest.mark.slow
+def test_a_failed_job_does_not_stop_the_sweep_and_sets_the_exit_code(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    # job 1 asks for a negative learning rate: it fails (ConfigError), jobs 0 and 2 still run
+    out = multirun(sweep_dir, "optim.lr=0.1,-1,0.01")
+    assert out.returncode == 1
+    res = results(sweep_dir)
+    assert [res[k]["status"] for k in ("0", "1", "2")] == ["completed", "failed", "completed"]
+    assert "optim.lr=-1 is wrong" in res["1"]["error"]
+    assert "1 of 3 jobs failed" in out.stdout and "resume_sweep=true" in out.stdout
+
+
+@pytest.mark.slow
+def test_resume_a_half_finished_sweep_runs_only_missing_and_failed_jobs(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    args = ("optim=sgd,adam", "seed=0,1")
+    assert multirun(sweep_dir, *args).returncode == 0
+    before = {k: v for k, v in results(sweep_dir).items()}
+    # half finished: job 1 failed, job 3 never ran
+    failed = dict(before["1"], status="failed", error="RuntimeError: out of memory", final={}, best={})
+    (sweep_dir / "1" / "result.json").write_text(json.dumps(failed))
+    shutil.rmtree(sweep_dir / "3")
+    kept = {k: (sweep_dir / k / "result.json").read_bytes() for k in ("0", "2")}
+    events = {k: sorted(p.name for p in (sweep_dir / k).glob("events.out.tfevents*")) for k in ("0", "1", "2")}
+
+    out = multirun(sweep_dir, *args, "resume_sweep=true")
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.count("kept from the earlier sweep") == 2
+    res = results(sweep_dir)
+    assert {k: r["status"] for k, r in res.items()} == dict.fromkeys("0123", "completed")
+    for k in ("0", "2"):  # untouched: same result.json bytes, no second event file
+        assert (sweep_dir / k / "result.json").read_bytes() == kept[k]
+        assert sorted(p.name for p in (sweep_dir / k).glob("events.out.tfevents*")) == events[k]
+    # job numbers kept: job 3 is still optim=adam seed=1, and the re-run jobs give the first sweep's numbers
+    assert _comparable_job(res["3"]) == ["optim=adam", "seed=1"]
+    assert res["1"]["best"] == before["1"]["best"] and res["3"]["best"] == before["3"]["best"]
+    # the failed run's curves are gone, the new run's are there
+    new_events = sorted(p.name for p in (sweep_dir / "1").glob("events.out.tfevents*"))
+    assert new_events and not set(new_events) & set(events["1"])
+
+    # a different grid into the same folder is refused before any job runs
+    bad = multirun(sweep_dir, "optim=adam,sgd", "seed=0,1", "resume_sweep=true")
+    assert bad.returncode != 0 and "is wrong for resume_sweep=true" in bad.stderr + bad.stdout
+    assert {k: r["status"] for k, r in results(sweep_dir).items()} == dict.fromkeys("0123", "completed")
+
+
+def _comparable_job(result: dict) -> list[str]:
+    return sorted(o for o in result["overrides"] if o.split("=")[0] in ("optim", "seed"))
+
+
+@pytest.mark.slow
+def test_joblib_launcher_runs_jobs_in_parallel_processes(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher", reason="needs the `sweep` extra (joblib launcher)")
+    sweep_dir = tmp_path / "sweep"
+    out = multirun(sweep_dir, "hydra/launcher=parallel", "hydra.launcher.n_jobs=2", "optim=sgd,adam", "seed=0,1")
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "Joblib.Parallel(n_jobs=2" in out.stdout + out.stderr
+    assert {r["status"] for r in results(sweep_dir).values()} == {"completed"} and len(results(sweep_dir)) == 4
+    assert (sweep_dir / "summary.csv").exists()
+
+
+@pytest.mark.slow
+def test_submitit_local_launcher(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason="needs the `slurm` extra (submitit)")
+    sweep_dir = tmp_path / "sweep"
+    out = multirun(sweep_dir, "hydra/launcher=local", "optim=sgd,adam", "optim.lr=0.01,-1")
+    assert out.returncode == 1  # the -1 jobs fail; the others complete
+    res = results(sweep_dir)
+    assert sorted(r["status"] for r in res.values()) == ["completed", "completed", "failed", "failed"]
+    assert (sweep_dir / ".submitit").is_dir()  # submitit's own job logs
+    assert "2 of 4 jobs failed" in out.stdout
+
+
+@pytest.mark.slow
+def test_optuna_tpe_sweeper_maximises_val_acc(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper", reason="needs the `sweep` extra (optuna)")
+    sweep_dir = tmp_path / "sweep"
+    out = multirun(sweep_dir, "hydra/sweeper=tpe", "hydra.sweeper.n_trials=3", "optim.lr=interval(0.001,0.1)")
+    assert out.returncode == 0, out.stderr[-3000:]
+    res = results(sweep_dir)
+    assert len(res) == 3
+    best = OmegaConf.load(sweep_dir / "optimization_results.yaml")
+    assert best.best_value == pytest.approx(max(r["best"]["val/acc"] for r in res.values()))
+    assert "dlx compare: 3 runs in 3 groups" in out.stdout

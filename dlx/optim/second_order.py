@@ -79,6 +79,27 @@ def _need_closure(name: str, closure) -> None:
         raise RuntimeError(f"{name}.step() needs a closure that recomputes the loss and its gradient")
 
 
+def _hessian_rows(g: torch.Tensor, params: list[torch.Tensor], e: torch.Tensor, batched: bool = True) -> torch.Tensor:
+    """(k, n) rows e @ H of the Hessian, by double backward of the flat gradient g (with its graph): one
+    vmapped pass, or one pass per row where vmap cannot run an op (e.g. channels_last convs on CUDA)."""
+    grad = lambda v, batched: torch.autograd.grad(
+        g,
+        params,
+        grad_outputs=v,
+        is_grads_batched=batched,
+        retain_graph=True,
+        allow_unused=True,
+        materialize_grads=True,
+    )
+    if batched:
+        try:
+            parts = grad(e, True)
+            return torch.cat([q.reshape(q.shape[0], -1) for q in parts], dim=1)
+        except (RuntimeError, NotImplementedError):
+            pass
+    return torch.stack([torch.cat([q.reshape(-1) for q in grad(row, False)]) for row in e])
+
+
 class Newton(Optimizer):
     """Newton's method with damping, Goodfellow et al. alg. 8.8 and eq. 8.28.
 
@@ -115,7 +136,8 @@ class Newton(Optimizer):
     def step(self, closure=None):
         _need_closure("Newton", closure)
         params, group = _params(self), self.param_groups[0]
-        with warnings.catch_warnings():
+        # cuDNN's RNN kernels have no double backward: the step runs on PyTorch's own kernels
+        with warnings.catch_warnings(), torch.backends.cudnn.flags(enabled=False):
             # backward(create_graph=True) links each p.grad to p; the grads are detached after the step
             warnings.filterwarnings("ignore", message="Using backward.. with create_graph=True")
             with torch.enable_grad():
@@ -127,16 +149,7 @@ class Newton(Optimizer):
                 # chunks so the batched graph (chunk x activations) stays small.
                 rows, eye = [], torch.eye(self._n, dtype=g.dtype, device=g.device)
                 for i in range(0, self._n, 256):
-                    parts = torch.autograd.grad(
-                        g,
-                        params,
-                        grad_outputs=eye[i : i + 256],
-                        is_grads_batched=True,
-                        retain_graph=True,
-                        allow_unused=True,
-                        materialize_grads=True,
-                    )
-                    rows.append(torch.cat([q.reshape(q.shape[0], -1) for q in parts], dim=1))
+                    rows.append(_hessian_rows(g, params, eye[i : i + 256]))
             for p in params:  # drop the double-backward graph that p.grad holds
                 if p.grad is not None:
                     p.grad = p.grad.detach()
