@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import sys
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,7 +253,9 @@ def welch_p(a: list[float], b: list[float]) -> float:
         return math.nan
     from scipy.stats import ttest_ind
 
-    return float(ttest_ind(a, b, equal_var=False).pvalue)
+    with warnings.catch_warnings():  # seeds that agree to the last digit: scipy warns, the p-value stands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(ttest_ind(a, b, equal_var=False).pvalue)
 
 
 @dataclass
@@ -349,7 +352,9 @@ def summarize(
 def fmt(mean: float, std: float, n: int) -> str:
     if n == 0 or math.isnan(mean):
         return "-"
-    return f"{mean:.4g}" if math.isnan(std) else f"{mean:.4g} ± {std:.2g}"
+    if math.isnan(std):
+        return f"{mean:.4g}"
+    return f"{mean:.4g} ± {0.0 if std < 1e-9 * max(1.0, abs(mean)) else std:.2g}"  # float noise is 0
 
 
 def _runs_cell(g: Group) -> str:
@@ -455,7 +460,7 @@ def _first_line(text: str | None) -> str:
     return lines[-1] if lines else ""  # the last line of a traceback names the exception
 
 
-def plot_curves(s: Summary, path: Path, top: int = 10) -> list[str]:
+def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
     """One panel per metric with a curve: the mean over seeds per group, a band of +-1 std. Returns the
     metrics plotted (empty: no PNG written)."""
     groups = s.groups[:top]
@@ -473,32 +478,42 @@ def plot_curves(s: Summary, path: Path, top: int = 10) -> list[str]:
     matplotlib.use("Agg")  # files only; no display on servers and in tests
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4.2), squeeze=False)
+    # the legend goes under the panels (one line per group), so the curves stay visible
+    legend_rows = math.ceil(len(groups) / 2)
+    height = 4.2 + 0.2 * legend_rows
+    fig, axes = plt.subplots(1, len(metrics), figsize=(max(5.5 * len(metrics), 9), height), squeeze=False)
+    palette = plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")
+    plotted = [r for g in groups for r in g.runs if r.status not in ("failed", "diverged")]
+    # Epochs put runs with different batch sizes (or full-batch methods, one step an epoch) on one axis;
+    # steps when a run still going has no result.json to say how many steps an epoch has.
+    per_epoch = all(r.steps_per_epoch for r in plotted)
     for ax, m in zip(axes[0], metrics):
         for i, g in enumerate(groups):
-            by_step: dict[int, list[float]] = {}
+            by_step: dict[float, list[float]] = {}
             for r in g.runs:
                 if r.status in ("failed", "diverged") or m not in r.curves:
                     continue
                 for st, v in zip(*r.curves[m][:2]):
                     if math.isfinite(v):
-                        by_step.setdefault(int(st), []).append(float(v))
+                        x = round(st / r.steps_per_epoch, 3) if per_epoch else float(st)
+                        by_step.setdefault(x, []).append(float(v))
             if not by_step:
                 continue
             steps = np.array(sorted(by_step))
             mean = np.array([np.mean(by_step[t]) for t in steps])
             # spread of the seeds at that step (sample std, as in the table)
             std = np.array([np.std(by_step[t], ddof=1) if len(by_step[t]) > 1 else 0.0 for t in steps])
-            color = f"C{i % 10}"
+            color = palette(i % palette.N)
             marker = "o" if len(steps) < 3 else None  # a line of one or two points is easy to miss
-            ax.plot(steps, mean, color=color, label=f"{i + 1}. {g.label}"[:60], lw=1.6, marker=marker)
+            ax.plot(steps, mean, color=color, label=f"{i + 1}. {g.label}"[:90], lw=1.6, marker=marker)
             ax.fill_between(steps, mean - std, mean + std, color=color, alpha=0.2, lw=0)
-        ax.set_xlabel("step")
+        ax.set_xlabel("epoch" if per_epoch else "step")
         ax.set_ylabel(m)
         ax.set_title(f"{m} (mean ± std over seeds)")
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7, loc="best")
-    fig.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.2 * legend_rows / height + 0.02, 1, 1))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)

@@ -141,6 +141,17 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("dataset.label", (lambda v: isinstance(v, str) and v != "", "a column name")),
     ("dataset.features", (lambda v: v is None or (isinstance(v, list) and all(isinstance(c, str) for c in v)),
                           "null or a list of column names")),
+    ("dataset.test_path", (lambda v: v is None or (isinstance(v, str) and v != ""), "null or a path")),
+    ("dataset.delimiter", (lambda v: isinstance(v, str) and len(v) == 1, "one character, e.g. , or ;")),
+    ("dataset.data_seed", integer),
+    ("dataset.n", count),
+    ("dataset.dim", count),
+    ("dataset.out_dim", count),
+    ("dataset.noise", non_negative),
+    ("optim.eps", positive),
+    ("optim.line_search_fn", one_of("strong_wolfe")),
+    ("regularization.early_stopping.metric", (lambda v: isinstance(v, str) and (v == "auto" or v.startswith(
+        ("val/", "train/"))), "auto or a val/... or train/... metric name")),
     # optimizers (dlx/optim/course.py, second_order.py) and the regularization group (dlx/regularize.py)
     ("trainer.grad_norms", boolean),
     ("optim.rho", probability),
@@ -229,9 +240,10 @@ def _quote(value: str) -> str:
 
 
 def resume_args(args: list[str]) -> list[str] | None:
-    """``resume=<run folder>`` -> that run's own overrides (from its .hydra/overrides.yaml), then the ones given
-    now (they win), then ``resume`` and ``hydra.run.dir`` pointing at the folder, so Hydra composes the same
-    config and the loop continues in the same folder. None when the run already finished and nothing changed."""
+    """``resume=<run folder>`` -> the arguments given now, then that run's own overrides (from its
+    .hydra/overrides.yaml) except those given now (which win), then ``resume`` and ``hydra.run.dir`` pointing at
+    the folder, so Hydra composes the same config and the loop continues in the same folder. None when the run
+    already finished and nothing changed."""
     given = [a for a in args if _key(a) == "resume"]
     value = given[-1].split("=", 1)[1] if given else "null"
     if value in ("null", "", "None"):
@@ -254,7 +266,8 @@ def resume_args(args: list[str]) -> list[str] | None:
     keys = {_key(a) for a in extra}
     saved = [str(o) for o in OmegaConf.load(saved_file) if _key(str(o)) not in keys | {"resume", "hydra.run.dir"}]
     where = _quote(str(folder))
-    return [*saved, *extra, f"resume={where}", f"hydra.run.dir={where}"]
+    # The given arguments first, in their order (Hydra flags stay before the overrides, as argparse needs).
+    return [*extra, *saved, f"resume={where}", f"hydra.run.dir={where}"]
 
 
 def _one_line(e: Exception, args: list[str]) -> str:
@@ -283,7 +296,8 @@ def _one_line(e: Exception, args: list[str]) -> str:
 
 
 def preflight(args: list[str]) -> list[str] | None:
-    """Before Hydra starts a single run: apply ``resume=``, compose the config as Hydra will and validate it.
+    """Before Hydra starts a single run: apply ``resume=``, compose the config as Hydra will and validate it
+    (when no Hydra flag changes how it composes).
 
     Raises ConfigError (one line) for anything wrong, so no run folder is made for a config that cannot run.
     Returns the arguments to hand to Hydra, or None when there is nothing to do."""
@@ -291,8 +305,8 @@ def preflight(args: list[str]) -> list[str] | None:
     from hydra.core.global_hydra import GlobalHydra
 
     args = resume_args(args)
-    if args is None:
-        return None
+    if args is None or any(a.startswith("-") for a in args):  # Hydra flags (--config-dir, --cfg, ...): Hydra checks
+        return args
     GlobalHydra.instance().clear()
     try:
         with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
