@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import sys
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,7 +253,9 @@ def welch_p(a: list[float], b: list[float]) -> float:
         return math.nan
     from scipy.stats import ttest_ind
 
-    return float(ttest_ind(a, b, equal_var=False).pvalue)
+    with warnings.catch_warnings():  # seeds that agree to the last digit: scipy warns, the p-value stands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(ttest_ind(a, b, equal_var=False).pvalue)
 
 
 @dataclass
@@ -455,7 +458,7 @@ def _first_line(text: str | None) -> str:
     return lines[-1] if lines else ""  # the last line of a traceback names the exception
 
 
-def plot_curves(s: Summary, path: Path, top: int = 10) -> list[str]:
+def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
     """One panel per metric with a curve: the mean over seeds per group, a band of +-1 std. Returns the
     metrics plotted (empty: no PNG written)."""
     groups = s.groups[:top]
@@ -473,7 +476,11 @@ def plot_curves(s: Summary, path: Path, top: int = 10) -> list[str]:
     matplotlib.use("Agg")  # files only; no display on servers and in tests
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4.2), squeeze=False)
+    # the legend goes under the panels (one line per group), so the curves stay visible
+    legend_rows = math.ceil(len(groups) / 2)
+    height = 4.2 + 0.2 * legend_rows
+    fig, axes = plt.subplots(1, len(metrics), figsize=(max(5.5 * len(metrics), 9), height), squeeze=False)
+    palette = plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")
     for ax, m in zip(axes[0], metrics):
         for i, g in enumerate(groups):
             by_step: dict[int, list[float]] = {}
@@ -489,16 +496,17 @@ def plot_curves(s: Summary, path: Path, top: int = 10) -> list[str]:
             mean = np.array([np.mean(by_step[t]) for t in steps])
             # spread of the seeds at that step (sample std, as in the table)
             std = np.array([np.std(by_step[t], ddof=1) if len(by_step[t]) > 1 else 0.0 for t in steps])
-            color = f"C{i % 10}"
+            color = palette(i % palette.N)
             marker = "o" if len(steps) < 3 else None  # a line of one or two points is easy to miss
-            ax.plot(steps, mean, color=color, label=f"{i + 1}. {g.label}"[:60], lw=1.6, marker=marker)
+            ax.plot(steps, mean, color=color, label=f"{i + 1}. {g.label}"[:90], lw=1.6, marker=marker)
             ax.fill_between(steps, mean - std, mean + std, color=color, alpha=0.2, lw=0)
         ax.set_xlabel("step")
         ax.set_ylabel(m)
         ax.set_title(f"{m} (mean ± std over seeds)")
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7, loc="best")
-    fig.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.2 * legend_rows / height + 0.02, 1, 1))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)

@@ -115,6 +115,17 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("dataset.label", (lambda v: isinstance(v, str) and v != "", "a column name")),
     ("dataset.features", (lambda v: v is None or (isinstance(v, list) and all(isinstance(c, str) for c in v)),
                           "null or a list of column names")),
+    ("dataset.test_path", (lambda v: v is None or (isinstance(v, str) and v != ""), "null or a path")),
+    ("dataset.delimiter", (lambda v: isinstance(v, str) and len(v) == 1, "one character, e.g. , or ;")),
+    ("dataset.data_seed", integer),
+    ("dataset.n", count),
+    ("dataset.dim", count),
+    ("dataset.out_dim", count),
+    ("dataset.noise", non_negative),
+    ("optim.eps", positive),
+    ("optim.line_search_fn", one_of("strong_wolfe")),
+    ("regularization.early_stopping.metric", (lambda v: isinstance(v, str) and (v == "auto" or v.startswith(
+        ("val/", "train/"))), "auto or a val/... or train/... metric name")),
     # optimizers (dlx/optim/course.py, second_order.py) and the regularization group (dlx/regularize.py)
     ("trainer.grad_norms", boolean),
     ("optim.rho", probability),

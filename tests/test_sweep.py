@@ -109,24 +109,43 @@ def test_planned_jobs_follow_hydras_order_and_a_foreign_folder_is_refused(tmp_pa
 EXPERIMENTS = ["activations", "depth", "losses", "optimizers", "regularizers"]
 
 
-@pytest.mark.parametrize("name", EXPERIMENTS)
-def test_every_experiment_sweep_composes_job_by_job(name):
-    """Each course comparison is a grid in hydra.sweeper.params; every job of it composes and validates."""
-    from conftest import make_cfg
+def experiment_jobs(name: str) -> list[list[str]]:
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
-
-    from dlx.config import validate
 
     GlobalHydra.instance().clear()
     with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
         cfg = compose(config_name="train", overrides=[f"experiment={name}"], return_hydra_config=True)
-    cfg.hydra.overrides.task = [f"experiment={name}"]
-    jobs = sweep.planned_jobs(cfg)
-    assert jobs and len(jobs) >= 6 and len({tuple(j) for j in jobs}) == len(jobs)
     assert str(cfg.hydra.sweep.dir).startswith(f"outputs/experiments/{name}/")
-    for overrides in jobs:
-        validate(make_cfg(overrides))
+    cfg.hydra.overrides.task = [f"experiment={name}"]
+    return sweep.planned_jobs(cfg)
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_every_experiment_is_a_grid_of_existing_options(name):
+    """Each course comparison is a grid in hydra.sweeper.params whose group options all exist."""
+    from conftest import options
+
+    jobs = experiment_jobs(name)
+    assert jobs and len(jobs) >= 6 and len({tuple(j) for j in jobs}) == len(jobs)
+    for override in {o for j in jobs for o in j}:
+        key, value = override.split("=", 1)
+        if key in ("optim", "model", "dataset", "schedule", "regularization"):
+            assert value in options(key), f"{override}: no such option"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_every_value_of_every_experiment_composes_and_validates(name):
+    from conftest import make_cfg
+
+    from dlx.config import validate
+
+    jobs, seen = experiment_jobs(name), set()
+    for overrides in jobs:  # the fewest jobs that use every value of the grid once
+        if not set(overrides) <= seen:
+            seen |= set(overrides)
+            validate(make_cfg(overrides))
 
 
 # ------------------------------------------------------------------------------------ real multiruns (slow)
