@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.path.insert(0, os.getcwd())
         from dlx.config import ConfigError, preflight
 
-        if not any(a.startswith("-") for a in rest):  # a single run (no -m, --cfg, --help, ...)
+        if not {"-m", "--multirun", "-h", "--help", "--hydra-help"} & set(rest):  # a single run
             try:
                 rest = preflight(rest)  # resume=<folder> -> its overrides; wrong config -> one line, exit 2
             except ConfigError as e:

@@ -352,7 +352,9 @@ def summarize(
 def fmt(mean: float, std: float, n: int) -> str:
     if n == 0 or math.isnan(mean):
         return "-"
-    return f"{mean:.4g}" if math.isnan(std) else f"{mean:.4g} ± {std:.2g}"
+    if math.isnan(std):
+        return f"{mean:.4g}"
+    return f"{mean:.4g} ± {0.0 if std < 1e-9 * max(1.0, abs(mean)) else std:.2g}"  # float noise is 0
 
 
 def _runs_cell(g: Group) -> str:
@@ -481,15 +483,20 @@ def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
     height = 4.2 + 0.2 * legend_rows
     fig, axes = plt.subplots(1, len(metrics), figsize=(max(5.5 * len(metrics), 9), height), squeeze=False)
     palette = plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")
+    plotted = [r for g in groups for r in g.runs if r.status not in ("failed", "diverged")]
+    # Epochs put runs with different batch sizes (or full-batch methods, one step an epoch) on one axis;
+    # steps when a run still going has no result.json to say how many steps an epoch has.
+    per_epoch = all(r.steps_per_epoch for r in plotted)
     for ax, m in zip(axes[0], metrics):
         for i, g in enumerate(groups):
-            by_step: dict[int, list[float]] = {}
+            by_step: dict[float, list[float]] = {}
             for r in g.runs:
                 if r.status in ("failed", "diverged") or m not in r.curves:
                     continue
                 for st, v in zip(*r.curves[m][:2]):
                     if math.isfinite(v):
-                        by_step.setdefault(int(st), []).append(float(v))
+                        x = round(st / r.steps_per_epoch, 3) if per_epoch else float(st)
+                        by_step.setdefault(x, []).append(float(v))
             if not by_step:
                 continue
             steps = np.array(sorted(by_step))
@@ -500,7 +507,7 @@ def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
             marker = "o" if len(steps) < 3 else None  # a line of one or two points is easy to miss
             ax.plot(steps, mean, color=color, label=f"{i + 1}. {g.label}"[:90], lw=1.6, marker=marker)
             ax.fill_between(steps, mean - std, mean + std, color=color, alpha=0.2, lw=0)
-        ax.set_xlabel("step")
+        ax.set_xlabel("epoch" if per_epoch else "step")
         ax.set_ylabel(m)
         ax.set_title(f"{m} (mean ± std over seeds)")
         ax.grid(alpha=0.3)

@@ -209,9 +209,10 @@ def _quote(value: str) -> str:
 
 
 def resume_args(args: list[str]) -> list[str] | None:
-    """``resume=<run folder>`` -> that run's own overrides (from its .hydra/overrides.yaml), then the ones given
-    now (they win), then ``resume`` and ``hydra.run.dir`` pointing at the folder, so Hydra composes the same
-    config and the loop continues in the same folder. None when the run already finished and nothing changed."""
+    """``resume=<run folder>`` -> the arguments given now, then that run's own overrides (from its
+    .hydra/overrides.yaml) except those given now (which win), then ``resume`` and ``hydra.run.dir`` pointing at
+    the folder, so Hydra composes the same config and the loop continues in the same folder. None when the run
+    already finished and nothing changed."""
     given = [a for a in args if _key(a) == "resume"]
     value = given[-1].split("=", 1)[1] if given else "null"
     if value in ("null", "", "None"):
@@ -234,7 +235,8 @@ def resume_args(args: list[str]) -> list[str] | None:
     keys = {_key(a) for a in extra}
     saved = [str(o) for o in OmegaConf.load(saved_file) if _key(str(o)) not in keys | {"resume", "hydra.run.dir"}]
     where = _quote(str(folder))
-    return [*saved, *extra, f"resume={where}", f"hydra.run.dir={where}"]
+    # The given arguments first, in their order (Hydra flags stay before the overrides, as argparse needs).
+    return [*extra, *saved, f"resume={where}", f"hydra.run.dir={where}"]
 
 
 def _one_line(e: Exception, args: list[str]) -> str:
@@ -263,7 +265,8 @@ def _one_line(e: Exception, args: list[str]) -> str:
 
 
 def preflight(args: list[str]) -> list[str] | None:
-    """Before Hydra starts a single run: apply ``resume=``, compose the config as Hydra will and validate it.
+    """Before Hydra starts a single run: apply ``resume=``, compose the config as Hydra will and validate it
+    (when no Hydra flag changes how it composes).
 
     Raises ConfigError (one line) for anything wrong, so no run folder is made for a config that cannot run.
     Returns the arguments to hand to Hydra, or None when there is nothing to do."""
@@ -271,8 +274,8 @@ def preflight(args: list[str]) -> list[str] | None:
     from hydra.core.global_hydra import GlobalHydra
 
     args = resume_args(args)
-    if args is None:
-        return None
+    if args is None or any(a.startswith("-") for a in args):  # Hydra flags (--config-dir, --cfg, ...): Hydra checks
+        return args
     GlobalHydra.instance().clear()
     try:
         with initialize_config_module(config_module="dlx.configs", version_base="1.3"):

@@ -151,6 +151,21 @@ def test_interrupted_run_resumes_through_the_cli(tmp_path, monkeypatch):
     assert result_of(run_dir) == done
 
 
+def test_resume_with_hydra_flags_continues_in_the_same_folder(tmp_path, monkeypatch):
+    # Hydra flags (here --config-dir) must not stop resume=<folder> from continuing in that folder.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "conf").mkdir()
+    run_dir = tmp_path / "run"
+    interrupt_at(monkeypatch, 20)
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--config-dir", "conf", *SMALL, "trainer.max_epochs=2", f"hydra.run.dir={run_dir}"])
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "--config-dir", "conf", f"resume={run_dir}"]) == 0
+    assert result_of(run_dir)["status"] == "completed" and result_of(run_dir)["steps"] == 22
+    assert not (tmp_path / "outputs").exists()
+
+
 def test_truncated_checkpoint_is_named_and_best_kept(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     run_dir = tmp_path / "run"

@@ -234,6 +234,16 @@ def test_resume_a_half_finished_sweep_runs_only_missing_and_failed_jobs(tmp_path
     new_events = sorted(p.name for p in (sweep_dir / "1").glob("events.out.tfevents*"))
     assert new_events and not set(new_events) & set(events["1"])
 
+    # an interrupted job (Ctrl-C, time limit) continues from its last.pt in its own folder
+    interrupted = dict(res["0"], status="interrupted", error="interrupted at step 6")
+    (sweep_dir / "0" / "result.json").write_text(json.dumps(interrupted))
+    out = multirun(sweep_dir, *args, "resume_sweep=true")
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.count("kept from the earlier sweep") == 3
+    again = json.loads((sweep_dir / "0" / "result.json").read_text())
+    assert again["status"] == "completed" and again["steps"] == res["0"]["steps"]
+    assert again["best"]["val/acc"] == res["0"]["best"]["val/acc"]
+
     # a different grid into the same folder is refused before any job runs
     bad = multirun(sweep_dir, "optim=adam,sgd", "seed=0,1", "resume_sweep=true")
     assert bad.returncode != 0 and "is wrong for resume_sweep=true" in bad.stderr + bad.stdout
