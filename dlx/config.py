@@ -19,7 +19,10 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from dlx.data import tasks
 from dlx.models.common import ACTIVATIONS, INITS
+from dlx.models.lstm import CELLS, READOUTS
+from dlx.models.multistream import FUSE, STREAMS
 from dlx.optim.schedule import SCHEDULES
 
 
@@ -97,6 +100,29 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("model.padding", (lambda v: v in ("same", "valid") or (_int(v) and v >= 0),
                        "same, valid or an integer >= 0")),
     ("model.maxout_k", (lambda v: _int(v) and v >= 2, "an integer >= 2")),
+    # model families (dlx/models/{lstm,resnet,autoencoder,dbn,multitask,multistream}.py, dlx/families.py)
+    ("model.cell", one_of(*CELLS)),
+    ("model.readout", one_of(*READOUTS)),
+    ("model.layers", count),
+    ("model.bidirectional", boolean),
+    ("model.width", count),
+    ("model.blocks", (lambda v: widths()[0](v) and len(v) > 0, "a non-empty list of integers >= 1, e.g. [2,2]")),
+    ("model.tied", boolean),
+    ("model.out_activation", one_of("none", "sigmoid")),
+    ("model.visible", one_of("bernoulli", "gaussian")),
+    ("model.fuse", one_of(*FUSE)),
+    ("model.streams", (lambda v: isinstance(v, list) and len(v) > 0 and all(s in STREAMS for s in v),
+                       "a non-empty list of " + ", ".join(STREAMS))),
+    ("model.pretrain.steps", count0),
+    ("model.pretrain.lr", positive),
+    ("model.pretrain.batch_size", count),
+    ("model.pretrain.k", count),
+    ("model.pretrain.persistent", boolean),
+    ("model.pretrain.sample_up", boolean),
+    ("model.init_from", (lambda v: v is None or (isinstance(v, str) and v != ""), "null or a path")),
+    ("model.freeze", (lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
+                      "a list of parameter name prefixes, e.g. [encoder]")),
+    ("dataset.tasks", (tasks.valid, tasks.ALLOWED)),
     ("regularization.l2.alpha", non_negative),
     ("regularization.l2.decoupled", boolean),
     ("resume", (lambda v: v is None or (isinstance(v, str) and v != ""), "null or a run folder")),
@@ -167,6 +193,10 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("regularization.distill.hint_weight", non_negative),
 ]
 
+# Keys whose meaning depends on the model class: (key -> rule) replacing the generic rule above.
+MODEL_RULES = {"dlx.models.lstm.LSTM": {"model.hidden": (lambda v: _int(v) and v >= 1, "an integer >= 1 "
+                                                         "(units per direction)")}}
+
 _MISSING = object()
 
 
@@ -175,7 +205,9 @@ def validate(cfg: DictConfig) -> None:
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
         raise ConfigError(f"{missing[0]}=??? is wrong: a value is required, e.g. {missing[0]}=...")
+    target = OmegaConf.select(cfg, "model._target_", default=None)
     for key, (check, allowed) in RULES:
+        check, allowed = MODEL_RULES.get(target, {}).get(key, (check, allowed))
         value = OmegaConf.select(cfg, key, default=_MISSING, throw_on_missing=False)
         if value is _MISSING:
             continue

@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 from rich.console import Console
 from rich.table import Table
 
-from dlx import checkpoint
+from dlx import checkpoint, families
 from dlx.train import evaluate, make_loss, pick_device
 
 
@@ -30,16 +30,24 @@ def main(argv: list[str]) -> int:
     cfg = OmegaConf.create(state["config"])
     device = pick_device(args.device)
     data = instantiate(cfg.dataset).to(device)
-    model = instantiate(cfg.model, in_shape=data.in_shape, n_out=data.n_out).to(device)
+    model, data, _ = families.build(cfg.model, data, restoring=True)
+    model = model.to(device)
     model.load_state_dict(state["model"])
     loss_fn = make_loss(cfg.loss, data.task, data.n_out)
+    multi = families.MultiTaskObjective(data, model.weights) if model.task == "multitask" else None
     table = Table(title=f"dlx eval {path}")
     table.add_column("split")
     table.add_column("loss", justify="right")
     table.add_column("acc", justify="right")
-    for split, x, y in (("val", data.x_val, data.y_val), ("test", data.x_test, data.y_test)):
-        m = evaluate(model, x, y, loss_fn, data.task, cfg.trainer.eval_batch_size,
-                     lambda: torch.autocast(device.type, enabled=False))
+    no_autocast = lambda: torch.autocast(device.type, enabled=False)
+    for i, (split, x, y) in enumerate((("val", data.x_val, data.y_val), ("test", data.x_test, data.y_test))):
+        if multi:  # one row per task
+            m = multi.evaluate(model, x, i + 1, cfg.trainer.eval_batch_size, no_autocast)
+            for task in multi.kinds:
+                acc = m.get(f"{task}/acc")
+                table.add_row(f"{split} {task}", f"{m[f'{task}/loss']:.4f}", "" if acc is None else f"{acc:.4f}")
+            continue
+        m = evaluate(model, x, y, loss_fn, data.task, cfg.trainer.eval_batch_size, no_autocast)
         table.add_row(split, f"{m['loss']:.4f}", f"{m['acc']:.4f}" if "acc" in m else "")
     Console().print(table)
     return 0

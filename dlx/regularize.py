@@ -164,16 +164,16 @@ class EarlyStopping:
 def load_teacher(path: str | Path, in_shape: tuple[int, ...], n_out: int, device) -> nn.Module:
     """The model of a finished dlx run (its folder, or a .pt checkpoint), frozen in eval mode. The
     checkpoint carries its own config, which says how to build the model."""
-    from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
     from dlx import checkpoint
+    from dlx.families import instantiate_model
 
     path = Path(path)
     if path.is_dir():
         path = path / "checkpoints" / "best.pt" if (path / "checkpoints" / "best.pt").is_file() else path
     state = checkpoint.load(path, map_location=device)
-    model = instantiate(OmegaConf.create(state["config"]).model, in_shape=in_shape, n_out=n_out)
+    model = instantiate_model(OmegaConf.create(state["config"]).model, in_shape=in_shape, n_out=n_out)
     model.load_state_dict(state["model"])
     model.to(device).eval().requires_grad_(False)
     return model

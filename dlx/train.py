@@ -27,7 +27,7 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from dlx import checkpoint, sweep
+from dlx import checkpoint, families, sweep
 from dlx import regularize as R
 from dlx.config import ConfigError, validate
 from dlx.data import DataError
@@ -180,7 +180,10 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
 
     # --- build: data on the device, model, optimizer, schedule -------------------------------------------
     data = build(cfg.dataset).to(device)
-    model = build(cfg.model, in_shape=data.in_shape, n_out=data.n_out).to(device)
+    # model.init_from/freeze/pretrain are the loop's keys; reconstruction and multi-task models get their
+    # own view of the targets (dlx/families.py)
+    model, data, mkeys = families.build(cfg.model, data, restoring=bool(cfg.get("resume")))
+    model = model.to(device)
     if device.type == "cuda" and data.x.ndim == 4:  # conv nets run faster in NHWC on tensor cores
         model = model.to(memory_format=torch.channels_last)
         data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
@@ -200,7 +203,8 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
             model(data.x[:2]), teacher(data.x[:2])
         hint_r = R.regressor(feats["student"], feats["teacher"]).to(device)
         extra_params = list(hint_r.parameters())
-    optimizer = instantiate(cfg.optim)(list(model.parameters()) + extra_params)
+    trainable = [p for p in model.parameters() if p.requires_grad]  # model.freeze leaves the rest out
+    optimizer = instantiate(cfg.optim)(trainable + extra_params)
     create_graph = getattr(optimizer, "create_graph", False)  # Newton differentiates the gradient again
     n_train, batch = len(data.x), tc.batch_size
     steps_per_epoch = n_train // batch if tc.drop_last else math.ceil(n_train / batch)
@@ -218,7 +222,11 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
         raise ConfigError("regularization=label_smoothing is wrong for a regression dataset: allowed with "
                           "classification datasets only")
     train_loss_fn = make_loss(cfg.loss, data.task, data.n_out, ls.eps) if ls else loss_fn
-    metric = tc.metric if tc.metric != "auto" else ("val/acc" if data.task == "classification" else "val/loss")
+    multi = families.MultiTaskObjective(data, model.weights) if model.task == "multitask" else None
+    if multi and (ls or kd or reg.get("adversarial") or reg.get("curriculum")):
+        raise ConfigError("model=multitask is wrong with label_smoothing, distill, adversarial or curriculum: "
+                          "allowed are the regularizers that do not need a single output")
+    metric = tc.metric if tc.metric != "auto" else families.default_metric(model.task, data)
     mode = tc.mode if tc.mode != "auto" else ("max" if metric.endswith("acc") else "min")
     result["metric"] = metric
     bf16 = tc.precision == "bf16"
@@ -239,6 +247,15 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
         judge = R.load_teacher(cur.teacher, data.in_shape, data.n_out, device) if cur.teacher else None
         order = torch.argsort(R.difficulty(data.x, data.y, data.task, judge, tc.eval_batch_size))
     gen = torch.Generator(device=device).manual_seed(cfg.seed)  # batch order, separate from init/dropout
+
+    def eval_split(split: int) -> dict[str, float]:  # 1 = val, 2 = test
+        x, y = (data.x_val, data.y_val) if split == 1 else (data.x_test, data.y_test)
+        if multi:
+            return multi.evaluate(model, x, split, tc.eval_batch_size, autocast)
+        m = evaluate(model, x, y, loss_fn, data.task, tc.eval_batch_size, autocast)
+        if model.task == "reconstruction":
+            m["recon_mse"] = m["loss"]  # mean squared error per input value
+        return m
 
     ckpt_dir = run_dir / "checkpoints"
     step, epoch, train_time, samples_seen, wall_before = 0, 0, 0.0, 0, 0.0
@@ -275,6 +292,10 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     # TensorBoard: a resumed run appends to the same folder; purge_step makes TensorBoard drop the events a
     # killed process wrote after its last checkpoint, so no step appears twice.
     tracker = Tracker(run_dir, total_steps, resume_step=step, purge_step=step + 1 if step else None)
+    pre = mkeys["pretrain"]
+    if pre and pre["steps"] > 0 and not cfg.get("resume"):  # greedy layer-wise phase, logged as pretrain/...
+        model.pretrain(data.x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
+        families.log_images(tracker.writer, model, data.x_val, 0, prefix="pretrain/")
     status = "completed"
     last_good = f"{ckpt_dir / 'last.pt'} (step {step})" if cfg.get("resume") else None
     print_every = max(1, max_epochs // 20)  # at most ~20 epoch lines per run
@@ -293,7 +314,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
                 loss_sum, loss_count = torch.zeros((), device=device), 0
             for i in range(first_batch, steps_per_epoch):
                 idx = perm[i * batch:(i + 1) * batch]
-                xb, yb = data.x[idx], data.y[idx]
+                xb, yb = data.x[idx], (multi.batch(0, idx) if multi else data.y[idx])
                 if aug:
                     xb = R.augment(xb, aug.shift, aug.rotate, aug.noise)
                 if noise:
@@ -305,7 +326,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
                         clean = R.perturb_weights(weights, wn.std)
                     with autocast():
                         out = step_model(xb)
-                    loss = loss_fn(out.float(), yb)
+                    loss = multi.loss(out, yb) if multi else loss_fn(out.float(), yb)
                     objective = train_loss_fn(out.float(), yb) if ls else loss
                     if kd:
                         with torch.no_grad():
@@ -369,7 +390,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
             # --- end of epoch: validate, track the best, checkpoint ---------------------------------------
             epoch += 1
             train_loss = (loss_sum / max(loss_count, 1)).item()
-            val = evaluate(model, data.x_val, data.y_val, loss_fn, data.task, tc.eval_batch_size, autocast)
+            val = eval_split(1)
             final = {"train/loss": train_loss, **{f"val/{k}": v for k, v in val.items()}}
             # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
             if not all(math.isfinite(v) for v in final.values()) or not all_finite(model):
@@ -395,6 +416,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
             if epoch % print_every == 0 or step >= total_steps or status == "stopped_early":
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in final.items())
                 tracker.print(f"epoch {epoch:>4}/{max_epochs}  step {step:>6}  {shown}")
+                families.log_images(tracker.writer, model, data.x_val, step)
             if stop.requested:
                 raise KeyboardInterrupt
             if status == "stopped_early":
@@ -408,11 +430,11 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     # --- end: test, result.json, hparams --------------------------------------------------------------------
     if es and es.state is not None and status in ("completed", "stopped_early"):
         es.restore(model)  # alg. 7.1 returns the best parameters; final val/* then describe them
-        val = evaluate(model, data.x_val, data.y_val, loss_fn, data.task, tc.eval_batch_size, autocast)
+        val = eval_split(1)
         final.update({f"val/{k}": v for k, v in val.items()})
         result["best_epoch"] = es.best_epoch
     if status in ("completed", "stopped_early"):
-        test = evaluate(model, data.x_test, data.y_test, loss_fn, data.task, tc.eval_batch_size, autocast)
+        test = eval_split(2)
         final.update({f"test/{k}": v for k, v in test.items()})
         tracker.scalars({f"test/{k}": v for k, v in test.items()}, step)
     result.update(status=status, final=final, best=best, epochs=epoch, steps=step,

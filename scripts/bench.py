@@ -26,12 +26,12 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from hydra import compose, initialize_config_module
-from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dlx.data import Data  # noqa: E402
+from dlx.families import instantiate_model  # noqa: E402
 from dlx.train import run  # noqa: E402
 
 ARCHS = {  # (overrides, one example's shape, batch size)
@@ -74,7 +74,7 @@ def plain_loop(args, overrides) -> float:
     x, y = data.x.to(device), data.y.to(device)
     with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
         cfg = compose(config_name="train", overrides=overrides)
-    model = instantiate(cfg.model, in_shape=tuple(x.shape[1:]), n_out=10).to(device)
+    model = instantiate_model(cfg.model, in_shape=tuple(x.shape[1:]), n_out=10).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     n, b = len(x), args.batch
     steps = n // b if args.compile else math.ceil(n / b)

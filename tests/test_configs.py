@@ -10,9 +10,11 @@ from conftest import TINY, make_cfg, options, run_cfg
 
 # Newton and BFGS hold an n x n matrix and refuse the default mlp (17k parameters); distill needs a teacher run
 # (tests/test_regularize_loop.py trains one and runs it).
-EXTRA = {("optim", "newton"): ["model.hidden=[4]"], ("optim", "bfgs"): ["model.hidden=[16]"]}
+# model=dbn pretrains for 1000 CD steps by default.
+EXTRA = {("optim", "newton"): ["model.hidden=[4]"], ("optim", "bfgs"): ["model.hidden=[16]"],
+         ("model", "dbn"): ["model.pretrain.steps=2"]}
 GROUP_CASES = (
-    [("model", o, ["dataset=digits"]) for o in options("model")]
+    [("model", o, ["dataset=digits", *EXTRA.get(("model", o), [])]) for o in options("model")]
     + [("optim", o, EXTRA.get(("optim", o), [])) for o in options("optim")]
     + [("schedule", o, []) for o in options("schedule")]
     + [("dataset", o, []) for o in options("dataset")]

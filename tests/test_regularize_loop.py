@@ -9,11 +9,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 from conftest import make_cfg, options, run_cfg
-from hydra.utils import instantiate
 from torch import nn
 
 from dlx import checkpoint
 from dlx.config import ConfigError
+from dlx.families import instantiate_model
 from dlx.train import make_loss
 
 SMALL = {
@@ -69,7 +69,7 @@ def test_dropout_uses_the_course_rates():
     torch.manual_seed(0)
     for model in ("mlp", "cnn", "lstm"):
         cfg = make_cfg(["regularization=dropout", *SMALL[model]])
-        net = instantiate(cfg.model, in_shape=(1, 8, 8), n_out=10)
+        net = instantiate_model(cfg.model, in_shape=(1, 8, 8), n_out=10)
         drops = [m for m in net.modules() if isinstance(m, nn.Dropout)]
         assert [d.p for d in drops][:1] == [0.2] and all(d.p == 0.5 for d in drops[1:]) and len(drops) >= 2
         x = torch.ones(200_000)

@@ -34,13 +34,13 @@ def test_same_seed_same_metrics_other_seed_differs(tmp_path):
 
 
 def test_checkpoint_round_trip_restores_the_model(tmp_path):
-    from hydra.utils import instantiate
+    from dlx.families import instantiate_model
 
     run_cfg([*FAST, "trainer.max_epochs=2"], tmp_path)
     state = checkpoint.load(tmp_path / "checkpoints" / "last.pt")
     assert state["epoch"] == 2 and (tmp_path / "checkpoints" / "best.pt").is_file()
     cfg = make_cfg(FAST)
-    model = instantiate(cfg.model, in_shape=(1, 8, 8), n_out=10)
+    model = instantiate_model(cfg.model, in_shape=(1, 8, 8), n_out=10)  # without model.init_from/...
     model.load_state_dict(state["model"])
     for k, v in model.state_dict().items():
         assert torch.equal(v, state["model"][k])

@@ -5,10 +5,11 @@ from __future__ import annotations
 import torch
 
 from dlx.data import Data, split_val, subset_index
+from dlx.data.tasks import add_tasks
 
 
 def load(val_frac: float = 0.1, test_frac: float = 0.2, split_seed: int = 0, subset: int | None = None,
-         subset_mode: str = "first") -> Data:
+         subset_mode: str = "first", tasks: list[str] = ()) -> Data:
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
@@ -19,4 +20,5 @@ def load(val_frac: float = 0.1, test_frac: float = 0.2, split_seed: int = 0, sub
     x_tr, y_tr, x_val, y_val = split_val(x_rest, y_rest, val_frac, split_seed)
     keep = subset_index(y_tr, subset, subset_mode)  # dataset.subset: training examples only
     x_tr, y_tr = x_tr[keep], y_tr[keep]
-    return Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10)
+    data = Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10)
+    return add_tasks(data, tasks)  # extra named targets for model=multitask (dlx/data/tasks.py)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from dlx.data import Data, cache_dir, split_val, subset_index
+from dlx.data.tasks import add_tasks
 
 
 def _generate(seed: int) -> dict[str, np.ndarray]:
@@ -25,7 +26,7 @@ def _generate(seed: int) -> dict[str, np.ndarray]:
 
 
 def load(val_frac: float = 0.1, split_seed: int = 0, data_seed: int = 42, root: str | None = None,
-         subset: int | None = None, subset_mode: str = "first") -> Data:
+         subset: int | None = None, subset_mode: str = "first", tasks: list[str] = ()) -> Data:
     folder = cache_dir() if root is None else os.path.expanduser(root)
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"mnist1d_seed{data_seed}.npz")
@@ -43,4 +44,5 @@ def load(val_frac: float = 0.1, split_seed: int = 0, data_seed: int = 42, root: 
     x_tr, y_tr, x_val, y_val = split_val(x, y, val_frac, split_seed)
     keep = subset_index(y_tr, subset, subset_mode)  # dataset.subset: training examples only
     x_tr, y_tr = x_tr[keep], y_tr[keep]
-    return Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10)
+    data = Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10)
+    return add_tasks(data, tasks)  # extra named targets for model=multitask (dlx/data/tasks.py)
