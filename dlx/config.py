@@ -165,6 +165,7 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("optim.max_params", count),
     ("optim.c2", fraction),
     ("optim.max_iter", count),
+    ("optim.max_eval", count),
     ("optim.history_size", count),
     ("regularization.l2.params", one_of("weights", "all")),
     ("regularization.l1.alpha", non_negative),

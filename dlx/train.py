@@ -15,6 +15,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import hydra
 import numpy as np
@@ -188,7 +189,9 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
         data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
                                            for t in (data.x, data.x_val, data.x_test))
     step_model = torch.compile(model, mode=tc.compile_mode) if tc.compile else model
-    reg = cfg.regularization
+    # regularization options as plain namespaces: the step reads their numbers without OmegaConf lookups
+    reg = {k: SimpleNamespace(**v) for k, v in OmegaConf.to_container(cfg.regularization, resolve=True).items()
+           if isinstance(v, dict)}
     kd = reg.get("distill")
     extra_params = []
     if kd:  # FitNets: hooks keep the hint/guided layers' outputs; the regressor r trains with the student
@@ -233,7 +236,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     cur = reg.get("curriculum")
     weights = R.weight_params(model)
     l1_w = R.weight_params(model, l1.params) if l1 else []
-    l2_w = R.weight_params(model, l2.get("params", "weights")) if l2 else []
+    l2_w = R.weight_params(model, getattr(l2, "params", "weights")) if l2 else []
     es_cfg = reg.get("early_stopping")
     if es_cfg:
         es_metric = metric if es_cfg.metric == "auto" else es_cfg.metric

@@ -430,3 +430,26 @@ def test_closure_required(cls):
     closure_for(params, opt)()
     with pytest.raises(RuntimeError, match="closure"):
         opt.step()
+
+
+@pytest.mark.slow
+def test_lbfgs_config_keeps_going_one_iteration_per_step():
+    # With max_iter=1 torch's default max_eval is 1, which leaves the line search no trial beyond the first
+    # (max_ls = max_eval - 1 = 0): on digits it stalls at loss 1.81 from step 4 on (t = 0). The config sets
+    # max_eval so every loop step is a full L-BFGS iteration.
+    from dlx.data.digits import load
+    from dlx.models.mlp import MLP
+
+    data = load()
+    torch.manual_seed(0)
+    net = MLP((1, 8, 8), 10, hidden=[16], activation="tanh")
+    opt = yaml_opt("lbfgs")(net.parameters())
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(net(data.x), data.y)
+        loss.backward()
+        return loss
+
+    losses = [opt.step(closure).item() for _ in range(12)]
+    assert losses[-1] < 0.5 and all(b <= a for a, b in zip(losses, losses[1:]))
