@@ -7,8 +7,8 @@
 Both loops keep the data on the device as tensors and draw batches as index slices of a per-epoch
 permutation (the fastest plain loop; a DataLoader loop is slower still). Each loop's training time excludes
 evaluation and checkpoints (dlx's samples_per_s is measured that way). Runs alternate dlx/plain ``--repeats``
-times and the best of each is kept, so background noise hits both alike. The plain loop is always eager fp32
-without compile: the ratio with --compile / --precision is dlx's speed-up over the plain eager loop.
+times and the best of each is kept, so background noise hits both alike. The plain loop runs with the same
+--precision (autocast) but always eager: the ratio with --compile is dlx's speed-up over the plain eager loop.
 The last line is ``ratio=<dlx / plain>``.
 """
 
@@ -84,7 +84,9 @@ def plain_loop(args, overrides) -> float:
         perm = torch.randperm(n, device=device)
         for i in range(steps):
             idx = perm[i * b:(i + 1) * b]
-            loss = F.cross_entropy(model(x[idx]), y[idx])
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+                out = model(x[idx])
+            loss = F.cross_entropy(out.float(), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

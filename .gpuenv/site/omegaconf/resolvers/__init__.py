@@ -1,0 +1,5 @@
+from omegaconf.resolvers import oc
+
+__all__ = [
+    "oc",
+]
