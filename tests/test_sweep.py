@@ -106,7 +106,7 @@ def test_planned_jobs_follow_hydras_order_and_a_foreign_folder_is_refused(tmp_pa
         sweep.SweepSummary().on_multirun_start(cfg)
 
 
-EXPERIMENTS = ["activations", "depth", "losses", "optimizers", "regularizers"]
+EXPERIMENTS = ["activations", "depth", "losses", "optimizers", "pretraining", "regularizers"]
 
 
 def experiment_jobs(name: str) -> list[list[str]]:
