@@ -1,5 +1,0 @@
-from omegaconf.resolvers import oc
-
-__all__ = [
-    "oc",
-]
