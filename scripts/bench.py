@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import math
 import sys
 import tempfile
@@ -62,7 +63,7 @@ def dlx_loop(args, overrides) -> float:
     cfg.dataset = {"_target_": "__main__.random_data", "n": args.n, "shape": list(ARCHS[args.arch][1])}
     with tempfile.TemporaryDirectory() as d, redirect_stdout(io.StringIO()):
         run(cfg, Path(d))
-        result = __import__("json").loads((Path(d) / "result.json").read_text())
+        result = json.loads((Path(d) / "result.json").read_text())
     return result["samples_per_s"]
 
 
