@@ -76,6 +76,7 @@ RULES: list[tuple[str, tuple[Callable, str]]] = [
     ("trainer.drop_last", boolean),
     ("trainer.precision", one_of("fp32", "bf16")),
     ("trainer.compile", boolean),
+    ("trainer.cuda_graphs", boolean),
     ("trainer.compile_mode", one_of("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")),
     ("trainer.grad_clip", (lambda v: v is None or (_num(v) and v > 0), "null or a number > 0")),
     ("optim.lr", positive),

@@ -7,6 +7,7 @@ permutation; metrics accumulate as device tensors and are read (one host sync) o
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
@@ -27,7 +28,7 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from dlx import checkpoint, families, sweep
+from dlx import checkpoint, families, graphs, sweep
 from dlx import regularize as R
 from dlx.config import ConfigError, validate
 from dlx.data import DataError
@@ -95,6 +96,34 @@ def evaluate(model, x, y, loss_fn, task: str, batch_size: int, autocast) -> dict
     if task == "classification":
         metrics["acc"] = correct.item() / len(x)
     return metrics
+
+
+class LossSum:
+    """An epoch's sum of step losses, on the device. Eager steps' loss tensors wait in a list and are summed when
+    read, in one kernel per log interval rather than one per step (small models on a GPU are bound by kernel
+    launches); a CUDA-graph step rewrites one loss tensor at every replay, so it is added at once."""
+
+    def __init__(self, device: torch.device, add_now: bool = False, total: torch.Tensor | None = None,
+                 count: int = 0):
+        self.total = torch.zeros((), device=device) if total is None else total
+        self.count, self.add_now, self.pending = count, add_now, []
+
+    def add(self, loss: torch.Tensor) -> None:
+        if self.add_now:
+            self.total += loss
+        else:
+            self.pending.append(loss)
+        self.count += 1
+
+    def sum(self) -> torch.Tensor:
+        if self.pending:
+            self.total = self.total + torch.stack(self.pending).sum()
+            self.pending.clear()
+        return self.total
+
+    def mean(self) -> float:
+        """The mean loss so far: one host sync."""
+        return (self.sum() / max(self.count, 1)).item()
 
 
 class _StopOnSigint:
@@ -171,8 +200,8 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     t_start = time.time()
     tc = cfg.trainer
     result = {"status": "running", "final": {}, "best": {}, "epochs": 0, "steps": 0, "wall_s": 0.0,
-              "samples_per_s": 0.0, "seed": cfg.seed, "overrides": overrides, "metric": tc.metric,
-              "error": None}
+              "samples_per_s": 0.0, "steady_samples_per_s": None, "seed": cfg.seed, "overrides": overrides,
+              "metric": tc.metric, "error": None}
     device = pick_device(cfg.device)
     if tc.precision == "bf16" and device.type == "cpu":
         print("dlx: precision=bf16 on CPU runs with CPU autocast (slow on most CPUs; fp32 is the CPU default)")
@@ -233,8 +262,13 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     metric = tc.metric if tc.metric != "auto" else families.default_metric(model.task, data)
     mode = tc.mode if tc.mode != "auto" else ("max" if metric.endswith("acc") else "min")
     result["metric"] = metric
-    bf16 = tc.precision == "bf16"
-    autocast = lambda: torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
+    bf16, cuda_graphs = tc.precision == "bf16", tc.get("cuda_graphs", False)
+    if cuda_graphs:
+        graphs.check(cfg, device, optimizer, n_train)
+    # autocast's weight-cast cache must be off under graph capture (PyTorch's CUDA-graph notes); fp32 skips
+    # the context altogether (building one costs microseconds every forward)
+    autocast = ((lambda: torch.autocast(device.type, dtype=torch.bfloat16, cache_enabled=not cuda_graphs))
+                if bf16 else contextlib.nullcontext)
     l1, l2, mn, wn = reg.get("l1"), reg.get("l2"), reg.get("max_norm"), reg.get("weight_noise")
     aug, noise, adv = reg.get("augment"), reg.get("input_noise"), reg.get("adversarial")
     cur = reg.get("curriculum")
@@ -252,6 +286,53 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
         order = torch.argsort(R.difficulty(data.x, data.y, data.task, judge, tc.eval_batch_size))
     gen = torch.Generator(device=device).manual_seed(cfg.seed)  # batch order, separate from init/dropout
 
+    def train_step(idx: torch.Tensor) -> torch.Tensor:
+        """One optimizer step on the examples ``idx``; returns the batch loss as a device tensor. With
+        trainer.cuda_graphs this whole function is captured once and replayed (dlx/graphs.py)."""
+        xb, yb = data.x[idx], (multi.batch(0, idx) if multi else data.y[idx])
+        if aug:
+            xb = R.augment(xb, aug.shift, aug.rotate, aug.noise)
+        if noise:
+            xb = R.input_noise(xb, noise.std)
+
+        def closure(xb=xb, yb=yb):  # every optimizer calls it; line searches call it repeatedly
+            optimizer.zero_grad(set_to_none=True)
+            if wn:
+                clean = R.perturb_weights(weights, wn.std)
+            with autocast():
+                out = step_model(xb)
+            loss = multi.loss(out, yb) if multi else loss_fn(out.float(), yb)
+            objective = train_loss_fn(out.float(), yb) if ls else loss
+            if kd:
+                with torch.no_grad():
+                    t_out = teacher(xb).float()
+                hint = R.hint_loss(hint_r, feats["student"], feats["teacher"])
+                objective = ((1 - kd.alpha) * objective + kd.hint_weight * hint
+                             + kd.alpha * R.soft_target_loss(out.float(), t_out, kd.temperature))
+            if adv:
+                x_adv = R.fgsm(step_model, train_loss_fn, xb, yb, adv.epsilon)
+                with autocast():
+                    out_adv = step_model(x_adv)
+                adv_loss = train_loss_fn(out_adv.float(), yb)
+                objective = adv.alpha * objective + (1 - adv.alpha) * adv_loss
+            if l2 and not l2.decoupled:
+                objective = objective + R.l2_penalty(l2_w, l2.alpha)
+            if l1:
+                objective = objective + R.l1_penalty(l1_w, l1.alpha)
+            objective.backward(create_graph=create_graph)
+            if wn:
+                R.restore_weights(weights, clean)
+            if grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            return loss
+
+        loss = optimizer.step(closure)
+        if l2 and l2.decoupled:
+            R.decoupled_decay(l2_w, l2.alpha, optimizer.param_groups[0]["lr"])
+        if mn:
+            R.max_norm_(weights, mn.c)
+        return loss.detach()
+
     def eval_split(split: int) -> dict[str, float]:  # 1 = val, 2 = test
         x, y = (data.x_val, data.y_val) if split == 1 else (data.x_test, data.y_test)
         if multi:
@@ -265,7 +346,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     step, epoch, train_time, samples_seen, wall_before = 0, 0, 0.0, 0, 0.0
     best: dict[str, float] = {}
     final: dict[str, float] = {}
-    first_batch, perm, loss_sum, loss_count = 0, None, torch.zeros((), device=device), 0
+    first_batch, perm, losses = 0, None, LossSum(device, cuda_graphs)
     if cfg.get("resume"):
         # Exact resume: everything the rest of the run depends on comes back from last.pt, including every
         # RNG stream and, after a Ctrl-C, the position inside the epoch and that epoch's permutation.
@@ -278,7 +359,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
             vars(es).update(state["early_stopping"])
         if state["batch"]:  # stopped inside an epoch
             first_batch, perm = state["batch"], state["perm"].to(device)
-            loss_sum, loss_count = state["loss_sum"].to(device), state["loss_count"]
+            losses = LossSum(device, cuda_graphs, state["loss_sum"].to(device), state["loss_count"])
         print(f"dlx: resuming {run_dir} at epoch {epoch + 1}, step {step}")
 
     def snapshot(batch_in_epoch: int) -> dict:
@@ -286,12 +367,16 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
         mid = batch_in_epoch > 0
         return {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(), "epoch": epoch, "step": step, "batch": batch_in_epoch,
-                "perm": perm.cpu() if mid else None, "loss_sum": loss_sum.cpu() if mid else None,
-                "loss_count": loss_count if mid else 0, "best": dict(best), "final": dict(final),
+                "perm": perm.cpu() if mid else None, "loss_sum": losses.sum().cpu() if mid else None,
+                "loss_count": losses.count if mid else 0, "best": dict(best), "final": dict(final),
                 "train_time": train_time, "samples_seen": samples_seen,
                 "wall_s": wall_before + time.time() - t_start, "rng": checkpoint.rng_state(gen),
                 "early_stopping": {k: getattr(es, k) for k in ("best", "best_epoch", "bad", "state")} if es else None,
                 "config": OmegaConf.to_yaml(cfg)}
+
+    if cuda_graphs:  # after a resume's optimizer state is loaded
+        graphs.make_capturable(optimizer, device)
+    step_fn = graphs.GraphedStep(train_step, batch, device) if cuda_graphs else train_step
 
     # TensorBoard: a resumed run appends to the same folder; purge_step makes TensorBoard drop the events a
     # killed process wrote after its last checkpoint, so no step appears twice.
@@ -303,11 +388,12 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     status = "completed"
     last_good = f"{ckpt_dir / 'last.pt'} (step {step})" if cfg.get("resume") else None
     print_every = max(1, max_epochs // 20)  # at most ~20 epoch lines per run
+    epochs_here, steady_time, steady_samples = 0, 0.0, 0
     stop = _StopOnSigint()
     try:
         # --- loop -----------------------------------------------------------------------------------------
         while epoch < max_epochs and step < total_steps:
-            t_epoch = time.perf_counter()
+            t_epoch, seen_before = time.perf_counter(), samples_seen
             model.train()
             if first_batch == 0:
                 if cur:  # easiest examples first; the pool widens each epoch (epoch = epochs done so far)
@@ -315,59 +401,17 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
                     perm = R.curriculum_perm(order, frac, n_train, gen)
                 else:
                     perm = torch.randperm(n_train, device=device, generator=gen)
-                loss_sum, loss_count = torch.zeros((), device=device), 0
+                losses = LossSum(device, cuda_graphs)
             for i in range(first_batch, steps_per_epoch):
                 idx = perm[i * batch:(i + 1) * batch]
-                xb, yb = data.x[idx], (multi.batch(0, idx) if multi else data.y[idx])
-                if aug:
-                    xb = R.augment(xb, aug.shift, aug.rotate, aug.noise)
-                if noise:
-                    xb = R.input_noise(xb, noise.std)
-
-                def closure(xb=xb, yb=yb):  # every optimizer calls it; line searches call it repeatedly
-                    optimizer.zero_grad(set_to_none=True)
-                    if wn:
-                        clean = R.perturb_weights(weights, wn.std)
-                    with autocast():
-                        out = step_model(xb)
-                    loss = multi.loss(out, yb) if multi else loss_fn(out.float(), yb)
-                    objective = train_loss_fn(out.float(), yb) if ls else loss
-                    if kd:
-                        with torch.no_grad():
-                            t_out = teacher(xb).float()
-                        hint = R.hint_loss(hint_r, feats["student"], feats["teacher"])
-                        objective = ((1 - kd.alpha) * objective + kd.hint_weight * hint
-                                     + kd.alpha * R.soft_target_loss(out.float(), t_out, kd.temperature))
-                    if adv:
-                        x_adv = R.fgsm(step_model, train_loss_fn, xb, yb, adv.epsilon)
-                        with autocast():
-                            out_adv = step_model(x_adv)
-                        adv_loss = train_loss_fn(out_adv.float(), yb)
-                        objective = adv.alpha * objective + (1 - adv.alpha) * adv_loss
-                    if l2 and not l2.decoupled:
-                        objective = objective + R.l2_penalty(l2_w, l2.alpha)
-                    if l1:
-                        objective = objective + R.l1_penalty(l1_w, l1.alpha)
-                    objective.backward(create_graph=create_graph)
-                    if wn:
-                        R.restore_weights(weights, clean)
-                    if grad_clip:
-                        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-                    return loss
-
-                loss = optimizer.step(closure)
-                if l2 and l2.decoupled:
-                    R.decoupled_decay(l2_w, l2.alpha, optimizer.param_groups[0]["lr"])
-                if mn:
-                    R.max_norm_(weights, mn.c)
+                loss = step_fn(idx)
                 if scheduled:
                     scheduler.step()
-                loss_sum += loss.detach()
-                loss_count += 1
+                losses.add(loss)
                 samples_seen += len(idx)
                 step += 1
                 if step % log_every == 0:  # the only host sync inside an epoch
-                    train_loss = (loss_sum / loss_count).item()
+                    train_loss = losses.mean()
                     if not math.isfinite(train_loss):
                         status = "diverged"
                         break
@@ -388,13 +432,17 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
             first_batch = 0
             if device.type == "cuda":
                 torch.cuda.synchronize()
-            train_time += time.perf_counter() - t_epoch
+            epoch_s = time.perf_counter() - t_epoch
+            train_time += epoch_s
+            if epochs_here:  # this process's first epoch pays for warm-up (compile, autotune, graph capture)
+                steady_time, steady_samples = steady_time + epoch_s, steady_samples + samples_seen - seen_before
+            epochs_here += 1
             if status == "diverged":
                 break
 
             # --- end of epoch: validate, track the best, checkpoint ---------------------------------------
             epoch += 1
-            train_loss = (loss_sum / max(loss_count, 1)).item()
+            train_loss = losses.mean()
             val = eval_split(1)
             final = {"train/loss": train_loss, **{f"val/{k}": v for k, v in val.items()}}
             # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
@@ -444,7 +492,8 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
         tracker.scalars({f"test/{k}": v for k, v in test.items()}, step)
     result.update(status=status, final=final, best=best, epochs=epoch, steps=step,
                   wall_s=round(wall_before + time.time() - t_start, 3),
-                  samples_per_s=round(samples_seen / max(train_time, 1e-9), 1))
+                  samples_per_s=round(samples_seen / max(train_time, 1e-9), 1),
+                  steady_samples_per_s=round(steady_samples / steady_time, 1) if steady_time else None)
     if status == "diverged":
         result["error"] = (f"non-finite loss or weights at step {step}; the last good checkpoint is "
                            f"{last_good or 'none (no epoch finished)'}")
@@ -472,7 +521,7 @@ def primary(result: dict) -> float:
 
 def failed_result(cfg: DictConfig, overrides: list[str], error: str, wall_s: float) -> dict:
     return {"status": "failed", "final": {}, "best": {}, "epochs": 0, "steps": 0, "wall_s": round(wall_s, 3),
-            "samples_per_s": 0.0, "seed": cfg.get("seed"), "overrides": overrides,
+            "samples_per_s": 0.0, "steady_samples_per_s": None, "seed": cfg.get("seed"), "overrides": overrides,
             "metric": cfg.trainer.get("metric"), "error": error}
 
 

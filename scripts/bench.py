@@ -3,13 +3,15 @@
     python scripts/bench.py                              # MLP 784-512-256-10, batch 128, CPU
     python scripts/bench.py --arch cnn                   # LeNet-5 on 1x28x28
     python scripts/bench.py --device cuda --arch resnet20 --precision bf16 --compile
+    python scripts/bench.py --device cuda --cuda-graphs                # the whole step as one CUDA graph
 
 Both loops keep the data on the device as tensors and draw batches as index slices of a per-epoch
-permutation (the fastest plain loop; a DataLoader loop is slower still). Each loop's training time excludes
-evaluation and checkpoints (dlx's samples_per_s is measured that way). Runs alternate dlx/plain ``--repeats``
-times and the best of each is kept, so background noise hits both alike. The plain loop runs with the same
---precision (autocast) but always eager: the ratio with --compile is dlx's speed-up over the plain eager loop.
-The last line is ``ratio=<dlx / plain>``.
+permutation (the fastest plain loop; a DataLoader loop is slower still). Both report steady-state samples/s:
+training time of the epochs after the first (the first pays for compilation, autotuning and graph capture),
+evaluation and checkpoints excluded (dlx's ``steady_samples_per_s``). The two loops run ``--repeats`` times,
+taking turns to go first, and the best of each is kept, so background noise hits both alike. The plain loop
+runs with the same --precision (autocast) but always eager and in the default memory format: the ratio with
+--compile or --cuda-graphs is dlx's speed-up over the plain eager loop. The last line is ``ratio=<dlx / plain>``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from dlx.families import instantiate_model  # noqa: E402
 from dlx.train import run  # noqa: E402
 
 ARCHS = {  # (overrides, one example's shape, batch size)
+    "tiny": (["model=mlp", "model.hidden=[32]"], (1, 28, 28), 32),  # launch-bound: the per-step overhead
     "mlp": (["model=mlp", "model.hidden=[512,256]"], (1, 28, 28), 128),
     "cnn": (["model=cnn", "model.channels=[6,16]", "model.kernel_size=5", "model.padding=valid",
              "model.hidden=[120,84]"], (1, 28, 28), 128),
@@ -58,13 +61,14 @@ def dlx_loop(args, overrides) -> float:
             *overrides, "optim=sgd", "optim.lr=0.01", f"trainer.batch_size={args.batch}",
             f"trainer.max_epochs={args.epochs}", f"device={args.device}", f"trainer.precision={args.precision}",
             f"trainer.compile={args.compile}", f"trainer.compile_mode={args.compile_mode}",
-            "trainer.log_every=100", f"trainer.drop_last={args.compile}", "trainer.checkpoint=false"])
+            f"trainer.cuda_graphs={args.cuda_graphs}", "trainer.log_every=100", f"trainer.drop_last={args.fixed}",
+            "trainer.checkpoint=false"])
     OmegaConf.set_struct(cfg, False)
     cfg.dataset = {"_target_": "__main__.random_data", "n": args.n, "shape": list(ARCHS[args.arch][1])}
     with tempfile.TemporaryDirectory() as d, redirect_stdout(io.StringIO()):
         run(cfg, Path(d))
         result = json.loads((Path(d) / "result.json").read_text())
-    return result["samples_per_s"]
+    return result["steady_samples_per_s"] or result["samples_per_s"]
 
 
 def plain_loop(args, overrides) -> float:
@@ -78,9 +82,9 @@ def plain_loop(args, overrides) -> float:
     model = instantiate_model(cfg.model, in_shape=tuple(x.shape[1:]), n_out=10).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     n, b = len(x), args.batch
-    steps = n // b if args.compile else math.ceil(n / b)
+    steps = n // b if args.fixed else math.ceil(n / b)
     seen, elapsed = 0, 0.0
-    for _ in range(args.epochs):
+    for epoch in range(args.epochs):
         t = time.perf_counter()
         perm = torch.randperm(n, device=device)
         for i in range(steps):
@@ -91,10 +95,10 @@ def plain_loop(args, overrides) -> float:
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            seen += len(idx)
+            seen += len(idx) if epoch or args.epochs == 1 else 0
         if device.type == "cuda":
             torch.cuda.synchronize()
-        elapsed += time.perf_counter() - t
+        elapsed += time.perf_counter() - t if epoch or args.epochs == 1 else 0.0
     return seen / elapsed
 
 
@@ -105,20 +109,25 @@ def main() -> None:
     p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     p.add_argument("--compile", action="store_true")
     p.add_argument("--compile-mode", default="default")
+    p.add_argument("--cuda-graphs", action="store_true", help="dlx captures its whole step as one CUDA graph")
     p.add_argument("--n", type=int, default=10240, help="training examples")
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=3, help="the first is warm-up, left out of samples/s")
     p.add_argument("--batch", type=int, default=None, help="default: 128 (mlp, cnn), 512 (resnet20)")
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args()
     overrides, _, batch = ARCHS[args.arch]
     args.batch = args.batch or batch
+    args.fixed = args.compile or args.cuda_graphs  # both loops drop the last partial batch then
     print(f"bench: {args.arch} batch {args.batch} n {args.n} epochs {args.epochs} device {args.device} "
-          f"precision {args.precision} compile {args.compile} ({args.compile_mode}) torch {torch.__version__} "
+          f"precision {args.precision} compile {args.compile} ({args.compile_mode}) cuda_graphs {args.cuda_graphs} "
+          f"torch {torch.__version__} "
           f"threads {torch.get_num_threads()}")
     dlx_best, plain_best = 0.0, 0.0
     for r in range(args.repeats):
-        d = dlx_loop(args, overrides)
-        pl = plain_loop(args, overrides)
+        if r % 2:  # which loop goes first alternates too
+            pl, d = plain_loop(args, overrides), dlx_loop(args, overrides)
+        else:
+            d, pl = dlx_loop(args, overrides), plain_loop(args, overrides)
         dlx_best, plain_best = max(dlx_best, d), max(plain_best, pl)
         print(f"repeat {r}: dlx samples_per_s={d:.0f}  plain samples_per_s={pl:.0f}  ratio={d / pl:.3f}")
     print(f"dlx samples_per_s={dlx_best:.0f}")

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 import torch
-from conftest import TINY, dlx_cli, run_cfg
+from conftest import TINY, dlx_cli, make_cfg, run_cfg
 
 
 def test_bf16_runs_on_cpu_and_says_so(tmp_path, capsys):
@@ -47,3 +47,90 @@ def test_compile_on_cpu_trains_a_tiny_model(tmp_path):
                       "model.hidden=[32]"], tmp_path)
     assert result["status"] == "completed"
     assert result["final"]["val/acc"] > 0.6
+
+
+def test_steady_samples_per_s_leaves_out_the_first_epoch(tmp_path):
+    one = run_cfg([*TINY, "trainer.max_steps=null", "trainer.max_epochs=1", "model.hidden=[16]"], tmp_path / "a")
+    two = run_cfg([*TINY, "trainer.max_steps=null", "trainer.max_epochs=2", "model.hidden=[16]"], tmp_path / "b")
+    assert one["steady_samples_per_s"] is None  # nothing but the warm-up epoch ran
+    assert two["steady_samples_per_s"] > 0 and two["samples_per_s"] > 0
+
+
+# ---- trainer.cuda_graphs: what cannot be captured is refused before anything trains --------------------------
+
+GRAPHS = ["trainer.cuda_graphs=true", "trainer.drop_last=true"]
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["trainer.drop_last=false", "trainer.batch_size=100"],
+     "a graph replays one batch shape; allowed is trainer.drop_last=true"),
+    (["schedule=linear"], "schedule=linear: the captured step keeps the learning rate"),
+    (["optim=lbfgs"], "its step is not device work only; allowed are sgd, momentum"),
+    (["optim=adagrad"], "its step is not device work only"),
+    (["trainer.compile=true", "trainer.compile_mode=reduce-overhead"],
+     "allowed with it are compile_mode default and max-autotune-no-cudagraphs"),
+])
+def test_cuda_graphs_refuses_what_a_replay_cannot_do(extra, says):
+    """The check a CUDA run makes before training (run here without a GPU, with a CUDA device name)."""
+    from hydra.utils import instantiate
+
+    from dlx import graphs
+    from dlx.config import ConfigError
+
+    cfg = make_cfg([*GRAPHS, *extra])
+    optimizer = instantiate(cfg.optim)([torch.nn.Parameter(torch.zeros(3))])
+    with pytest.raises(ConfigError, match="^trainer.cuda_graphs=true is wrong") as err:
+        graphs.check(cfg, torch.device("cuda"), optimizer, n_train=1294)
+    assert says in str(err.value) and "\n" not in str(err.value)
+    ok = make_cfg([*GRAPHS, "optim=sgd"])  # sgd, constant rate, fixed batches: accepted
+    graphs.check(ok, torch.device("cuda"), instantiate(ok.optim)([torch.nn.Parameter(torch.zeros(3))]), 1294)
+
+
+def test_cuda_graphs_on_a_cpu_machine_exits_2_with_one_line(tmp_path):
+    out = dlx_cli("train", "trainer.cuda_graphs=true", "device=cpu", *TINY, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "dlx: error: trainer.cuda_graphs=true is wrong on device cpu: CUDA graphs need a CUDA GPU; allowed on "
+        "CPU is trainer.cuda_graphs=false"]
+
+
+# ---- on a CUDA GPU (skipped elsewhere): run with `python -m pytest tests/test_gpu_path.py` on a GPU machine ---
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+GPU = ["device=cuda", "trainer.drop_last=true", "trainer.max_epochs=4", "trainer.batch_size=64"]
+
+
+def _weights(run_dir):
+    return torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)["model"]
+
+
+@cuda
+@pytest.mark.parametrize("optim", ["sgd", "adam", "momentum"])
+def test_cuda_graphs_take_the_same_steps_as_eager(tmp_path, optim):
+    """The replayed graph runs the eager step's kernels: same seed, same batches, (nearly) the same weights."""
+    eager = run_cfg([*GPU, f"optim={optim}"], tmp_path / "eager")
+    graph = run_cfg([*GPU, f"optim={optim}", "trainer.cuda_graphs=true"], tmp_path / "graph")
+    assert graph["status"] == "completed" and graph["steps"] == eager["steps"]
+    assert graph["final"]["val/loss"] == pytest.approx(eager["final"]["val/loss"], rel=1e-3)
+    for name, w in _weights(tmp_path / "eager").items():
+        torch.testing.assert_close(_weights(tmp_path / "graph")[name], w, rtol=1e-3, atol=1e-4)
+
+
+@cuda
+def test_cuda_graphs_train_a_bf16_cnn_with_dropout_and_resume(tmp_path):
+    args = [*GPU, "model=cnn", "trainer.precision=bf16", "trainer.cuda_graphs=true",
+            "regularization=[dropout,max_norm]"]
+    result = run_cfg([*args, "trainer.max_epochs=8"], tmp_path)
+    assert result["status"] == "completed" and result["final"]["test/acc"] > 0.8  # eager on CPU: 0.87
+    assert result["steady_samples_per_s"] > 0
+    resumed = run_cfg([*args, "trainer.max_epochs=12", f"resume={tmp_path}"], tmp_path)
+    assert resumed["status"] == "completed" and resumed["epochs"] == 12
+    assert resumed["final"]["test/acc"] > 0.85
+
+
+@cuda
+@pytest.mark.parametrize("mode, graphs", [("default", False), ("reduce-overhead", False), ("default", True)])
+def test_compile_on_cuda_learns(tmp_path, mode, graphs):
+    result = run_cfg([*GPU, "trainer.compile=true", f"trainer.compile_mode={mode}", f"trainer.cuda_graphs={graphs}",
+                      "trainer.max_epochs=6"], tmp_path)
+    assert result["status"] == "completed" and result["final"]["test/acc"] > 0.9
