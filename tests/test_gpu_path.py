@@ -105,11 +105,13 @@ def _weights(run_dir):
 
 
 @cuda
-@pytest.mark.parametrize("optim", ["sgd", "adam", "momentum"])
+@pytest.mark.parametrize("optim", [["optim=sgd"], ["optim=adam", "+optim.capturable=true"], ["optim=momentum"]])
 def test_cuda_graphs_take_the_same_steps_as_eager(tmp_path, optim):
-    """The replayed graph runs the eager step's kernels: same seed, same batches, (nearly) the same weights."""
-    eager = run_cfg([*GPU, f"optim={optim}"], tmp_path / "eager")
-    graph = run_cfg([*GPU, f"optim={optim}", "trainer.cuda_graphs=true"], tmp_path / "graph")
+    """The replayed graph runs the eager step's kernels: same seed, same batches, (nearly) the same weights.
+    (Adam is compared with its eager capturable form, the update graphs use; the default form rounds differently
+    and ends 0.4% apart in val/loss after these 80 steps on an H200.)"""
+    eager = run_cfg([*GPU, *optim], tmp_path / "eager")
+    graph = run_cfg([*GPU, *optim, "trainer.cuda_graphs=true"], tmp_path / "graph")
     assert graph["status"] == "completed" and graph["steps"] == eager["steps"]
     assert graph["final"]["val/loss"] == pytest.approx(eager["final"]["val/loss"], rel=1e-3)
     for name, w in _weights(tmp_path / "eager").items():
