@@ -238,6 +238,10 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
     trainable = [p for p in model.parameters() if p.requires_grad]  # model.freeze leaves the rest out
     optimizer = instantiate(cfg.optim)(trainable + extra_params)
     create_graph = getattr(optimizer, "create_graph", False)  # Newton differentiates the gradient again
+    if create_graph and tc.compile:
+        raise ConfigError(f"trainer.compile=true is wrong with optim {cfg.optim._target_}: it differentiates the "
+                          "gradient again (double backward), which torch.compile does not support; allowed with "
+                          "it is trainer.compile=false")
     n_train, batch = len(data.x), tc.batch_size
     steps_per_epoch = n_train // batch if tc.drop_last else math.ceil(n_train / batch)
     if steps_per_epoch == 0:

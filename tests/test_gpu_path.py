@@ -49,6 +49,23 @@ def test_compile_on_cpu_trains_a_tiny_model(tmp_path):
     assert result["final"]["val/acc"] > 0.6
 
 
+
+def test_compile_refuses_newton_with_one_line(tmp_path):
+    """Newton differentiates the gradient again; torch.compile cannot (it would crash mid-run)."""
+    from dlx.config import ConfigError
+
+    with pytest.raises(ConfigError, match="^trainer.compile=true is wrong with optim .*Newton: .*double backward"):
+        run_cfg([*TINY, "optim=newton", "trainer.compile=true", "model.hidden=[8]"], tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("extra", [["optim=lbfgs", "trainer.max_steps=3"],
+                                   ["model=dbn", "model.pretrain.steps=20", "trainer.max_epochs=1"]])
+def test_compile_with_line_searches_and_pretraining_completes(tmp_path, extra):
+    """L-BFGS calls the compiled model several times per step; a DBN's pretraining runs eagerly first."""
+    result = run_cfg(["device=cpu", "trainer.compile=true", "model.hidden=[16]", *extra], tmp_path)
+    assert result["status"] == "completed" and result["steps"] > 0
+
 def test_steady_samples_per_s_leaves_out_the_first_epoch(tmp_path):
     one = run_cfg([*TINY, "trainer.max_steps=null", "trainer.max_epochs=1", "model.hidden=[16]"], tmp_path / "a")
     two = run_cfg([*TINY, "trainer.max_steps=null", "trainer.max_epochs=2", "model.hidden=[16]"], tmp_path / "b")
