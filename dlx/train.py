@@ -359,6 +359,8 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
         checkpoint.restore_rng(state["rng"], gen)
         step, epoch, best, final = state["step"], state["epoch"], state["best"], state["final"]
         train_time, samples_seen, wall_before = state["train_time"], state["samples_seen"], state["wall_s"]
+        if kd and state.get("hint_regressor"):  # FitNets' regressor trains with the student
+            hint_r.load_state_dict(state["hint_regressor"])
         if es and state.get("early_stopping"):  # alg. 7.1's best value, patience count and best weights
             vars(es).update(state["early_stopping"])
         if state["batch"]:  # stopped inside an epoch
@@ -376,6 +378,7 @@ def train(cfg: DictConfig, run_dir: Path, overrides: list[str]) -> dict:
                 "train_time": train_time, "samples_seen": samples_seen,
                 "wall_s": wall_before + time.time() - t_start, "rng": checkpoint.rng_state(gen),
                 "early_stopping": {k: getattr(es, k) for k in ("best", "best_epoch", "bad", "state")} if es else None,
+                "hint_regressor": hint_r.state_dict() if kd else None,
                 "config": OmegaConf.to_yaml(cfg)}
 
     if cuda_graphs:  # after a resume's optimizer state is loaded

@@ -377,3 +377,13 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert done["status"] == "completed"
     assert done["final"] == ref["final"] and done["best"] == ref["best"] and done["steps"] == ref["steps"]
     assert scalars(run_dir) == scalars(ref_dir)  # the killed process's extra events are purged
+
+
+def test_distillation_resumes_exactly(tmp_path, monkeypatch):
+    """FitNets' hint regressor trains with the student: the checkpoint must carry its weights too."""
+    teacher = tmp_path / "teacher"
+    run(make_cfg(["model.hidden=[32]", "trainer.max_steps=5", "device=cpu"]), teacher, [])
+    overrides = [*SMALL, "regularization=distill", f"regularization.distill.teacher={teacher}"]
+    done, ref = interrupted_then_resumed(overrides, tmp_path, monkeypatch)
+    assert done["status"] == ref["status"] == "completed"
+    assert done["final"] == ref["final"] and done["steps"] == ref["steps"]
