@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from dlx.models.common import activation as make_activation
-from dlx.models.common import init_weights, width_factor
+from dlx.models.common import dense_layers, init_weights, width_factor
 
 
 class CNN(nn.Module):
@@ -47,13 +47,7 @@ class CNN(nn.Module):
             c = out_c
         self.features = nn.Sequential(*layers)
         width = probe.numel()
-        head: list[nn.Module] = [nn.Flatten()]
-        for h in hidden:
-            head += [nn.Linear(width, h * k), make_activation(activation, maxout_k)]
-            if dropout > 0:
-                head.append(nn.Dropout(dropout))
-            width = h
-        head.append(nn.Linear(width, n_out))
+        head = [nn.Flatten(), *dense_layers(width, hidden, n_out, activation, maxout_k, dropout)]
         self.head = nn.Sequential(*head)
         init_weights(self, init)
 

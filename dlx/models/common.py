@@ -55,6 +55,24 @@ def width_factor(name: str, maxout_k: int = 2) -> int:
     return maxout_k if name == "maxout" else 1
 
 
+def dense_layers(width: int, hidden, n_out: int, activation_name: str, maxout_k: int = 2, dropout: float = 0.0,
+                 batchnorm: bool = False) -> list[nn.Module]:
+    """[Linear -> (BatchNorm) -> activation -> (Dropout)] per hidden width, then Linear to n_out: the MLP's body
+    and the CNN's classifier head."""
+    k = width_factor(activation_name, maxout_k)
+    layers: list[nn.Module] = []
+    for h in hidden:
+        layers.append(nn.Linear(width, h * k))  # maxout needs k pre-activations per unit
+        if batchnorm:
+            layers.append(nn.BatchNorm1d(h * k))
+        layers.append(activation(activation_name, maxout_k))
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        width = h
+    layers.append(nn.Linear(width, n_out))
+    return layers
+
+
 def init_weights(module: nn.Module, scheme: str = "default") -> None:
     """Initialise every Linear/Conv weight in ``module`` in place; biases to zero (except ``default``).
 

@@ -6,8 +6,7 @@ import math
 
 from torch import nn
 
-from dlx.models.common import activation as make_activation
-from dlx.models.common import init_weights, width_factor
+from dlx.models.common import dense_layers, init_weights
 
 
 class MLP(nn.Module):
@@ -15,20 +14,10 @@ class MLP(nn.Module):
                  activation: str = "relu", dropout: float = 0.0, input_dropout: float = 0.0,
                  batchnorm: bool = False, init: str = "default", maxout_k: int = 2):
         super().__init__()
-        k = width_factor(activation, maxout_k)
         layers: list[nn.Module] = [nn.Flatten()]
         if input_dropout > 0:
             layers.append(nn.Dropout(input_dropout))
-        width = math.prod(in_shape)
-        for h in hidden:
-            layers.append(nn.Linear(width, h * k))  # maxout needs k pre-activations per unit
-            if batchnorm:
-                layers.append(nn.BatchNorm1d(h * k))
-            layers.append(make_activation(activation, maxout_k))
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-            width = h
-        layers.append(nn.Linear(width, n_out))
+        layers += dense_layers(math.prod(in_shape), hidden, n_out, activation, maxout_k, dropout, batchnorm)
         self.net = nn.Sequential(*layers)
         init_weights(self, init)
 
