@@ -1,11 +1,16 @@
-"""Checkpoints: atomic writes (temp file + os.replace) and safe loads (``weights_only=True``)."""
+"""Checkpoints: atomic writes (temp file + os.replace), safe loads (``weights_only=True``, a checksum of the
+content) and the one gate for configs taken from a checkpoint: only known ``_target_``s are built from them.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
+import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +38,32 @@ def _atomic(path: Path, write) -> None:
         raise
 
 
+def digest(state: Any) -> str:
+    """sha256 over a checkpoint's content: every tensor's dtype, shape and bytes and every other leaf's repr,
+    in key order. A flipped bit in a weight changes it; the zip container's own CRCs do not cover all of it."""
+    h = hashlib.sha256()
+
+    def walk(obj: Any, key: str) -> None:
+        h.update(key.encode())
+        if torch.is_tensor(obj):
+            t = obj.detach().cpu().contiguous().reshape(-1)
+            h.update(f"{t.dtype}{tuple(obj.shape)}".encode())
+            h.update(t.view(torch.uint8).numpy())  # bytes of any dtype (bf16 has no NumPy twin)
+        elif isinstance(obj, dict):
+            for k in sorted(obj, key=str):
+                walk(obj[k], f"{key}/{k}")
+        elif isinstance(obj, (list, tuple)):
+            for i, v in enumerate(obj):
+                walk(v, f"{key}[{i}]")
+        else:
+            h.update(repr(obj).encode())
+
+    walk({k: v for k, v in state.items() if k != "checksum"}, "")
+    return h.hexdigest()
+
+
 def save(path: str | Path, state: dict[str, Any]) -> None:
+    state = {**state, "checksum": digest(state)}
     _atomic(Path(path), lambda f: torch.save(state, f))
 
 
@@ -49,7 +79,68 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str
                               "it is truncated or not a dlx checkpoint") from None
     if not isinstance(state, dict) or "model" not in state:
         raise CheckpointError(f"checkpoint {path} is not a dlx checkpoint (no 'model' entry)")
+    # Checkpoints written before checksums existed have none; every checkpoint dlx writes now has one.
+    if "checksum" in state and state["checksum"] != digest(state):
+        raise CheckpointError(f"checkpoint {path} is corrupt: its content does not match the checksum it was "
+                              "saved with (a damaged copy or disk?); use another checkpoint, e.g. last.pt/best.pt")
     return state
+
+
+# ---- what a config taken from a checkpoint may build -------------------------------------------------------
+
+_TARGET = re.compile(r"^\s*_target_:\s*['\"]?([\w.]+)", re.MULTILINE)
+
+
+def config_targets(dirs: Iterable[str | Path]) -> set[str]:
+    """Every ``_target_`` named in the YAML files under ``dirs`` (a config search path)."""
+    found: set[str] = set()
+    for d in dirs:
+        for f in Path(d).rglob("*.yaml"):
+            found.update(_TARGET.findall(f.read_text(errors="replace")))
+    return found
+
+
+def targets_in(node: Any, where: str = "") -> list[tuple[str, str]]:
+    """(key, target) for every ``_target_`` in a config tree (plain containers), nested ones included."""
+    found = []
+    if isinstance(node, dict):
+        if "_target_" in node:
+            found.append((where or "<root>", str(node["_target_"])))
+        for k, v in node.items():
+            found += targets_in(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(node, (list, tuple)):
+        for i, v in enumerate(node):
+            found += targets_in(v, f"{where}[{i}]")
+    return found
+
+
+def search_dirs() -> list[Path]:
+    """The current config search path's folders: dlx's own configs, plus --config-dir and other file
+    sources of the Hydra run in progress (a user's own models live there)."""
+    from dlx import CONFIG_DIR
+
+    dirs = [CONFIG_DIR]
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        if HydraConfig.initialized():
+            dirs += [Path(s.path) for s in HydraConfig.get().runtime.config_sources if s.schema == "file"]
+    except Exception:  # no Hydra run in progress
+        pass
+    return dirs
+
+
+def check_targets(node: Any, source: str | Path, allowed: set[str] | None = None) -> None:
+    """Refuse a config from a checkpoint or run folder that names anything to call other than ``allowed``
+    (dlx's own targets and those of the current config search path): a checkpoint holds no code, and its
+    config must not be able to make dlx call e.g. ``builtins.open``."""
+    allowed = config_targets(search_dirs()) if allowed is None else allowed
+    for key, target in targets_in(node):
+        if target not in allowed:
+            raise CheckpointError(
+                f"checkpoint {source} names _target_ {target} at {key}, which dlx will not build from a "
+                "checkpoint; allowed are dlx's own targets and those of the current config search path "
+                "(add your config folder with --config-dir)")
 
 
 def write_json(path: str | Path, obj: Any) -> None:

@@ -266,10 +266,36 @@ def resume_args(args: list[str]) -> list[str] | None:
             print(f"dlx: {folder} already finished ({status}); nothing to resume")
             return None
     keys = {_key(a) for a in extra}
-    saved = [str(o) for o in OmegaConf.load(saved_file) if _key(str(o)) not in keys | {"resume", "hydra.run.dir"}]
+    try:
+        stored = OmegaConf.load(saved_file)
+        assert isinstance(stored, ListConfig) and all(isinstance(o, str) for o in stored)
+    except Exception:
+        raise ConfigError(f"resume={value} is wrong: {saved_file} cannot be read as a list of overrides; allowed "
+                          "is the folder of a run that dlx wrote") from None
+    _check_saved(list(stored), saved_file)
+    saved = [o for o in stored if _key(o) not in keys | {"resume", "hydra.run.dir"}]
     where = _quote(str(folder))
     # The given arguments first, in their order (Hydra flags stay before the overrides, as argparse needs).
     return [*extra, *saved, f"resume={where}", f"hydra.run.dir={where}"]
+
+
+def _check_saved(overrides: list[str], source: Path) -> None:
+    """A run folder's saved overrides may not name what gets called (a _target_ outside the config search path)
+    or change Hydra itself (callbacks, launchers): they come from a file anyone could have edited."""
+    from dlx import checkpoint
+
+    allowed = None
+    for o in overrides:
+        key, _, value = o.partition("=")
+        key = key.lstrip("+~")
+        if key.startswith("hydra.") or key == "hydra":
+            raise ConfigError(f"{source} holds the override {o}, which a resumed run does not take from a run "
+                              "folder; allowed there are the config's own keys")
+        if key.endswith("_target_"):
+            allowed = checkpoint.config_targets(checkpoint.search_dirs()) if allowed is None else allowed
+            if value.strip("'\"") not in allowed:
+                raise ConfigError(f"{source} names _target_ {value} ({key}), which dlx will not build from a run "
+                                  "folder; allowed are the targets of dlx's configs and --config-dir")
 
 
 def _one_line(e: Exception, args: list[str]) -> str:

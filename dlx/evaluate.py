@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 from rich.console import Console
 from rich.table import Table
 
@@ -20,14 +22,23 @@ def main(argv: list[str]) -> int:
     p.add_argument("run", type=Path, help="a run folder (holding checkpoints/) or a .pt checkpoint")
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--config-dir", action="append", default=[], type=Path,
+                   help="a config folder whose _target_s (your own models) a checkpoint may name")
     args = p.parse_args(argv)
     path = args.run if args.run.suffix == ".pt" else args.run / "checkpoints" / f"{args.checkpoint}.pt"
     try:
         state = checkpoint.load(path)
     except checkpoint.CheckpointError as e:
-        print(f"dlx: error: {e}")
+        print(f"dlx: error: {e}", file=sys.stderr)
         return 2
     cfg = OmegaConf.create(state["config"])
+    try:  # the stored config may name only what dlx (or --config-dir) would build itself
+        stored = OmegaConf.to_container(cfg, resolve=True)
+        allowed = checkpoint.config_targets([*checkpoint.search_dirs(), *args.config_dir])
+        checkpoint.check_targets({"model": stored.get("model"), "dataset": stored.get("dataset")}, path, allowed)
+    except (checkpoint.CheckpointError, OmegaConfBaseException) as e:
+        print(f"dlx: error: {str(e).splitlines()[0]}", file=sys.stderr)
+        return 2
     device = pick_device(args.device)
     data = instantiate(cfg.dataset).to(device)
     model, data, _ = families.build(cfg.model, data, restoring=True)

@@ -173,7 +173,9 @@ def load_teacher(path: str | Path, in_shape: tuple[int, ...], n_out: int, device
     if path.is_dir():
         path = path / "checkpoints" / "best.pt" if (path / "checkpoints" / "best.pt").is_file() else path
     state = checkpoint.load(path, map_location=device)
-    model = instantiate_model(OmegaConf.create(state["config"]).model, in_shape=in_shape, n_out=n_out)
+    model_cfg = OmegaConf.to_container(OmegaConf.create(state["config"]).model, resolve=True)
+    checkpoint.check_targets({"model": model_cfg}, path)  # the stored config names what gets built
+    model = instantiate_model(model_cfg, in_shape=in_shape, n_out=n_out)
     model.load_state_dict(state["model"])
     model.to(device).eval().requires_grad_(False)
     return model

@@ -1,0 +1,86 @@
+"""Nothing gets in: a checkpoint or run folder cannot make dlx call arbitrary code, and corruption is caught."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import TINY, dlx_cli, run_cfg
+from omegaconf import OmegaConf
+
+from dlx import checkpoint
+from dlx.regularize import load_teacher
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("run")
+    run_cfg(TINY, run_dir)
+    return run_dir
+
+
+def hostile_copy(trained, tmp_path, key: str, victim):
+    """The trained run's checkpoint with builtins.open(victim, 'w') planted in config key ``key``."""
+    state = checkpoint.load(trained / "checkpoints" / "last.pt")
+    cfg = OmegaConf.create(state["config"])
+    OmegaConf.update(cfg, key, {"_target_": "builtins.open", "_args_": [str(victim), "w"]}, merge=False,
+                     force_add=True)
+    state["config"] = OmegaConf.to_yaml(cfg)
+    bad = tmp_path / "hostile.pt"
+    checkpoint.save(bad, state)  # a valid checksum: the attacker can compute one too
+    return bad
+
+
+@pytest.mark.parametrize("key", ["dataset", "model", "model.hidden"])
+def test_eval_refuses_a_checkpoint_naming_foreign_code(trained, tmp_path, key):
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    out = dlx_cli("eval", str(hostile_copy(trained, tmp_path, key, victim)), "--device", "cpu", cwd=tmp_path)
+    assert out.returncode == 2, out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("dlx: error:") and "builtins.open" in lines[0], out.stderr
+    assert victim.read_text() == "keep me"
+
+
+def test_teacher_checkpoint_naming_foreign_code_is_refused(trained, tmp_path):
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    bad = hostile_copy(trained, tmp_path, "model", victim)
+    with pytest.raises(checkpoint.CheckpointError, match="builtins.open"):
+        load_teacher(bad, (1, 8, 8), 10, "cpu")
+    assert victim.read_text() == "keep me"
+
+
+def test_eval_of_a_good_checkpoint_still_works(trained, tmp_path):
+    out = dlx_cli("eval", str(trained), "--checkpoint", "last", "--device", "cpu", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "test" in out.stdout
+
+
+def test_a_flipped_bit_is_caught_on_load(trained, tmp_path):
+    state = checkpoint.load(trained / "checkpoints" / "last.pt")
+    name = next(iter(state["model"]))
+    w = state["model"][name].clone()
+    w.view(-1)[0] = torch.tensor(1.9e36)  # what a flipped exponent bit looks like
+    state["model"][name] = w
+    torch.save(state, tmp_path / "flipped.pt")  # the old checksum, new content
+    with pytest.raises(checkpoint.CheckpointError, match="corrupt"):
+        checkpoint.load(tmp_path / "flipped.pt")
+    out = dlx_cli("eval", str(tmp_path / "flipped.pt"), "--device", "cpu", cwd=tmp_path)
+    assert out.returncode == 2 and "flipped.pt is corrupt" in out.stderr
+
+
+def test_resume_refuses_a_run_folder_whose_overrides_name_foreign_code(trained, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(trained, run)
+    (run / "result.json").unlink(missing_ok=True)
+    for planted in ("+model.extra._target_=builtins.open", "hydra.callbacks.x._target_=os.system"):
+        (run / ".hydra").mkdir(exist_ok=True)
+        (run / ".hydra" / "overrides.yaml").write_text(f"- {planted}\n")
+        out = dlx_cli("train", f"resume={run}", cwd=tmp_path)
+        assert out.returncode == 2, out.stderr
+        assert "dlx: error:" in out.stderr and planted.split("=")[0].lstrip("+") in out.stderr, out.stderr
+    (run / ".hydra" / "overrides.yaml").write_text("{not: [a list\n")
+    out = dlx_cli("train", f"resume={run}", cwd=tmp_path)
+    assert out.returncode == 2 and "cannot be read" in out.stderr, out.stderr
