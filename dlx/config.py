@@ -19,6 +19,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from dlx import CONFIG_DIR
 from dlx.data import tasks
 from dlx.models.common import ACTIVATIONS, INITS
 from dlx.models.lstm import CELLS, READOUTS
@@ -305,8 +306,8 @@ def _one_line(e: Exception, args: list[str]) -> str:
     m = re.search(r"Could not (?:find|load) '([^']+)/([^'/]+)'", text)
     if m:
         group, option = m.groups()
-        options = sorted(p.stem for p in (Path(__file__).parent / "configs" / group).glob("*.yaml"))
-        allowed = f"one of {', '.join(options)}" if options else f"an option in dlx/configs/{group}/"
+        options = sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+        allowed = f"one of {', '.join(options)}" if options else f"an option in {CONFIG_DIR / group}/"
         return f"{group}={option} is wrong: allowed is {allowed}"
     m = re.search(r"Could not override '([^']+)'", text) or re.search(r"Key '([^']+)' is not in struct", text)
     if m:
@@ -329,15 +330,16 @@ def preflight(args: list[str]) -> list[str] | None:
 
     Raises ConfigError (one line) for anything wrong, so no run folder is made for a config that cannot run.
     Returns the arguments to hand to Hydra, or None when there is nothing to do."""
-    from hydra import compose, initialize_config_module
+    from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
+
 
     args = resume_args(args)
     if args is None or any(a.startswith("-") for a in args):  # Hydra flags (--config-dir, --cfg, ...): Hydra checks
         return args
     GlobalHydra.instance().clear()
     try:
-        with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
+        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
             cfg = compose(config_name="train", overrides=args)
     except (HydraException, OmegaConfBaseException) as e:
         raise ConfigError(_one_line(e, args)) from None

@@ -28,7 +28,7 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from dlx import checkpoint, families, graphs, sweep
+from dlx import CONFIG_DIR, checkpoint, families, graphs, sweep
 from dlx import regularize as R
 from dlx.config import ConfigError, validate
 from dlx.data import DataError
@@ -552,7 +552,7 @@ def _drop_run_dir(run_dir: Path) -> None:
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-@hydra.main(version_base="1.3", config_path="configs", config_name="train")
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
 def main(cfg: DictConfig) -> float:
     hc = HydraConfig.get()
     run_dir = Path(hc.runtime.output_dir)

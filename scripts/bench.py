@@ -28,11 +28,12 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from hydra import compose, initialize_config_module
+from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from dlx import CONFIG_DIR  # noqa: E402
 from dlx.data import Data  # noqa: E402
 from dlx.families import instantiate_model  # noqa: E402
 from dlx.train import run  # noqa: E402
@@ -56,7 +57,7 @@ def random_data(n: int, shape: list[int], seed: int = 0) -> Data:
 
 
 def dlx_loop(args, overrides) -> float:
-    with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose(config_name="train", overrides=[
             *overrides, "optim=sgd", "optim.lr=0.01", f"trainer.batch_size={args.batch}",
             f"trainer.max_epochs={args.epochs}", f"device={args.device}", f"trainer.precision={args.precision}",
@@ -77,7 +78,7 @@ def plain_loop(args, overrides) -> float:
     torch.manual_seed(0)
     data = random_data(args.n, list(ARCHS[args.arch][1]))
     x, y = data.x.to(device), data.y.to(device)
-    with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose(config_name="train", overrides=overrides)
     model = instantiate_model(cfg.model, in_shape=tuple(x.shape[1:]), n_out=10).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)

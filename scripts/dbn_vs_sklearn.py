@@ -51,13 +51,14 @@ def sklearn_pipeline(x, y, x_test, y_test, seed: int) -> float:
 
 
 def dlx_run(overrides: list[str]) -> dict:
-    from hydra import compose, initialize_config_module
+    from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    from dlx import CONFIG_DIR
     from dlx.train import run
 
     GlobalHydra.instance().clear()
-    with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose(config_name="train", overrides=overrides)
     with tempfile.TemporaryDirectory() as d:
         run(cfg, d, overrides)

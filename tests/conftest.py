@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_module
+from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
+from dlx import CONFIG_DIR
+
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = ROOT / "dlx" / "configs"
+CONFIGS = CONFIG_DIR
 
 
 def options(group: str) -> list[str]:
@@ -23,7 +25,7 @@ def options(group: str) -> list[str]:
 
 def make_cfg(overrides: list[str] = ()):
     GlobalHydra.instance().clear()
-    with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         return compose(config_name="train", overrides=list(overrides))
 
 

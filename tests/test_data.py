@@ -12,7 +12,6 @@ import io
 import pickle
 import struct
 import tarfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,7 +27,7 @@ from dlx.data import DataError, cifar10, fashion_mnist, finish, mnist, subset_in
 
 def compose_dataset(name: str, *overrides: str):
     # By folder, not module: works whether or not dlx/configs is a regular package.
-    with initialize_config_dir(str(Path(dlx.__file__).parent / "configs"), version_base=None):
+    with initialize_config_dir(str(dlx.CONFIG_DIR), version_base=None):
         return compose(overrides=[f"+dataset={name}", *overrides]).dataset
 
 

@@ -4,8 +4,6 @@ ones converge on small convex problems and refuse models that are too large."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import hydra
 import pytest
 import torch
@@ -15,7 +13,7 @@ import dlx
 from dlx.optim.course import Momentum, Nesterov, RMSProp, RMSPropNesterov
 from dlx.optim.second_order import BFGS, ConjugateGradient, Newton
 
-OPTIM_DIR = Path(dlx.__file__).parent / "configs" / "optim"
+OPTIM_DIR = dlx.CONFIG_DIR / "optim"
 TOL = dict(atol=1e-6, rtol=0)
 
 # Tiny fixed problem: J(theta) = 1/2 |A theta - b|^2, theta = (p1 (3,), p2 (2, 2)) flattened to (7,).

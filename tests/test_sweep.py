@@ -110,11 +110,13 @@ EXPERIMENTS = ["activations", "depth", "losses", "optimizers", "pretraining", "r
 
 
 def experiment_jobs(name: str) -> list[list[str]]:
-    from hydra import compose, initialize_config_module
+    from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    from dlx import CONFIG_DIR
+
     GlobalHydra.instance().clear()
-    with initialize_config_module(config_module="dlx.configs", version_base="1.3"):
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose(config_name="train", overrides=[f"experiment={name}"], return_hydra_config=True)
     assert str(cfg.hydra.sweep.dir).startswith(f"outputs/experiments/{name}/")
     cfg.hydra.overrides.task = [f"experiment={name}"]
