@@ -20,15 +20,12 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from dlx import CONFIG_DIR
+from dlx.checks import ConfigError  # noqa: E402  (re-exported: dlx.config.ConfigError)
 from dlx.data import tasks
 from dlx.models.common import ACTIVATIONS, INITS
 from dlx.models.lstm import CELLS, READOUTS
 from dlx.models.multistream import FUSE, STREAMS
 from dlx.optim.schedule import SCHEDULES
-
-
-class ConfigError(ValueError):
-    """A wrong config value; ``str(err)`` is one line naming the key, the value and what is allowed."""
 
 
 def _num(v) -> bool:
