@@ -34,21 +34,20 @@ def main(argv: list[str] | None = None) -> int:
         # A user's own modules (model=mynet with _target_: mynets.Net) import from the working directory.
         if os.getcwd() not in sys.path:
             sys.path.insert(0, os.getcwd())
-        from dlx.config import ConfigError, preflight
+        from dlx.checks import ConfigError
+        from dlx.preflight import preflight
 
-        if not {"-m", "--multirun", "-h", "--help", "--hydra-help"} & set(rest):  # a single run
-            try:
-                rest = preflight(rest)  # resume=<folder> -> its overrides; wrong config -> one line, exit 2
-            except ConfigError as e:
-                print(f"dlx: error: {e}", file=sys.stderr)
-                return 2
-            if rest is None:
-                return 0
+        try:
+            rest = preflight(rest)  # resume=<folder> -> its overrides; each job composed and checked
+        except ConfigError as e:
+            for line in str(e).splitlines():
+                print(f"dlx: error: {line}", file=sys.stderr)
+            return 2
+        if rest is None:
+            return 0
         sys.argv = ["dlx train", *rest]
-        train.main()  # Hydra parses sys.argv and exits on its own errors
-        from dlx import sweep
-
-        return 1 if sweep.failed_jobs else 0  # a multirun with a failed job exits 1 (set by SweepSummary)
+        train.main()  # Hydra parses sys.argv and exits on its own errors; a sweep with a failed job exits 1
+        return 0
     if cmd == "compare":
         from dlx import compare
 

@@ -7,19 +7,12 @@ skipped, so a rule costs nothing for the groups that do not use it.
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
 from omegaconf import DictConfig, ListConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
-from dlx import CONFIG_DIR
 from dlx.checks import ConfigError  # noqa: E402  (re-exported: dlx.config.ConfigError)
 from dlx.data import tasks
 from dlx.models.common import ACTIVATIONS, INITS
@@ -225,122 +218,3 @@ def validate(cfg: DictConfig) -> None:
 
 def _show(value) -> str:
     return "null" if value is None else str(value)
-
-
-# ---- the CLI's check before Hydra starts a single run ---------------------------------------------------------
-
-
-def _key(override: str) -> str:
-    return override.split("=", 1)[0].lstrip("+~")
-
-
-def _quote(value: str) -> str:
-    """A path as a Hydra override value (quoted when it holds characters the override grammar reserves)."""
-    return value if re.fullmatch(r"[\w./\-:~+@]+", value) else "'" + value.replace("'", "\\'") + "'"
-
-
-def resume_args(args: list[str]) -> list[str] | None:
-    """``resume=<run folder>`` -> the arguments given now, then that run's own overrides (from its
-    .hydra/overrides.yaml) except those given now (which win), then ``resume`` and ``hydra.run.dir`` pointing at
-    the folder, so Hydra composes the same config and the loop continues in the same folder. None when the run
-    already finished and nothing changed."""
-    given = [a for a in args if _key(a) == "resume"]
-    value = given[-1].split("=", 1)[1] if given else "null"
-    if value in ("null", "", "None"):
-        return args
-    folder = Path(value.strip("'\"")).expanduser()
-    saved_file = folder / ".hydra" / "overrides.yaml"
-    if not saved_file.is_file():
-        raise ConfigError(f"resume={value} is wrong: {folder} is not a dlx run folder (it has no "
-                          ".hydra/overrides.yaml); allowed is the folder of a run, e.g. outputs/runs/<day>/<time>")
-    extra = [a for a in args if _key(a) not in ("resume", "hydra.run.dir")]
-    result = folder / "result.json"
-    if not extra and result.is_file():
-        try:
-            status = json.loads(result.read_text()).get("status")
-        except ValueError:
-            status = None
-        if status in ("completed", "stopped_early"):
-            print(f"dlx: {folder} already finished ({status}); nothing to resume")
-            return None
-    keys = {_key(a) for a in extra}
-    try:
-        stored = OmegaConf.load(saved_file)
-        assert isinstance(stored, ListConfig) and all(isinstance(o, str) for o in stored)
-    except Exception:
-        raise ConfigError(f"resume={value} is wrong: {saved_file} cannot be read as a list of overrides; allowed "
-                          "is the folder of a run that dlx wrote") from None
-    _check_saved(list(stored), saved_file)
-    saved = [o for o in stored if _key(o) not in keys | {"resume", "hydra.run.dir"}]
-    where = _quote(str(folder))
-    # The given arguments first, in their order (Hydra flags stay before the overrides, as argparse needs).
-    return [*extra, *saved, f"resume={where}", f"hydra.run.dir={where}"]
-
-
-def _check_saved(overrides: list[str], source: Path) -> None:
-    """A run folder's saved overrides may not name what gets called (a _target_ outside the config search path)
-    or change Hydra itself (callbacks, launchers): they come from a file anyone could have edited."""
-    from dlx import checkpoint
-
-    allowed = None
-    for o in overrides:
-        key, _, value = o.partition("=")
-        key = key.lstrip("+~")
-        if key.startswith("hydra.") or key == "hydra":
-            raise ConfigError(f"{source} holds the override {o}, which a resumed run does not take from a run "
-                              "folder; allowed there are the config's own keys")
-        if key.endswith("_target_"):
-            allowed = checkpoint.config_targets(checkpoint.search_dirs()) if allowed is None else allowed
-            if value.strip("'\"") not in allowed:
-                raise ConfigError(f"{source} names _target_ {value} ({key}), which dlx will not build from a run "
-                                  "folder; allowed are the targets of dlx's configs and --config-dir")
-
-
-def _one_line(e: Exception, args: list[str]) -> str:
-    """Hydra's multi-line composition errors, as the one line ``key=value is wrong: allowed ...``."""
-    text = str(e)
-    given = {_key(a): a for a in args}
-    m = re.search(r"Could not (?:find|load) '([^']+)/([^'/]+)'", text)
-    if m:
-        group, option = m.groups()
-        options = sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
-        allowed = f"one of {', '.join(options)}" if options else f"an option in {CONFIG_DIR / group}/"
-        return f"{group}={option} is wrong: allowed is {allowed}"
-    m = re.search(r"Could not override '([^']+)'", text) or re.search(r"Key '([^']+)' is not in struct", text)
-    if m:
-        key = m.group(1)
-        return (f"{given.get(key, key)} is wrong: {key} is not a key of the config (check the spelling; "
-                f"`dlx train --cfg job` lists the keys, and +{key}=... adds a new one)")
-    for a in args:  # a syntax error: find the override the grammar rejects
-        try:
-            OverridesParser.create().parse_overrides([a])
-        except HydraException as pe:
-            first = str(pe).strip().splitlines()[0]
-            return f"{a} cannot be parsed ({first}); quote values that hold special characters"
-    first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
-    return f"the config cannot be composed: {first}"
-
-
-def preflight(args: list[str]) -> list[str] | None:
-    """Before Hydra starts a single run: apply ``resume=``, compose the config as Hydra will and validate it
-    (when no Hydra flag changes how it composes).
-
-    Raises ConfigError (one line) for anything wrong, so no run folder is made for a config that cannot run.
-    Returns the arguments to hand to Hydra, or None when there is nothing to do."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-
-    args = resume_args(args)
-    if args is None or any(a.startswith("-") for a in args):  # Hydra flags (--config-dir, --cfg, ...): Hydra checks
-        return args
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(config_name="train", overrides=args)
-    except (HydraException, OmegaConfBaseException) as e:
-        raise ConfigError(_one_line(e, args)) from None
-    finally:
-        GlobalHydra.instance().clear()
-    validate(cfg)
-    return args

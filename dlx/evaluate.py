@@ -6,15 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import torch
-from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from rich.console import Console
 from rich.table import Table
 
-from dlx import checkpoint, families
-from dlx.train import evaluate, make_loss, pick_device
+from dlx import checkpoint, objective, setup
 
 
 def main(argv: list[str]) -> int:
@@ -39,26 +36,41 @@ def main(argv: list[str]) -> int:
     except (checkpoint.CheckpointError, OmegaConfBaseException) as e:
         print(f"dlx: error: {str(e).splitlines()[0]}", file=sys.stderr)
         return 2
-    device = pick_device(args.device)
-    data = instantiate(cfg.dataset).to(device)
-    model, data, _ = families.build(cfg.model, data, restoring=True)
-    model = model.to(device)
-    model.load_state_dict(state["model"])
-    loss_fn = make_loss(cfg.loss, data.task, data.n_out)
-    multi = families.MultiTaskObjective(data, model.weights) if model.task == "multitask" else None
-    table = Table(title=f"dlx eval {path}")
+    try:
+        device = setup.pick_device(args.device)
+        c = OmegaConf.to_container(cfg, resolve=True)
+        reg = {k: v for k, v in (c.get("regularization") or {}).items() if isinstance(v, dict)}
+        cls = setup.model_class(c["model"]["_target_"])
+        data = setup.load_data(c["dataset"])
+        task = getattr(cls, "task", data.task)
+        data = setup.task_view(data, task).to(device)
+        model = setup.build_model(c["model"], data, reg).to(device)
+        model.load_state_dict(state["model"])
+    except setup.USER_ERRORS as e:
+        print(f"dlx: error: {e}", file=sys.stderr)
+        return 2
+    except RuntimeError as e:
+        print(f"dlx: error: checkpoint {path} does not fit the model its config describes "
+              f"({str(e).splitlines()[0][:200]})", file=sys.stderr)
+        return 2
+    _, y_val, y_test = setup.targets(data, task)
+    if task == "multitask":
+        kinds = {n: kind for n, (kind, _) in data.target_info.items()}
+        loss = objective.MultiTaskLoss(kinds, getattr(model, "weights", None))
+    else:
+        loss = objective.family_loss(c["loss"], data.task, data.n_out)
+    batch = c["trainer"]["eval_batch_size"]
+    table = Table(title=f"dlx eval {path} (epoch {state.get('epoch')}, step {state.get('step')})")
     table.add_column("split")
     table.add_column("loss", justify="right")
     table.add_column("acc", justify="right")
-    no_autocast = lambda: torch.autocast(device.type, enabled=False)
-    for i, (split, x, y) in enumerate((("val", data.x_val, data.y_val), ("test", data.x_test, data.y_test))):
-        if multi:  # one row per task
-            m = multi.evaluate(model, x, i + 1, cfg.trainer.eval_batch_size, no_autocast)
-            for task in multi.kinds:
-                acc = m.get(f"{task}/acc")
-                table.add_row(f"{split} {task}", f"{m[f'{task}/loss']:.4f}", "" if acc is None else f"{acc:.4f}")
+    for split, x, y in (("val", data.x_val, y_val), ("test", data.x_test, y_test)):
+        m = objective.evaluate(model, x, y, loss, data.task, batch)
+        if task == "multitask":  # one row per task
+            for name in loss.kinds:
+                acc = m.get(f"{name}/acc")
+                table.add_row(f"{split} {name}", f"{m[f'{name}/loss']:.4f}", "" if acc is None else f"{acc:.4f}")
             continue
-        m = evaluate(model, x, y, loss_fn, data.task, cfg.trainer.eval_batch_size, no_autocast)
         table.add_row(split, f"{m['loss']:.4f}", f"{m['acc']:.4f}" if "acc" in m else "")
     Console().print(table)
     return 0

@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from omegaconf import DictConfig
 
-from dlx.config import ConfigError
+from dlx.checks import ConfigError
 from dlx.optim import course
 
 # Optimizers whose step is device work only (no host-side step counter): safe to capture as they are.
@@ -27,26 +26,26 @@ from dlx.optim import course
 DEVICE_ONLY = (torch.optim.SGD, course.Momentum, course.Nesterov, course.RMSProp, course.RMSPropNesterov)
 
 
-def check(cfg: DictConfig, device: torch.device, optimizer: torch.optim.Optimizer, n_train: int) -> None:
+def check(device: torch.device, optimizer: torch.optim.Optimizer, optim_target: str, n_train: int, batch: int,
+          drop_last: bool, schedule: str, warmup: int, compile: bool, compile_mode: str) -> None:
     """Refuse, with one line, a run whose step cannot be captured once and replayed."""
-    tc = cfg.trainer
     where = "trainer.cuda_graphs=true is wrong"
     if device.type != "cuda":
         raise ConfigError(f"{where} on device {device.type}: CUDA graphs need a CUDA GPU; allowed on CPU is "
                           "trainer.cuda_graphs=false")
-    if not tc.drop_last and n_train % tc.batch_size:
-        raise ConfigError(f"{where} with a last batch of {n_train % tc.batch_size} examples: a graph replays one "
+    if not drop_last and n_train % batch:
+        raise ConfigError(f"{where} with a last batch of {n_train % batch} examples: a graph replays one "
                           "batch shape; allowed is trainer.drop_last=true or a batch_size that divides "
                           f"the {n_train} training examples")
-    if cfg.schedule.name != "constant" or cfg.schedule.get("warmup", 0):
-        raise ConfigError(f"{where} with schedule={cfg.schedule.name}: the captured step keeps the learning rate "
+    if schedule != "constant" or warmup:
+        raise ConfigError(f"{where} with schedule={schedule}: the captured step keeps the learning rate "
                           "it was captured with; allowed is schedule=constant without warmup")
     if not (isinstance(optimizer, DEVICE_ONLY) or "capturable" in optimizer.defaults):
-        raise ConfigError(f"{where} with optim {cfg.optim._target_}: its step is not device work only; allowed "
+        raise ConfigError(f"{where} with optim {optim_target}: its step is not device work only; allowed "
                           "are sgd, momentum, nesterov, rmsprop, rmsprop_nesterov, adam and torch.optim's "
                           "optimizers with a capturable option")
-    if tc.compile and tc.compile_mode not in ("default", "max-autotune-no-cudagraphs"):
-        raise ConfigError(f"{where} with trainer.compile_mode={tc.compile_mode}, which makes CUDA graphs of "
+    if compile and compile_mode not in ("default", "max-autotune-no-cudagraphs"):
+        raise ConfigError(f"{where} with trainer.compile_mode={compile_mode}, which makes CUDA graphs of "
                           "its own; allowed with it are compile_mode default and max-autotune-no-cudagraphs")
 
 

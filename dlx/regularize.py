@@ -127,11 +127,10 @@ def fgsm(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, epsilon: f
 class EarlyStopping:
     """Goodfellow et al. alg. 7.1: evaluate after each epoch, keep a copy of the best weights, stop once
     ``metric`` has failed to improve by more than ``min_delta`` for ``patience`` evaluations in a row.
-    mode: max | min | auto (max for *acc metrics, min otherwise)."""
+    mode: max | min (dlx.metrics.direction)."""
 
-    def __init__(self, metric: str, patience: int, min_delta: float = 0.0, mode: str = "auto"):
-        self.metric, self.patience, self.min_delta = metric, patience, min_delta
-        self.mode = mode if mode != "auto" else ("max" if metric.endswith("acc") else "min")
+    def __init__(self, metric: str, patience: int, min_delta: float = 0.0, mode: str = "min"):
+        self.metric, self.patience, self.min_delta, self.mode = metric, patience, min_delta, mode
         self.best: float | None = None
         self.best_epoch = 0
         self.bad = 0
@@ -139,11 +138,6 @@ class EarlyStopping:
 
     def update(self, metrics: dict[str, float], model: nn.Module, epoch: int) -> bool:
         """Record this evaluation; True when training should stop."""
-        if self.metric not in metrics:
-            from dlx.config import ConfigError
-
-            raise ConfigError(f"regularization.early_stopping.metric={self.metric} is wrong: allowed are the "
-                              "metrics this run logs: " + ", ".join(metrics))
         value = metrics[self.metric]
         sign = 1.0 if self.mode == "max" else -1.0
         if self.best is None or sign * (value - self.best) > self.min_delta:
@@ -161,21 +155,23 @@ class EarlyStopping:
 # ---- teachers: curriculum learning and distillation ------------------------------------------------------
 
 
-def load_teacher(path: str | Path, in_shape: tuple[int, ...], n_out: int, device) -> nn.Module:
-    """The model of a finished dlx run (its folder, or a .pt checkpoint), frozen in eval mode. The
-    checkpoint carries its own config, which says how to build the model."""
+def load_teacher(path: str | Path, build, device) -> nn.Module:
+    """The model of a finished dlx run (its folder: checkpoints/best.pt, else last.pt; or a .pt checkpoint),
+    frozen in eval mode. ``build(model_cfg)`` makes the model from the config the checkpoint carries, which
+    may name only targets dlx itself would build (dlx.checkpoint.check_targets)."""
     from omegaconf import OmegaConf
 
     from dlx import checkpoint
-    from dlx.families import instantiate_model
+    from dlx.models.transfer import checkpoint_path
 
-    path = Path(path)
-    if path.is_dir():
-        path = path / "checkpoints" / "best.pt" if (path / "checkpoints" / "best.pt").is_file() else path
+    try:
+        path = checkpoint_path(path)
+    except ValueError as e:
+        raise checkpoint.CheckpointError(str(e).replace("model.init_from", "teacher")) from None
     state = checkpoint.load(path, map_location=device)
     model_cfg = OmegaConf.to_container(OmegaConf.create(state["config"]).model, resolve=True)
     checkpoint.check_targets({"model": model_cfg}, path)  # the stored config names what gets built
-    model = instantiate_model(model_cfg, in_shape=in_shape, n_out=n_out)
+    model = build(model_cfg)
     model.load_state_dict(state["model"])
     model.to(device).eval().requires_grad_(False)
     return model

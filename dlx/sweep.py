@@ -26,17 +26,14 @@ from omegaconf import DictConfig, OmegaConf
 
 FINISHED = ("completed", "stopped_early", "diverged")
 RESUME_KEY = "resume_sweep"
-# Set by SweepSummary at the end of a multirun in this process: the job folders that failed (or never wrote
-# result.json). `dlx train -m` turns a non-empty list into exit code 1.
-failed_jobs: list[Path] | None = None
 
 
 def direction(metric: str, mode: str) -> str:
-    """Optuna's direction for trainer.metric/mode (mode auto: maximise accuracies, minimise the rest;
-    metric auto is val/acc on the classification datasets; set trainer.mode for a regression sweep)."""
-    if mode in ("max", "min"):
-        return f"{mode}imize"
-    return "maximize" if metric == "auto" or metric.endswith("acc") else "minimize"
+    """Optuna's direction for trainer.metric/mode (dlx.metrics.direction). With metric auto the CLI's preflight
+    passes hydra.sweeper.direction from the metric the run will really use (val/acc, val/loss, ...)."""
+    from dlx.metrics import direction as metric_direction
+
+    return f"{metric_direction('val/acc' if metric == 'auto' else metric, mode)}imize"
 
 
 if not OmegaConf.has_resolver("dlx.direction"):
@@ -145,8 +142,6 @@ class SweepSummary(Callback):
         self.enabled, self.plot = enabled, plot
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        global failed_jobs
-        failed_jobs = None
         if config.get(RESUME_KEY):
             # Hydra turns a callback's exception into a warning and goes on, which would let the jobs
             # rewrite the .hydra/ files of folders holding other runs: stop the sweep here instead.
@@ -161,7 +156,6 @@ class SweepSummary(Callback):
                 _stop(str(e))
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        global failed_jobs
         sweep_dir = Path(config.hydra.sweep.dir)
         if not sweep_dir.is_dir():
             return
@@ -188,3 +182,4 @@ class SweepSummary(Callback):
                 f"re-run the same command with hydra.sweep.dir={sweep_dir} {RESUME_KEY}=true to redo only "
                 "those"
             )
+            raise SystemExit(1)  # Hydra lets SystemExit through its callback guard: `dlx train -m` exits 1

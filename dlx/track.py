@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from omegaconf import DictConfig, OmegaConf
+import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -15,24 +15,6 @@ from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 
 from dlx.checkpoint import write_json
-
-
-def flat_hparams(cfg: DictConfig) -> dict[str, float | int | str | bool]:
-    """The config's leaves as TensorBoard hparams (lists and None become strings)."""
-    out = {}
-
-    def walk(node, prefix):
-        for k, v in node.items():
-            key = f"{prefix}{k}"
-            if isinstance(v, dict):
-                walk(v, key + ".")
-            elif isinstance(v, (bool, int, float, str)):
-                out[key] = v
-            else:
-                out[key] = str(v)
-
-    walk(OmegaConf.to_container(cfg, resolve=True), "")
-    return out
 
 
 class Tracker:
@@ -73,10 +55,10 @@ class Tracker:
     def print(self, *args) -> None:
         (self.progress.console if self.progress else self.console).print(*args)
 
-    def hparams(self, cfg: DictConfig, metrics: dict[str, float]) -> None:
+    def hparams(self, values: dict[str, float | int | str | bool], metrics: dict[str, float]) -> None:
         """HParams dashboard entry in the run's own event file (add_hparams would make a sub-run folder)."""
         metrics = {k: (v if math.isfinite(v) else float("nan")) for k, v in metrics.items()}
-        exp, ssi, sei = hparams(flat_hparams(cfg), metrics)
+        exp, ssi, sei = hparams(values, metrics)
         for summary in (exp, ssi, sei):
             self.writer.file_writer.add_summary(summary)
 
@@ -108,3 +90,73 @@ def write_result(run_dir: Path, result: dict) -> None:
 
 def error_line(msg: str) -> None:
     print(f"dlx: error: {msg}", file=sys.stderr)
+
+
+# ---- images of what a family learnt ----------------------------------------------------------------------
+
+
+def image_grid(images: torch.Tensor, nrow: int = 8, pad: int = 1) -> torch.Tensor:
+    """(N, C, H, W) -> (C', rows*(H+pad)+pad, nrow*(W+pad)+pad) in [0, 1] for SummaryWriter.add_image;
+    each image is min-max scaled on its own (filters have arbitrary sign and scale). C' is 1 or 3."""
+    x = images.detach().float().cpu()
+    n, c, h, w = x.shape
+    if c not in (1, 3):
+        x, c = x.mean(1, keepdim=True), 1
+    lo = x.flatten(1).min(1).values.view(n, 1, 1, 1)
+    hi = x.flatten(1).max(1).values.view(n, 1, 1, 1)
+    x = (x - lo) / (hi - lo).clamp_min(1e-8)
+    rows = math.ceil(n / nrow)
+    grid = torch.zeros(c, rows * (h + pad) + pad, nrow * (w + pad) + pad)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        top, left = pad + r * (h + pad), pad + col * (w + pad)
+        grid[:, top:top + h, left:left + w] = x[i]
+    return grid
+
+
+def log_images(writer, model, x_val: torch.Tensor, step: int, prefix: str = "") -> None:
+    """TensorBoard images of what a family learnt: a reconstruction model's inputs next to its reconstructions
+    (``<prefix or val/>reconstructions``), a DBN's first-layer filters (``<prefix>rbm0/filters``)."""
+    if getattr(model, "task", None) == "reconstruction":
+        log_reconstructions(writer, model, x_val, f"{prefix or 'val/'}reconstructions", step)
+    if hasattr(model, "filters"):
+        log_filters(writer, model, f"{prefix}rbm0/filters", step)
+
+
+@torch.no_grad()
+def log_reconstructions(writer, model, x: torch.Tensor, tag: str, step: int, n: int = 8) -> None:
+    """Inputs next to their reconstructions: images as a two-row grid (inputs above, reconstructions below);
+    sequences (C, L) as a figure of overlaid curves."""
+    was_training = model.training
+    model.eval()
+    xb = x[:n]
+    rec = model(xb).float()
+    model.train(was_training)
+    if xb.dim() == 4:
+        both = torch.cat([xb.float(), rec])  # first row the inputs, second row their reconstructions
+        writer.add_image(tag, image_grid(both, nrow=len(xb)), step)
+    else:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, len(xb), figsize=(2 * len(xb), 2), squeeze=False)
+        for ax, a, b in zip(axes[0], xb.flatten(1).cpu(), rec.flatten(1).cpu()):
+            ax.plot(a.numpy(), lw=1, label="input")
+            ax.plot(b.numpy(), lw=1, label="reconstruction")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[0][0].legend(fontsize=6)
+        writer.add_figure(tag, fig, step)
+
+
+def log_filters(writer, model, tag: str, step: int, n: int = 64) -> None:
+    """The first RBM's filters (a DBN's ``filters()``, one weight image per hidden unit) as an image grid;
+    for sequence inputs one (units, L) heat map."""
+    f = model.filters()[:n]
+    if f.dim() == 3:  # (m, C, L) -> one image of m rows
+        f = f.mean(1)[None, None]
+        writer.add_image(tag, image_grid(f, nrow=1), step)
+    else:
+        writer.add_image(tag, image_grid(f, nrow=8), step)

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dlx import CONFIG_DIR  # noqa: E402
 from dlx.data import Data  # noqa: E402
-from dlx.families import instantiate_model  # noqa: E402
+from dlx.setup import instantiate_model  # noqa: E402
 from dlx.train import run  # noqa: E402
 
 ARCHS = {  # (overrides, one example's shape, batch size)
@@ -80,7 +80,7 @@ def plain_loop(args, overrides) -> float:
     x, y = data.x.to(device), data.y.to(device)
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose(config_name="train", overrides=overrides)
-    model = instantiate_model(cfg.model, in_shape=tuple(x.shape[1:]), n_out=10).to(device)
+    model = instantiate_model(cfg.model, tuple(x.shape[1:]), 10).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     n, b = len(x), args.batch
     steps = n // b if args.fixed else math.ceil(n / b)

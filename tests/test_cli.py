@@ -43,12 +43,14 @@ def test_multirun_two_jobs_two_folders(tmp_path):
 def test_bad_inputs_give_one_clear_line_and_nonzero_exit(tmp_path):
     cases = {
         "optim.lr=-0.1": "optim.lr=-0.1 is wrong: allowed is a number > 0",
-        "model.dropout=1.5": "model.dropout=1.5 is wrong: allowed is a number in [0, 1)",
+        "regularization.dropout.hidden=1.5":
+            "regularization.dropout.hidden=1.5 is wrong: allowed is a number in [0, 1)",
         "trainer.batch_size=0": "trainer.batch_size=0 is wrong: allowed is an integer >= 1",
         "model.activation=swish": "model.activation=swish is wrong: allowed is one of sigmoid",
     }
     for override, message in cases.items():
-        out = dlx_cli("train", override, *TINY, cwd=tmp_path)
+        out = dlx_cli("train", *(["regularization=dropout"] if "dropout" in override else []), override, *TINY,
+                      cwd=tmp_path)
         assert out.returncode == 2, (override, out.stderr)
         lines = [line for line in out.stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and message in lines[0], (override, out.stderr)

@@ -41,7 +41,7 @@ def test_experiment_presets_compose(experiment):
 def test_regularization_list_combines(tmp_path):
     cfg = make_cfg(["regularization=[l2,dropout]"])
     assert cfg.regularization.l2.alpha > 0
-    assert cfg.model.dropout == 0.5 and cfg.model.input_dropout == 0.2
+    assert cfg.regularization.dropout.hidden == 0.5 and cfg.regularization.dropout.input == 0.2
     assert run_cfg(["regularization=[l2,dropout]", *TINY], tmp_path)["status"] == "completed"
 
 

@@ -13,8 +13,8 @@ from torch import nn
 
 from dlx import checkpoint
 from dlx.config import ConfigError
-from dlx.families import instantiate_model
-from dlx.train import make_loss
+from dlx.objective import family_loss as make_loss
+from dlx.setup import instantiate_model
 
 SMALL = {
     "mlp": ["model=mlp", "model.hidden=[16]"],

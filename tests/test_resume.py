@@ -20,7 +20,7 @@ from dlx.track import Tracker
 from dlx.train import run
 
 # Small but real: 3 epochs of 41 steps, dropout on (so the torch RNG matters), batch order from its generator.
-BASE = ["dataset=digits", "model.hidden=[32]", "model.dropout=0.3", "trainer.max_epochs=3",
+BASE = ["dataset=digits", "model.hidden=[32]", "+regularization.dropout={input:0.0,hidden:0.3}", "trainer.max_epochs=3",
         "trainer.batch_size=32", "trainer.log_every=5", "device=cpu"]
 
 
@@ -110,8 +110,9 @@ def interrupted_then_resumed(overrides, tmp_path, monkeypatch, at_step=16) -> tu
 def test_early_stopping_and_noise_resume_exactly(tmp_path, monkeypatch):
     # patience 1 with an improvement no run can make: alg. 7.1 stops after epoch 2 and restores epoch 1's
     # weights, which only works after a resume if the checkpoint carried the early-stopping state.
-    overrides = [*SMALL, "regularization=[early_stopping,weight_noise,input_noise]", "model.dropout=0.2",
-                 "regularization.early_stopping.patience=1", "regularization.early_stopping.min_delta=10"]
+    overrides = [*SMALL, "regularization=[early_stopping,weight_noise,input_noise]",
+                 "+regularization.dropout={input:0.0,hidden:0.2}", "regularization.early_stopping.patience=1",
+                 "regularization.early_stopping.min_delta=10"]
     done, ref = interrupted_then_resumed(overrides, tmp_path, monkeypatch)
     assert ref["status"] == done["status"] == "stopped_early" and ref["epochs"] == done["epochs"] == 2
     assert done["final"] == ref["final"] and done["best"] == ref["best"]
@@ -261,7 +262,7 @@ WRONG = [
     ["optim.lr=-1"],
     ["optim.lr=nan"],
     ["optim.momentum=1.5"],
-    ["model.dropout=1.5"],
+    ["regularization=dropout", "regularization.dropout.hidden=1.5"],
     ["model.hidden=[0]"],
     ["model.activation=swish"],
     ["loss=hinge"],
@@ -335,7 +336,8 @@ def test_wrong_overrides_through_a_real_process(tmp_path):
 
 # ---- a real SIGKILL in the middle of an epoch ---------------------------------------------------------------
 
-KILL = ["dataset=digits", "model.hidden=[64]", "model.dropout=0.2", "trainer.max_epochs=2", "trainer.batch_size=8",
+KILL = ["dataset=digits", "model.hidden=[64]", "+regularization.dropout={input:0.0,hidden:0.2}", "trainer.max_epochs=2",
+        "trainer.batch_size=8",
         "trainer.log_every=1", "device=cpu"]
 
 

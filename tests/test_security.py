@@ -9,6 +9,7 @@ from omegaconf import OmegaConf
 
 from dlx import checkpoint
 from dlx.regularize import load_teacher
+from dlx.setup import instantiate_model
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def test_teacher_checkpoint_naming_foreign_code_is_refused(trained, tmp_path):
     victim.write_text("keep me")
     bad = hostile_copy(trained, tmp_path, "model", victim)
     with pytest.raises(checkpoint.CheckpointError, match="builtins.open"):
-        load_teacher(bad, (1, 8, 8), 10, "cpu")
+        load_teacher(bad, lambda cfg: instantiate_model(cfg, (1, 8, 8), 10), "cpu")
     assert victim.read_text() == "keep me"
 
 

@@ -34,7 +34,7 @@ def test_same_seed_same_metrics_other_seed_differs(tmp_path):
 
 
 def test_checkpoint_round_trip_restores_the_model(tmp_path):
-    from dlx.families import instantiate_model
+    from dlx.setup import instantiate_model
 
     run_cfg([*FAST, "trainer.max_epochs=2"], tmp_path)
     state = checkpoint.load(tmp_path / "checkpoints" / "last.pt")

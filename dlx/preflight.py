@@ -1,0 +1,235 @@
+"""The CLI's check before Hydra starts anything: every entry point of `dlx train` (a run, `-m` sweeps,
+`--config-dir`, `resume=`) composes each job's config as Hydra will and builds it without training
+(dlx.setup.check), so a wrong value is one line and exit 2 before any folder exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
+from omegaconf import ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from dlx import CONFIG_DIR
+from dlx.checks import ConfigError
+
+MAX_SHOWN = 5  # wrong jobs listed, one line each
+MAX_CHECKED = 1000  # a larger grid checks its first jobs (each check composes and builds: ~0.05 s)
+# Hydra flags that only print or complete: nothing trains, so nothing to check.
+PRINT_ONLY = {"-h", "--help", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc",
+              "--version"}
+MULTIRUN = {"-m", "--multirun"}
+
+
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def _quote(value: str) -> str:
+    """A path as a Hydra override value (quoted when it holds characters the override grammar reserves)."""
+    return value if re.fullmatch(r"[\w./\-:~+@]+", value) else "'" + value.replace("'", "\\'") + "'"
+
+
+def resume_args(args: list[str]) -> list[str] | None:
+    """``resume=<run folder>`` -> the arguments given now, then that run's own overrides (from its
+    .hydra/overrides.yaml) except those given now (which win), then ``resume`` and ``hydra.run.dir`` pointing at
+    the folder, so Hydra composes the same config and the loop continues in the same folder. None when the run
+    already finished and nothing changed."""
+    given = [a for a in args if _key(a) == "resume"]
+    value = given[-1].split("=", 1)[1] if given else "null"
+    if value in ("null", "", "None"):
+        return args
+    folder = Path(value.strip("'\"")).expanduser()
+    saved_file = folder / ".hydra" / "overrides.yaml"
+    if not saved_file.is_file():
+        raise ConfigError(f"resume={value} is wrong: {folder} is not a dlx run folder (it has no "
+                          ".hydra/overrides.yaml); allowed is the folder of a run, e.g. outputs/runs/<day>/<time>")
+    extra = [a for a in args if _key(a) not in ("resume", "hydra.run.dir")]
+    result = folder / "result.json"
+    if not extra and result.is_file():
+        try:
+            status = json.loads(result.read_text()).get("status")
+        except ValueError:
+            status = None
+        if status in ("completed", "stopped_early"):
+            print(f"dlx: {folder} already finished ({status}); nothing to resume")
+            return None
+    keys = {_key(a) for a in extra}
+    try:
+        stored = OmegaConf.load(saved_file)
+        assert isinstance(stored, ListConfig) and all(isinstance(o, str) for o in stored)
+    except Exception:
+        raise ConfigError(f"resume={value} is wrong: {saved_file} cannot be read as a list of overrides; allowed "
+                          "is the folder of a run that dlx wrote") from None
+    _check_saved(list(stored), saved_file)
+    saved = [o for o in stored if _key(o) not in keys | {"resume", "hydra.run.dir"}]
+    where = _quote(str(folder))
+    # The given arguments first, in their order (Hydra flags stay before the overrides, as argparse needs).
+    return [*extra, *saved, f"resume={where}", f"hydra.run.dir={where}"]
+
+
+def _check_saved(overrides: list[str], source: Path) -> None:
+    """A run folder's saved overrides may not name what gets called (a _target_ outside the config search path)
+    or change Hydra itself (callbacks, launchers): they come from a file anyone could have edited."""
+    from dlx import checkpoint
+
+    allowed = None
+    for o in overrides:
+        key, _, value = o.partition("=")
+        key = key.lstrip("+~")
+        if key.startswith("hydra.") or key == "hydra":
+            raise ConfigError(f"{source} holds the override {o}, which a resumed run does not take from a run "
+                              "folder; allowed there are the config's own keys")
+        if key.endswith("_target_"):
+            allowed = checkpoint.config_targets(checkpoint.search_dirs()) if allowed is None else allowed
+            if value.strip("'\"") not in allowed:
+                raise ConfigError(f"{source} names _target_ {value} ({key}), which dlx will not build from a run "
+                                  "folder; allowed are the targets of dlx's configs and --config-dir")
+
+
+def _one_line(e: Exception, args: list[str], dirs: list[str] = ()) -> str:
+    """Hydra's multi-line composition errors, as the one line ``key=value is wrong: allowed ...``."""
+    text = str(e)
+    given = {_key(a): a for a in args}
+    m = re.search(r"Could not (?:find|load) '([^']+)/([^'/]+)'", text)
+    if m:
+        group, option = m.groups()
+        if group.startswith("hydra/") and (CONFIG_DIR / group / f"{option}.yaml").is_file():
+            return (f"{group}={option} is wrong: it needs an optional plugin that is not installed; install it "
+                    'with pip install "dlx[sweep]" (hydra/launcher=slurm: pip install "dlx[slurm]")')
+        options = sorted({p.stem for d in (CONFIG_DIR, *map(Path, dirs)) for p in (Path(d) / group).glob("*.yaml")})
+        allowed = f"one of {', '.join(options)}" if options else f"an option in {CONFIG_DIR / group}/"
+        return f"{group}={option} is wrong: allowed is {allowed}"
+    m = re.search(r"Could not override '([^']+)'", text) or re.search(r"Key '([^']+)' is not in struct", text)
+    if m:
+        key = m.group(1)
+        return (f"{given.get(key, key)} is wrong: {key} is not a key of the config (check the spelling; "
+                f"`dlx train --cfg job` lists the keys, and +{key}=... adds a new one)")
+    for a in args:  # a syntax error: find the override the grammar rejects
+        try:
+            OverridesParser.create().parse_overrides([a])
+        except HydraException as pe:
+            first = str(pe).strip().splitlines()[0]
+            return f"{a} cannot be parsed ({first}); quote values that hold special characters"
+    m = re.search(r"Interpolation key '([^']+)' not found", text)
+    if m:
+        key = re.search(r"full_key: (\S+)", text)
+        where = key.group(1) if key else "a value"
+        return (f"{where} refers to ${{{m.group(1)}}}, which is not a key of the config; allowed are "
+                "interpolations of existing keys, e.g. ${optim.lr}")
+    first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
+    return f"the config cannot be composed: {first}"
+
+
+def _flags(args: list[str]) -> tuple[list[str], list[str], bool, bool]:
+    """(overrides, --config-dir folders, multirun, print_only) from `dlx train`'s arguments."""
+    overrides, dirs, multirun, print_only = [], [], False, False
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("--config-dir", "-cd"):
+            dirs.append(args[i + 1] if i + 1 < len(args) else "")
+            i += 1
+        elif a.startswith("--config-dir="):
+            dirs.append(a.split("=", 1)[1])
+        elif a in MULTIRUN:
+            multirun = True
+        elif a in PRINT_ONLY or a.split("=", 1)[0] in PRINT_ONLY:
+            print_only = True
+        elif a in ("--config-name", "-cn", "--config-path", "-cp", "--experimental-rerun"):
+            print_only = True  # another primary config: Hydra checks it
+        elif not a.startswith("-"):
+            overrides.append(a)
+        i += 1
+    return overrides, dirs, multirun, print_only
+
+
+def _compose(overrides: list[str], dirs: list[str], hydra_cfg: bool = False):
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    extra = [f"hydra.searchpath=[{','.join('file://' + str(Path(d).resolve()) for d in dirs)}]"] if dirs else []
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+            return compose(config_name="train", overrides=[*overrides, *extra], return_hydra_config=hydra_cfg)
+    except (HydraException, OmegaConfBaseException) as e:
+        raise ConfigError(_one_line(e, overrides, dirs)) from None
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _check(overrides: list[str], dirs: list[str]):
+    from dlx import setup
+
+    cfg = _compose(overrides, dirs)
+    try:
+        return setup.check(cfg)
+    except setup.USER_ERRORS as e:  # data files and checkpoints too: one line each
+        if isinstance(e, ConfigError):
+            raise
+        raise ConfigError(str(e)) from None
+    except OmegaConfBaseException as e:  # an interpolation that does not resolve, e.g. ${nonexistent.key}
+        raise ConfigError(_one_line(e, overrides, dirs)) from None
+
+
+def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
+    """A basic sweep's jobs in launch order (its hydra.sweeper.params, then the command line, expanded as
+    Hydra's BasicSweeper does); None for other sweepers, whose values are chosen as they go."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    parser = OverridesParser.create()
+    try:
+        parsed = parser.parse_overrides(overrides)
+    except HydraException as e:
+        raise ConfigError(_one_line(e, overrides, dirs)) from None
+    plain = [o.input_line for o in parsed if not o.is_sweep_override()]
+    hydra_cfg = _compose(plain, dirs, hydra_cfg=True).hydra
+    if not str(hydra_cfg.sweeper.get("_target_", "")).endswith("BasicSweeper"):
+        return None
+    params = [f"{k}={v}" for k, v in (hydra_cfg.sweeper.get("params") or {}).items()]
+    parsed = parser.parse_overrides([*params, *overrides])
+    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+
+
+def preflight(args: list[str]) -> list[str] | None:
+    """Before Hydra starts: apply ``resume=``, then compose and check the run, or every job of a sweep.
+
+    Raises ConfigError (one line; for a sweep one line per wrong job, the first few) for anything wrong, so no
+    folder is made for a config that cannot run. Returns the arguments to hand to Hydra, or None when there is
+    nothing to do."""
+    args = resume_args(args)
+    if args is None:
+        return None
+    overrides, dirs, multirun, print_only = _flags(args)
+    for d in dirs:
+        if not Path(d).is_dir():
+            raise ConfigError(f"--config-dir {d or '(missing)'} is wrong: allowed is an existing folder of "
+                              "config groups (e.g. conf/ holding model/mynet.yaml)")
+    if print_only:
+        return args
+    if not multirun:
+        _check(overrides, dirs)
+        return args
+    planned = jobs(overrides, dirs)
+    if planned is None:  # Optuna & co.: check the command's fixed values; the sweeper checks its ranges
+        plain = [o for o in overrides if not re.search(r"\b(interval|range|choice|tag|glob)\(|,", o)]
+        run = _check(plain, dirs)
+        if not any(o.startswith("hydra.sweeper.direction=") for o in overrides):  # the run's real metric
+            args = [*args, f"hydra.sweeper.direction={'maximize' if run.mode == 'max' else 'minimize'}"]
+        return args
+    wrong = []
+    for num, job in enumerate(planned[:MAX_CHECKED]):
+        try:
+            _check(job, dirs)
+        except ConfigError as e:
+            wrong.append(f"job {num} ({' '.join(job)}): {e}")
+    if wrong:
+        more = f"\n... and {len(wrong) - MAX_SHOWN} more wrong jobs" if len(wrong) > MAX_SHOWN else ""
+        raise ConfigError(f"the sweep's {len(wrong)} of {len(planned)} jobs cannot run; nothing was started:\n"
+                          + "\n".join(wrong[:MAX_SHOWN]) + more)
+    return args

@@ -1,0 +1,451 @@
+"""cfg -> Run: the only module that reads the composed config.
+
+It turns the config into plain objects (data on the device, model, optimizer, schedule, the objective and its
+parts, early stopping, the loop's numbers) that dlx/train.py's loop runs. :func:`check` builds the same
+objects without training (the model on PyTorch's meta device, so nothing is allocated): the CLI runs it on
+every job of a sweep before the first one starts, so every constructor's own argument checks run there too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import math
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from hydra.errors import InstantiationException
+from hydra.utils import get_class, instantiate
+from omegaconf import DictConfig, OmegaConf
+from torch import nn
+
+from dlx import checkpoint, checks, graphs, metrics, objective
+from dlx import regularize as R
+from dlx.checks import ConfigError
+from dlx.config import validate
+from dlx.data import Data, DataError
+from dlx.models import transfer
+from dlx.optim import schedule
+
+# Errors in what the user asked for (config, data files, checkpoints): one line and exit 2, no traceback.
+USER_ERRORS = (ConfigError, DataError, checkpoint.CheckpointError)
+
+LOOP_KEYS = ("init_from", "freeze", "prefix_map", "pretrain")  # model.<key> the setup applies, not the class
+# Regularizers that are model arguments: regularization.<name> -> the constructor's keyword arguments.
+MODEL_ARGS = {
+    "dropout": lambda o: {"input_dropout": checks.probability("regularization.dropout.input", o["input"]),
+                          "dropout": checks.probability("regularization.dropout.hidden", o["hidden"])},
+    "batchnorm": lambda o: {"batchnorm": True},
+}
+
+
+@dataclass
+class Run:
+    """Everything the loop needs, as plain objects and numbers."""
+
+    device: torch.device
+    seed: int
+    data: Data
+    y: Any  # training targets: a tensor, or name -> tensor for a multi-task model
+    y_val: Any
+    y_test: Any
+    model: nn.Module
+    step_model: nn.Module  # the compiled model when trainer.compile, else the model
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    scheduled: bool  # False for a constant rate: the loop skips the per-step scheduler update
+    objective: objective.Objective
+    early_stopping: R.EarlyStopping | None
+    curriculum: tuple[torch.Tensor, float, int] | None  # (examples easy -> hard, start fraction, epochs)
+    pretrain: dict | None  # the model's greedy layer-wise phase, run before the loop
+    metric: str
+    mode: str  # max | min
+    batch_size: int
+    steps_per_epoch: int
+    total_steps: int
+    max_epochs: int
+    log_every: int
+    eval_batch_size: int
+    grad_clip: float | None
+    grad_norms: bool
+    save_checkpoints: bool
+    cuda_graphs: bool
+    autocast: Any
+    config_yaml: str  # stored in every checkpoint
+    hparams: dict  # the config's leaves, for TensorBoard's HParams
+    overrides: list[str] = field(default_factory=list)
+    resume: dict | None = None  # the checkpoint state to continue from
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device=cuda is wrong: no CUDA GPU is visible here (torch.cuda.is_available() is "
+                          "False); allowed is auto or cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # seeds CUDA too
+
+
+def _instantiate(node: dict, group: str, **kwargs):
+    """Hydra's instantiate; a constructor's one-line ConfigError comes out with its key placed in ``group``."""
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as e:
+        cause = e.__cause__
+        if isinstance(cause, ConfigError):
+            raise checks.in_group(group, cause) from None
+        if isinstance(cause, (DataError, checkpoint.CheckpointError)):
+            raise cause from None
+        if isinstance(cause, TypeError) and "argument" in str(cause):  # a YAML key the class does not take
+            raise ConfigError(f"{group}: {str(cause).splitlines()[0]}; allowed are the arguments of "
+                              f"{node.get('_target_')}") from None
+        raise
+
+
+# ---- data ---------------------------------------------------------------------------------------------------
+
+_DATA: dict[str, Data] = {}  # per process: the jobs of a sweep that share a dataset config load it once
+
+
+def load_data(node: dict) -> Data:
+    """The dataset ``node`` describes, on the CPU; a copy of the cached tensors' holder, never mutated."""
+    key = OmegaConf.to_yaml(OmegaConf.create(node))
+    if key not in _DATA:
+        _DATA.clear()  # keep one dataset: a sweep over datasets should not hold them all
+        _DATA[key] = _instantiate(node, "dataset")
+    d = _DATA[key]
+    return Data(d.x, d.y, d.x_val, d.y_val, d.x_test, d.y_test, d.task, d.n_out, dict(d.targets),
+                dict(d.target_info), **({"meta": dict(d.meta)} if hasattr(d, "meta") else {}))
+
+
+def task_view(data: Data, task: str) -> Data:
+    """The data as the model's task sees it: a reconstruction model's targets are its inputs; a multi-task
+    model on a dataset without extra targets has one task named ``y``."""
+    if task == "reconstruction":
+        return Data(data.x, data.x, data.x_val, data.x_val, data.x_test, data.x_test, "regression",
+                    math.prod(data.in_shape), data.targets, data.target_info)
+    if task == "multitask" and not data.targets:
+        return Data(data.x, data.y, data.x_val, data.y_val, data.x_test, data.y_test, data.task, data.n_out,
+                    {"y": (data.y, data.y_val, data.y_test)}, {"y": (data.task, data.n_out)})
+    return data
+
+
+# ---- model --------------------------------------------------------------------------------------------------
+
+
+def model_kwargs(cls: type, target: str, reg: dict, in_shape: tuple[int, ...], n_out: int) -> dict:
+    """The keyword arguments dlx adds to the model's YAML keys: ``in_shape``/``n_out`` where the constructor
+    takes them (a user's own model may not), and the regularizers that are model arguments (dropout, batch
+    norm), refused with one line for a family that has no such argument."""
+    params = inspect.signature(cls).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    takes = lambda name: takes_any or name in params
+    kwargs = {k: v for k, v in (("in_shape", in_shape), ("n_out", n_out)) if takes(k)}
+    for name, to_args in MODEL_ARGS.items():
+        if name in reg:
+            args = to_args(reg[name])
+            missing = [a for a in args if not takes(a)]
+            if missing:
+                raise ConfigError(f"regularization={name} is wrong with model {target}: {cls.__name__} has no "
+                                  f"{'/'.join(missing)} argument (see its docstring); allowed with it are the other "
+                                  "regularizers")
+            kwargs.update(args)
+    return kwargs
+
+
+def instantiate_model(model_cfg, in_shape: tuple[int, ...], n_out: int, reg: dict | None = None,
+                      tasks: dict[str, int] | None = None) -> nn.Module:
+    """The model ``model_cfg`` describes for inputs of ``in_shape`` and ``n_out`` outputs (``tasks``: name ->
+    outputs, for a multi-task model), without the setup's own keys (init_from, freeze, ...): also for code that
+    rebuilds a run's model from its config (teachers, eval, benchmarks)."""
+    node = model_cfg if isinstance(model_cfg, dict) else OmegaConf.to_container(model_cfg, resolve=True)
+    node = {k: v for k, v in node.items() if k not in LOOP_KEYS}
+    cls = model_class(node["_target_"])
+    kwargs = model_kwargs(cls, node["_target_"], reg or {}, tuple(in_shape), n_out)
+    if getattr(cls, "task", None) == "multitask":
+        kwargs["tasks"] = tasks
+    model = _instantiate(node, "model", **kwargs)
+    model.task = getattr(cls, "task", None)
+    return model
+
+
+def build_model(model_cfg: dict, data: Data, reg: dict) -> nn.Module:
+    tasks = {name: n for name, (_, n) in data.target_info.items()}
+    model = instantiate_model(model_cfg, data.in_shape, data.n_out, reg, tasks)
+    model.task = model.task or data.task
+    return model
+
+
+def model_class(target: Any) -> type:
+    try:
+        return get_class(str(target))
+    except Exception as e:
+        raise ConfigError(f"model._target_={target} is wrong: it cannot be imported ({str(e).splitlines()[0][:160]}); "
+                          "allowed is a class importable from the working directory or an installed package") from None
+
+
+def apply_loop_keys(model: nn.Module, keys: dict, restoring: bool) -> None:
+    """model.init_from (skipped when a checkpoint's weights come next: resume, eval) and model.freeze."""
+    try:
+        if keys.get("init_from") and not restoring:
+            report = transfer.init_from(model, keys["init_from"], keys.get("prefix_map"))
+            print("\n".join(report.lines()))
+        if keys.get("freeze"):
+            frozen = transfer.freeze(model, list(keys["freeze"]))
+            n = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+            print(f"freeze: {len(frozen)} parameter tensors ({n} numbers) stay fixed: {', '.join(frozen)}")
+    except ValueError as e:
+        if isinstance(e, USER_ERRORS):
+            raise
+        raise ConfigError(str(e)) from None
+
+
+def targets(data: Data, task: str) -> tuple[Any, Any, Any]:
+    """(train, val, test) targets: tensors, or name -> tensor dicts for a multi-task model."""
+    if task != "multitask":
+        return data.y, data.y_val, data.y_test
+    return tuple({n: t[i] for n, t in data.targets.items()} for i in range(3))
+
+
+def default_metric(task: str, data: Data) -> str:
+    """trainer.metric=auto: val/acc (classification), val/recon_mse (reconstruction), the first
+    classification task's val/<task>/acc (multi-task), else val/loss."""
+    if task == "reconstruction":
+        return "val/recon_mse"
+    if task == "multitask":
+        first = [n for n, (kind, _) in data.target_info.items() if kind == "classification"]
+        return f"val/{first[0]}/acc" if first else "val/loss"
+    return "val/acc" if task == "classification" else "val/loss"
+
+
+def eval_keys(task: str, data: Data) -> list[str]:
+    """What evaluating one split gives (dlx.objective.evaluate), before the split's prefix."""
+    if task == "multitask":
+        keys = []
+        for n, (kind, _) in data.target_info.items():
+            keys += [f"{n}/loss"] + ([f"{n}/acc"] if kind == "classification" else [])
+        return [*keys, "loss"]
+    return {"classification": ["loss", "acc"], "reconstruction": ["loss", "recon_mse"]}.get(task, ["loss"])
+
+
+def split_metrics(split: str, m: dict[str, float]) -> dict[str, float]:
+    """One split's evaluation as logged metrics; the training split's eval-mode loss is ``train/eval_loss``
+    (``train/loss`` is the mean loss of the epoch's steps, in training mode)."""
+    return {f"{split}/{'eval_loss' if split == 'train' and k == 'loss' else k}": v for k, v in m.items()}
+
+
+def logged_metrics(task: str, data: Data) -> list[str]:
+    """The metric names an epoch end logs (what trainer.metric and early stopping may name)."""
+    keys = {k: 0.0 for k in eval_keys(task, data)}
+    return ["train/loss", *split_metrics("train", keys), *split_metrics("val", keys)]
+
+
+# ---- the whole run --------------------------------------------------------------------------------------------
+
+
+def load_teacher(path: str, data: Data, device: torch.device) -> nn.Module:
+    return R.load_teacher(path, lambda cfg: build_model(cfg, data, {}), device)
+
+
+def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Path | None = None,
+          run_dir: Path | None = None, dry: bool = False) -> Run:
+    """Every object of one run. ``dry`` builds the model on the meta device and skips what needs real
+    weights (pretraining, init_from's copy, curriculum's ordering): a check that costs no training."""
+    validate(cfg)  # the loop's own keys (dlx/config.py)
+    tc = cfg.trainer
+    device = pick_device(cfg.device)
+    seed_everything(cfg.seed)
+    c = OmegaConf.to_container(cfg, resolve=True)
+    reg = {k: v for k, v in (c.get("regularization") or {}).items() if isinstance(v, dict)}
+
+    mcfg = dict(c["model"])
+    keys = {k: mcfg.pop(k, None) for k in LOOP_KEYS}
+    cls = model_class(mcfg.get("_target_"))
+    data = load_data(c["dataset"])
+    task = getattr(cls, "task", data.task)
+    data = task_view(data, task)
+    if not dry:
+        data = data.to(device)
+    y, y_val, y_test = targets(data, task)
+
+    with torch.device("meta") if dry else contextlib.nullcontext():
+        model = build_model(mcfg, data, reg)
+    pre = keys.get("pretrain")
+    if pre and hasattr(type(model), "check_pretrain"):
+        try:
+            type(model).check_pretrain(**pre)
+        except ConfigError as e:
+            raise checks.in_group("model", e) from None
+    if dry:
+        if keys.get("init_from"):
+            transfer.checkpoint_path(keys["init_from"])  # exists and is a checkpoint or run folder
+        if keys.get("freeze"):
+            try:
+                transfer.freeze(model, list(keys["freeze"]))
+            except ValueError as e:
+                raise ConfigError(str(e)) from None
+    else:
+        model = model.to(device)
+        apply_loop_keys(model, keys, restoring=resume is not None)
+    if device.type == "cuda" and data.x.ndim == 4 and tc.precision == "bf16" and not dry:
+        # NHWC feeds bf16 tensor-core conv kernels; in fp32 small LeNet-size convs ran slower in NHWC (H200)
+        model = model.to(memory_format=torch.channels_last)
+        data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
+                                           for t in (data.x, data.x_val, data.x_test))
+
+    bf16, cuda_graphs = tc.precision == "bf16", tc.cuda_graphs
+    if bf16 and device.type == "cpu" and not dry:
+        print("dlx: precision=bf16 on CPU runs with CPU autocast (slow on most CPUs; fp32 is the CPU default)")
+    # autocast's weight-cast cache must be off under graph capture (PyTorch's CUDA-graph notes); fp32 skips
+    # the context altogether (building one costs microseconds every forward)
+    autocast = ((lambda: torch.autocast(device.type, dtype=torch.bfloat16, cache_enabled=not cuda_graphs))
+                if bf16 else contextlib.nullcontext)
+
+    multi = task == "multitask"
+    if multi:
+        kinds = {n: kind for n, (kind, _) in data.target_info.items()}
+        loss = objective.MultiTaskLoss(kinds, getattr(model, "weights", None))
+    else:
+        loss = objective.family_loss(cfg.loss, data.task, data.n_out)
+    probe = data.x[:2] if not dry else torch.zeros(2, *data.in_shape, device="meta")
+    ctx = objective.Context(model, data.task, data.n_out, probe, cfg.loss, autocast, multi,
+                            lambda path: load_teacher(path, data, probe.device))
+    if dry and "distill" in reg:  # the teacher must load; its hooks need real tensors, checked at the run
+        load_teacher(reg["distill"].get("teacher") or "", data, torch.device("cpu"))
+        parts = objective.build_parts({k: v for k, v in reg.items() if k != "distill"}, ctx)
+    else:
+        parts = objective.build_parts(reg, ctx)
+
+    trainable = [p for p in model.parameters() if p.requires_grad]  # model.freeze leaves the rest out
+    extra = [p for m in parts.modules.values() for p in m.parameters()]
+    optimizer = build_optimizer(c["optim"], trainable + extra)
+    create_graph = getattr(optimizer, "create_graph", False)  # Newton differentiates the gradient again
+    if create_graph and tc.compile:
+        raise ConfigError(f"trainer.compile=true is wrong with optim {c['optim']['_target_']}: it differentiates "
+                          "the gradient again (double backward), which torch.compile does not support; allowed "
+                          "with it is trainer.compile=false")
+
+    n_train, batch = len(data.x), tc.batch_size
+    steps_per_epoch = n_train // batch if tc.drop_last else math.ceil(n_train / batch)
+    if steps_per_epoch == 0:
+        raise ConfigError(f"trainer.batch_size={batch} is wrong with drop_last: allowed is at most the "
+                          f"{n_train} training examples")
+    total_steps = tc.max_steps or tc.max_epochs * steps_per_epoch
+    sc = c["schedule"]
+    try:
+        scheduler = schedule.build(optimizer, sc["name"], total_steps, sc.get("tau"), sc.get("final_frac", 0.01),
+                                   sc.get("warmup", 0))
+    except ConfigError as e:
+        raise checks.in_group("schedule", e) from None
+    if cuda_graphs:
+        graphs.check(device, optimizer, c["optim"]["_target_"], n_train, batch, tc.drop_last, sc["name"],
+                     sc.get("warmup", 0), tc.compile, tc.compile_mode)
+
+    metric = tc.metric if tc.metric != "auto" else default_metric(task, data)
+    logged = logged_metrics(task, data)
+    if metric not in logged:
+        raise ConfigError(f"trainer.metric={metric} is wrong: allowed are auto and the metrics this run logs: "
+                          + ", ".join(logged))
+    es = None
+    if "early_stopping" in reg:
+        o = reg["early_stopping"]
+        es_metric = metric if o.get("metric", "auto") == "auto" else o["metric"]
+        if es_metric not in logged:
+            raise ConfigError(f"regularization.early_stopping.metric={es_metric} is wrong: allowed are auto and "
+                              "the metrics this run logs: " + ", ".join(logged))
+        es = R.EarlyStopping(es_metric, checks.count("regularization.early_stopping.patience", o["patience"]),
+                             checks.non_negative("regularization.early_stopping.min_delta", o["min_delta"]),
+                             metrics.direction(es_metric, o.get("mode", "auto")))
+    curriculum = None
+    if "curriculum" in reg:
+        o = reg["curriculum"]
+        start = checks.number("regularization.curriculum.start", o["start"], 0, 1, low_open=True)
+        epochs = checks.count("regularization.curriculum.epochs", o["epochs"])
+        judge = load_teacher(o["teacher"], data, probe.device) if o.get("teacher") else None
+        if multi:
+            raise ConfigError("regularization=curriculum is wrong with a multi-task model: allowed with it are the "
+                              "regularizers that do not need a single output")
+        if not dry:  # example indices from easy to hard, by a teacher's loss or the class-mean distance proxy
+            order = torch.argsort(R.difficulty(data.x, data.y, data.task, judge, tc.eval_batch_size))
+            curriculum = (order, start, epochs)
+
+    state = None
+    if resume is not None and not dry:
+        state = resume_state(Path(run_dir), resume)
+    return Run(
+        device=device, seed=cfg.seed, data=data, y=y, y_val=y_val, y_test=y_test, model=model,
+        step_model=torch.compile(model, mode=tc.compile_mode) if tc.compile and not dry else model,
+        optimizer=optimizer, scheduler=scheduler,
+        scheduled=sc["name"] != "constant" or sc.get("warmup", 0) > 0,
+        objective=objective.Objective(loss, parts, autocast, create_graph), early_stopping=es,
+        curriculum=curriculum, pretrain=pre if pre and pre.get("steps", 0) > 0 and state is None else None,
+        metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=batch,
+        steps_per_epoch=steps_per_epoch, total_steps=total_steps,
+        max_epochs=math.ceil(total_steps / steps_per_epoch),  # max_steps, when set, replaces max_epochs
+        log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
+        grad_norms=tc.grad_norms, save_checkpoints=tc.checkpoint, cuda_graphs=cuda_graphs, autocast=autocast,
+        config_yaml=OmegaConf.to_yaml(cfg), hparams=flat(c), overrides=list(overrides or []), resume=state)
+
+
+def build_optimizer(node: dict, params: list) -> torch.optim.Optimizer:
+    """``instantiate(cfg.optim)(params)`` (optim configs are partial); torch.optim's own classes get dlx's
+    argument checks first (dlx/optim), dlx's classes check their own."""
+    try:
+        from dlx.optim import check_torch
+    except ImportError:  # until dlx/optim has it
+        check_torch = None
+    if check_torch:
+        try:
+            check_torch(node["_target_"], {k: v for k, v in node.items() if not k.startswith("_")})
+        except ConfigError as e:
+            raise checks.in_group("optim", e) from None
+    try:
+        return _instantiate(node, "optim")(params)
+    except ConfigError as e:
+        raise checks.in_group("optim", e) from None
+
+
+def flat(c: dict, prefix: str = "") -> dict:
+    """The config's leaves as TensorBoard hparams (lists and None become strings)."""
+    out = {}
+    for k, v in c.items():
+        if isinstance(v, dict):
+            out.update(flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v if isinstance(v, (bool, int, float, str)) else str(v)
+    return out
+
+
+RESUME_KEYS = ("optimizer", "scheduler", "epoch", "step", "batch", "rng", "best", "final")
+
+
+def resume_state(run_dir: Path, folder: str | Path) -> dict:
+    """The checkpoint `resume=<run folder>` continues from, after checking it is this run's."""
+    if Path(str(folder)).expanduser().resolve() != run_dir.resolve():
+        raise ConfigError(f"resume={folder} is wrong: this run writes to {run_dir}; allowed is the run's own "
+                          f"folder (dlx train resume=<run folder> continues in that folder)")
+    path = run_dir / "checkpoints" / "last.pt"
+    if not path.is_file():
+        raise ConfigError(f"resume={folder} is wrong: {path} does not exist (the run stopped before its "
+                          f"first checkpoint); allowed is a run folder with checkpoints/last.pt")
+    state = checkpoint.load(path)
+    missing = [k for k in RESUME_KEYS if k not in state]
+    if missing:
+        raise checkpoint.CheckpointError(f"checkpoint {path} cannot resume a run: it lacks {', '.join(missing)}")
+    return state
+
+
+def check(cfg: DictConfig) -> Run:
+    """Everything :func:`build` checks, without training or allocating the model: the preflight of a run and
+    of every job of a sweep. Returns the (unrunnable) Run, whose metric and mode the sweeper takes."""
+    return build(cfg, dry=True)
