@@ -69,7 +69,8 @@ def test_dropout_uses_the_course_rates():
     torch.manual_seed(0)
     for model in ("mlp", "cnn", "lstm"):
         cfg = make_cfg(["regularization=dropout", *SMALL[model]])
-        net = instantiate_model(cfg.model, in_shape=(1, 8, 8), n_out=10)
+        reg = OmegaConf.to_container(cfg.regularization)
+        net = instantiate_model(cfg.model, in_shape=(1, 8, 8), n_out=10, reg=reg)
         drops = [m for m in net.modules() if isinstance(m, nn.Dropout)]
         assert [d.p for d in drops][:1] == [0.2] and all(d.p == 0.5 for d in drops[1:]) and len(drops) >= 2
         x = torch.ones(200_000)
