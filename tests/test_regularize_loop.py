@@ -9,6 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from conftest import make_cfg, options, run_cfg
+from omegaconf import OmegaConf
 from torch import nn
 
 from dlx import checkpoint
