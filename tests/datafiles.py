@@ -10,6 +10,7 @@ import io
 import pickle
 import struct
 import tarfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,19 @@ def write_images(root: Path, counts: dict[str, int], size=(20, 12), fmt="PNG", s
         for i in range(n):
             pixels = rng.integers(0, 256, (size[1], size[0], 3)).astype(np.uint8)
             Image.fromarray(pixels).save(root / name / f"{i}.{fmt.lower()}", fmt)
+
+
+def write_png_claiming(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header claims width x height 8-bit grey pixels but holds no pixel rows: a few dozen bytes
+    that a decoder would expand to width * height bytes (a decompression bomb, without the memory to make one)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # bit depth 8, colour type 0 (grey)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) +
+                     chunk(b"IEND", b""))
+    return path
 
 
 def prepare(option: str, folder: Path, monkeypatch) -> list[str]:

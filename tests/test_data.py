@@ -22,7 +22,8 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate as hydra_instantiate
 
 import dlx
-from dlx.data import DataError, cifar10, fashion_mnist, finish, mnist, subset_index
+from dlx.checks import ConfigError
+from dlx.data import DataError, cifar10, fashion_mnist, finish, mnist, split_val, subset_index
 
 
 def compose_dataset(name: str, *overrides: str):
@@ -32,11 +33,12 @@ def compose_dataset(name: str, *overrides: str):
 
 
 def instantiate(cfg):
-    """hydra's instantiate, re-raising the loader's own DataError (Hydra wraps it) as the CLI shows it."""
+    """hydra's instantiate, re-raising the loader's own ConfigError or DataError (Hydra wraps it) as the CLI
+    shows it."""
     try:
         return hydra_instantiate(cfg)
     except InstantiationException as e:
-        if isinstance(e.__cause__, DataError):
+        if isinstance(e.__cause__, ConfigError):  # DataError is a ConfigError
             raise e.__cause__ from None
         raise
 
@@ -166,11 +168,12 @@ def test_cifar10_download_verify_parse(tmp_path, monkeypatch):
     monkeypatch.setattr(cifar10, "SHA256", sha(server / cifar10.ARCHIVE))
     root = tmp_path / "cache"
     cfg = compose_dataset(
-        "cifar10", f"dataset.root={root}", f"dataset.mirrors=[file://{server}]", "dataset.val_frac=0"
+        "cifar10", f"dataset.root={root}", f"dataset.mirrors=[file://{server}]", "dataset.val_frac=0.2"
     )
     data = instantiate(cfg)
     assert [p.name for p in root.iterdir()] == [cifar10.ARCHIVE]
-    assert data.x.shape == (30, 3, 32, 32) and data.x_test.shape == (6, 3, 32, 32) and data.n_out == 10
+    assert data.x.shape == (24, 3, 32, 32) and data.x_val.shape == (6, 3, 32, 32)
+    assert data.x_test.shape == (6, 3, 32, 32) and data.n_out == 10
     # Pixel layout: each row is 1024 red, 1024 green, 1024 blue values, each a row-major 32x32 plane.
     test = batches["cifar-10-batches-py/test_batch"]
     row = test[b"data"][2]
@@ -275,7 +278,7 @@ def test_tensors_unreadable_or_missing_file(tmp_path):
         instantiate(compose_dataset("tensors", f"dataset.path={junk}"))
     other = tmp_path / "data.txt"
     other.write_text("1 2 3")
-    with pytest.raises(DataError, match="allowed a .npz or .pt file"):
+    with pytest.raises(DataError, match="allowed is a .npz or .pt file"):
         instantiate(compose_dataset("tensors", f"dataset.path={other}"))
 
 
@@ -292,13 +295,15 @@ def test_csv_text_labels_and_chosen_features(tmp_path):
         f"dataset.test_path={test}",
         "dataset.label=species",
         "dataset.features=[b,c]",
-        "dataset.val_frac=0",
+        "dataset.val_frac=0.25",
+        "dataset.standardize=false",
     )
     data = instantiate(cfg)
-    assert data.task == "classification" and data.n_out == 2 and data.x.shape == (20, 2)
+    assert data.task == "classification" and data.n_out == 2 and data.x.shape == (15, 2)
+    assert data.meta == {"features": ["b", "c"], "label": "species", "classes": ["setosa", "virginica"]}
     # Columns are picked by name, so the test file's different column order does not matter.
     assert data.x_test.tolist() == [[2.0, 5.0], [4.0, 6.0]] and data.y_test.tolist() == [1, 0]
-    for row, label in zip(data.x.tolist(), data.y.tolist()):
+    for row, label in zip(torch.cat([data.x, data.x_val]).tolist(), torch.cat([data.y, data.y_val]).tolist()):
         assert label == int(row[0] / 2) % 2 and row[1] == -row[0] / 2  # b = 2i, c = -i, label = i % 2
 
 
@@ -345,32 +350,36 @@ def test_image_folder_resizes_and_labels_by_folder(tmp_path):
         f"dataset.path={tmp_path / 'train'}",
         f"dataset.test_path={tmp_path / 'test'}",
         "dataset.size=[8,10]",
-        "dataset.val_frac=0",
+        "dataset.val_frac=0.25",
     )
     data = instantiate(cfg)
-    assert data.x.shape == (12, 3, 8, 10) and data.x_test.shape == (3, 3, 8, 10) and data.n_out == 2
-    assert sorted(data.y.tolist()) == [0] * 6 + [1] * 6 and data.y_test.tolist() == [1, 1, 1]  # dog is id 1
+    assert data.x.shape == (9, 3, 8, 10) and data.x_val.shape == (3, 3, 8, 10) and data.x_test.shape == (3, 3, 8, 10)
+    assert sorted(torch.cat([data.y, data.y_val]).tolist()) == [0] * 6 + [1] * 6
+    assert data.y_test.tolist() == [1, 1, 1] and data.n_out == 2 and data.meta == {"classes": ["cat", "dog"]}
     assert 0.0 <= float(data.x.min()) and float(data.x.max()) <= 1.0
 
 
 def test_image_folder_greyscale_single_pixel_value(tmp_path):
     from PIL import Image
 
-    (tmp_path / "a").mkdir()
-    Image.new("RGB", (5, 5), (255, 255, 255)).save(tmp_path / "a" / "w.png")
-    Image.new("RGB", (5, 5), (0, 0, 0)).save(tmp_path / "a" / "b.png")
+    for name, colour in (("white", (255, 255, 255)), ("black", (0, 0, 0))):
+        (tmp_path / name).mkdir()
+        for i in range(4):
+            Image.new("RGB", (5, 5), colour).save(tmp_path / name / f"{i}.png")
     data = instantiate(
         compose_dataset(
             "image_folder",
             f"dataset.path={tmp_path}",
             "dataset.channels=1",
             "dataset.size=[3,3]",
-            "dataset.val_frac=0",
-            "dataset.test_frac=0.5",
+            "dataset.val_frac=0.2",
+            "dataset.test_frac=0.25",
         )
     )
-    values = sorted(float(t.mean()) for t in torch.cat([data.x, data.x_test]))
-    assert data.x.shape[1:] == (1, 3, 3) and values == [0.0, 1.0]
+    x = torch.cat([data.x, data.x_val, data.x_test])
+    y = torch.cat([data.y, data.y_val, data.y_test])
+    assert data.x.shape[1:] == (1, 3, 3) and x.amin((1, 2, 3)).tolist() == x.amax((1, 2, 3)).tolist()
+    assert x.mean((1, 2, 3)).tolist() == [float(c == 1) for c in y.tolist()]  # black 0, white (id 1) 1
 
 
 def test_image_folder_unreadable_image_is_named(tmp_path):
@@ -414,10 +423,8 @@ def test_subset_first_and_stratified():
 @pytest.mark.parametrize(
     "n, mode, task, message",
     [
-        (0, "first", "classification", r"dataset.subset=0 is wrong: allowed an integer 1..100"),
-        (101, "first", "classification", r"dataset.subset=101 is wrong"),
-        (5, "random", "classification", r"dataset.subset_mode=random is wrong: allowed first, stratified"),
-        (5, "stratified", "regression", r"subset_mode=stratified is wrong: allowed only for classification"),
+        (101, "first", "classification", r"^subset=101 is wrong: allowed is an integer 1..100"),
+        (5, "stratified", "regression", r"^subset_mode=stratified is wrong: allowed only for classification"),
     ],
 )
 def test_subset_errors(n, mode, task, message):
@@ -438,12 +445,13 @@ def test_subset_touches_training_split_only(idx_server, tmp_path):
     assert torch.bincount(part.y, minlength=10).max() <= 2
 
 
-def test_finish_validates_fractions():
-    x, y = torch.zeros(10, 2), torch.zeros(10, dtype=torch.int64)
-    with pytest.raises(DataError, match="dataset.val_frac=1.5 is wrong"):
-        finish(x, y, x, y, val_frac=1.5, split_seed=0, subset=None, n_out=1)
-    with pytest.raises(DataError, match="dataset.test_frac=0 is wrong"):
-        finish(x, y, None, None, val_frac=0.1, split_seed=0, subset=None, test_frac=0, n_out=1)
+def test_a_split_that_leaves_a_side_empty_is_refused():
+    x, y = torch.zeros(10, 2), torch.arange(10) % 2
+    with pytest.raises(DataError, match=r"^val_frac=0.01 is wrong for 10 examples: it leaves 0 for the split"):
+        finish(x, y, x, y, val_frac=0.01, split_seed=0, subset=None, n_out=2)
+    with pytest.raises(DataError, match=r"^test_frac=0.99 is wrong for 10 examples: it leaves 10 for the split"):
+        finish(x, y, None, None, val_frac=0.1, split_seed=0, subset=None, test_frac=0.99, n_out=2)
+    assert [t.shape[0] for t in split_val(x, y, 0.1, 0)] == [9, 9, 1, 1]
 
 
 @pytest.mark.parametrize("name", ["digits", "synthetic"])
@@ -455,5 +463,5 @@ def test_every_dataset_takes_a_subset(name):
         strat = instantiate(compose_dataset(name, "dataset.subset=100", "dataset.subset_mode=stratified"))
         assert torch.bincount(strat.y, minlength=10).min() >= 8  # about 10 of each digit
     else:
-        with pytest.raises(DataError, match="only for classification"):
+        with pytest.raises(ConfigError, match="^subset_mode=stratified is wrong: allowed is first"):
             instantiate(compose_dataset(name, "dataset.subset=50", "dataset.subset_mode=stratified"))

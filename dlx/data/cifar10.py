@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dlx.data import Data, DataError, finish
+from dlx.data import Data, DataError, check_split, download, finish
 from dlx.data.download import dataset_root, fetch
 
 ARCHIVE = "cifar-10-python.tar.gz"
@@ -81,6 +81,11 @@ def read_archive(archive: Path) -> tuple[torch.Tensor, torch.Tensor, torch.Tenso
     return (*stack(TRAIN), *stack(TEST))
 
 
+def check(*, root, mirrors, val_frac, split_seed, subset, subset_mode) -> None:
+    download.check(root, mirrors)
+    check_split(val_frac, split_seed, subset, subset_mode)
+
+
 def load(
     root: str | None = None,
     mirrors: tuple[str, ...] = ("https://www.cs.toronto.edu/~kriz",),
@@ -89,7 +94,8 @@ def load(
     subset: int | None = None,
     subset_mode: str = "first",
 ) -> Data:
+    check(**locals())  # every argument, before the archive is fetched
     archive = fetch("cifar10", ARCHIVE, SHA256, dataset_root("cifar10", root), list(mirrors))
     x, y, x_test, y_test = read_archive(archive)
     return finish(x, y, x_test, y_test, val_frac=val_frac, split_seed=split_seed, subset=subset,
-                  subset_mode=subset_mode, n_out=10)
+                  subset_mode=subset_mode, n_out=10, where=str(archive), meta={"classes": list(CLASSES)})

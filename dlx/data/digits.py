@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import torch
 
-from dlx.data import Data, split_val, subset_index
+from dlx.data import Data, check_split, split_val, subset_index
+from dlx.data import tasks as derived
 from dlx.data.tasks import add_tasks
+
+
+def check(*, val_frac, test_frac, split_seed, subset, subset_mode, tasks) -> None:
+    check_split(val_frac, split_seed, subset, subset_mode, test_frac)
+    derived.check(tasks)
 
 
 def load(val_frac: float = 0.1, test_frac: float = 0.2, split_seed: int = 0, subset: int | None = None,
          subset_mode: str = "first", tasks: list[str] = ()) -> Data:
+    check(**locals())  # every argument, before anything is read
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
     x = torch.tensor(bunch.data, dtype=torch.float32).view(-1, 1, 8, 8) / 16.0  # (N, 1, 8, 8) in [0, 1]
     y = torch.tensor(bunch.target, dtype=torch.int64)
     # A fixed test split (scikit-learn ships no official one), then val carved from the rest.
-    x_rest, y_rest, x_test, y_test = split_val(x, y, test_frac, split_seed + 1)
+    x_rest, y_rest, x_test, y_test = split_val(x, y, test_frac, split_seed + 1, "test_frac")
     x_tr, y_tr, x_val, y_val = split_val(x_rest, y_rest, val_frac, split_seed)
     keep = subset_index(y_tr, subset, subset_mode)  # dataset.subset: training examples only
     x_tr, y_tr = x_tr[keep], y_tr[keep]

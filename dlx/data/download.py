@@ -16,10 +16,19 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from dlx.data import DataError, cache_dir
+from dlx import checks
+from dlx.data import DataError, cache_dir, check_path, is_list
 
 CHUNK = 1 << 20  # bytes read per step while downloading / hashing
 TIMEOUT_S = 30  # per connection attempt; a stalled mirror fails instead of hanging the run
+
+
+def check(root, mirrors) -> None:
+    """The keys of the downloaded datasets (mnist, fashion_mnist, cifar10) that say where files come from."""
+    check_path("root", root, optional=True)
+    if not (is_list(mirrors) and all(isinstance(m, str) and m != "" for m in mirrors)):
+        checks.fail("mirrors", list(mirrors) if is_list(mirrors) else mirrors, "a list of URL prefixes, e.g. "
+                    "[https://ossci-datasets.s3.amazonaws.com/mnist]")
 
 
 def sha256_of(path: Path) -> str:

@@ -8,7 +8,7 @@ parses them.
 from __future__ import annotations
 
 from dlx.data import Data
-from dlx.data.mnist import load_idx_dataset
+from dlx.data.mnist import check, load_idx_dataset
 
 # SHA-256 of the files as published (sizes in bytes: 26,421,880 / 29,515 / 4,422,102 / 5,148).
 FILES = {
@@ -27,4 +27,5 @@ def load(
     subset: int | None = None,
     subset_mode: str = "first",
 ) -> Data:
+    check(**locals())  # the same keys as MNIST's, checked by its check(), before any file is fetched
     return load_idx_dataset("fashion_mnist", FILES, root, mirrors, val_frac, split_seed, subset, subset_mode)

@@ -2,17 +2,22 @@
 the folder names), every image resized to ``size`` = [height, width] and scaled to [0, 1].
 
 ``channels`` is 1 (greyscale) or 3 (RGB); ``test_path`` is a second folder laid out the same way, else a
-test split is carved off with ``test_frac``. Images are decoded once, on the CPU, with Pillow.
+test split is carved off with ``test_frac``. Images are decoded once, on the CPU, with Pillow; an image larger
+than Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS, ~89 M pixels) is refused, not decoded.
+Class ids follow the sorted folder names of both folders (Data.meta["classes"]); a test class that training
+lacks is a warning.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from dlx.data import Data, DataError, finish
+from dlx import checks
+from dlx.data import Data, DataError, check_path, check_split, finish, is_list
 
 EXTENSIONS = (".png", ".jpg", ".jpeg")
 
@@ -26,7 +31,18 @@ def _class_folders(root: Path) -> list[Path]:
     return folders
 
 
+def check(*, path, size, channels, test_path, val_frac, test_frac, split_seed, subset, subset_mode) -> None:
+    check_path("path", path)
+    if not (is_list(size) and len(size) == 2 and all(checks.is_int(s) and s >= 1 for s in size)):
+        checks.fail("size", list(size) if is_list(size) else size, "[height, width], integers >= 1")
+    if not (checks.is_int(channels) and channels in (1, 3)):
+        checks.fail("channels", channels, "1 (greyscale) or 3 (RGB)")
+    check_path("test_path", test_path, optional=True)
+    check_split(val_frac, split_seed, subset, subset_mode, test_frac)
+
+
 def _read_images(root: Path, classes: list[str], size: tuple[int, int], channels: int):
+    """Images of root/<class>/ for the classes whose folder root has, labelled by their index in ``classes``."""
     from PIL import Image, UnidentifiedImageError  # imported here: only this dataset needs Pillow
 
     mode = {1: "L", 3: "RGB"}[channels]
@@ -34,14 +50,23 @@ def _read_images(root: Path, classes: list[str], size: tuple[int, int], channels
     xs, ys = [], []
     for label, name in enumerate(classes):
         folder = root / name
+        if not folder.is_dir():
+            continue
         files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS)
         if not files:
             raise DataError(f"{folder} has no .png/.jpg/.jpeg images (every class needs at least one)")
         for f in files:
             try:
-                with Image.open(f) as im:
-                    im = im.convert(mode).resize((w, h), Image.Resampling.BILINEAR)  # PIL sizes are (W, H)
-                    xs.append(np.asarray(im, dtype=np.uint8).reshape(h, w, channels))
+                # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that: both are refused, so a
+                # small file that decodes to gigabytes never does
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", Image.DecompressionBombWarning)
+                    with Image.open(f) as im:
+                        im = im.convert(mode).resize((w, h), Image.Resampling.BILINEAR)  # PIL sizes are (W, H)
+                        xs.append(np.asarray(im, dtype=np.uint8).reshape(h, w, channels))
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+                raise DataError(f"{f} is too large to decode safely ({str(e).splitlines()[0]}); resize it or "
+                                f"remove it") from None
             except (UnidentifiedImageError, OSError, ValueError) as e:
                 raise DataError(f"{f} is not a readable image ({type(e).__name__}: {e})") from None
             ys.append(label)
@@ -60,22 +85,17 @@ def load(
     subset: int | None = None,
     subset_mode: str = "first",
 ) -> Data:
+    check(**locals())  # every argument, before any image is read
     size = tuple(size)
-    if len(size) != 2 or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in size):
-        raise DataError(f"dataset.size={list(size)} is wrong: allowed [height, width], integers >= 1")
-    if channels not in (1, 3):
-        raise DataError(f"dataset.channels={channels} is wrong: allowed 1 (greyscale), 3 (RGB)")
     root = Path(path).expanduser()
-    classes = [p.name for p in _class_folders(root)]
+    train = [p.name for p in _class_folders(root)]
+    test_root = Path(test_path).expanduser() if test_path else None
+    tested = [p.name for p in _class_folders(test_root)] if test_root else []
+    classes = sorted(set(train) | set(tested))  # a test-only class gets an id; finish warns about it
     x, y = _read_images(root, classes, size, channels)
     x_test = y_test = None
-    if test_path:
-        test_root = Path(test_path).expanduser()
-        extra = sorted({p.name for p in _class_folders(test_root)} - set(classes))
-        if extra:
-            raise DataError(f"{test_root} has class folders {', '.join(extra)} that {root} lacks")
-        present = [c for c in classes if (test_root / c).is_dir()]
-        x_test, y_test = _read_images(test_root, present, size, channels)
-        y_test = torch.tensor([classes.index(present[i]) for i in y_test.tolist()], dtype=torch.int64)
+    if test_root:
+        x_test, y_test = _read_images(test_root, classes, size, channels)
     return finish(x, y, x_test, y_test, val_frac=val_frac, split_seed=split_seed, subset=subset,
-                  subset_mode=subset_mode, test_frac=test_frac, n_out=len(classes))
+                  subset_mode=subset_mode, test_frac=test_frac, n_out=len(classes), where=str(root),
+                  meta={"classes": classes})

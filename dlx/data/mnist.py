@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dlx.data import Data, DataError, finish
+from dlx.data import Data, DataError, check_split, download, finish
 from dlx.data.download import dataset_root, fetch
 
 # SHA-256 of the files as published (sizes in bytes: 9,912,422 / 28,881 / 1,648,877 / 4,542).
@@ -75,7 +75,13 @@ def load_idx_dataset(name: str, files: dict[str, str], root, mirrors, val_frac: 
         raise DataError(f"{where}: test images are {tuple(x_test.shape[2:])} but train images are "
                         f"{tuple(x.shape[2:])}")
     return finish(x, y, x_test, y_test, val_frac=val_frac, split_seed=split_seed, subset=subset,
-                  subset_mode=subset_mode, n_out=10)
+                  subset_mode=subset_mode, n_out=10, where=str(where))
+
+
+def check(*, root, mirrors, val_frac, split_seed, subset, subset_mode) -> None:
+    """MNIST's keys; Fashion-MNIST's (the same) too."""
+    download.check(root, mirrors)
+    check_split(val_frac, split_seed, subset, subset_mode)
 
 
 def load(
@@ -87,4 +93,5 @@ def load(
     subset: int | None = None,
     subset_mode: str = "first",
 ) -> Data:
+    check(**locals())  # every argument, before any file is fetched
     return load_idx_dataset("mnist", FILES, root, mirrors, val_frac, split_seed, subset, subset_mode)

@@ -12,7 +12,9 @@ import tempfile
 import numpy as np
 import torch
 
-from dlx.data import Data, cache_dir, split_val, subset_index
+from dlx import checks
+from dlx.data import Data, cache_dir, check_path, check_split, split_val, subset_index
+from dlx.data import tasks as derived
 from dlx.data.tasks import add_tasks
 
 
@@ -25,8 +27,16 @@ def _generate(seed: int) -> dict[str, np.ndarray]:
     return {k: np.asarray(d[k]) for k in ("x", "y", "x_test", "y_test")}
 
 
+def check(*, val_frac, split_seed, data_seed, root, subset, subset_mode, tasks) -> None:
+    check_split(val_frac, split_seed, subset, subset_mode)
+    checks.integer("data_seed", data_seed, 0)  # a numpy seed
+    check_path("root", root, optional=True)
+    derived.check(tasks)
+
+
 def load(val_frac: float = 0.1, split_seed: int = 0, data_seed: int = 42, root: str | None = None,
          subset: int | None = None, subset_mode: str = "first", tasks: list[str] = ()) -> Data:
+    check(**locals())  # every argument, before anything is read or generated
     folder = cache_dir() if root is None else os.path.expanduser(root)
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"mnist1d_seed{data_seed}.npz")

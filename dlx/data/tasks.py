@@ -8,7 +8,8 @@ against 1.0 (predicting the mean).
 
 from __future__ import annotations
 
-from dlx.data import Data
+from dlx import checks
+from dlx.data import Data, is_list
 
 
 def _peak(x, y):  # where the sequence is largest, as a fraction of its length: (N, 1)
@@ -28,15 +29,19 @@ ALLOWED = f"a list of distinct names from {', '.join(DERIVED)}"
 
 
 def valid(tasks) -> bool:
-    listed = isinstance(tasks, (list, tuple))
-    return listed and len(set(tasks)) == len(tasks) and all(t in DERIVED for t in tasks)
+    return is_list(tasks) and all(isinstance(t, str) and t in DERIVED for t in tasks) and \
+        len(set(tasks)) == len(tasks)
+
+
+def check(tasks) -> None:
+    """The ``tasks`` key of the loaders that take it (digits, mnist1d)."""
+    if not valid(tasks):
+        checks.fail("tasks", list(tasks) if is_list(tasks) else tasks, ALLOWED)
 
 
 def add_tasks(data: Data, tasks) -> Data:
-    """Fill ``data.targets``/``data.target_info`` for the named tasks (in the given order)."""
-    tasks = list(tasks or [])
-    if not valid(tasks):
-        raise ValueError(f"dataset.tasks={tasks} is wrong: allowed is {ALLOWED}")
+    """Fill ``data.targets``/``data.target_info`` for the named tasks (in the given order; checked by
+    :func:`check`)."""
     for name in tasks:
         kind, n_out, f = DERIVED[name]
         splits = ((data.x, data.y), (data.x_val, data.y_val), (data.x_test, data.y_test))
@@ -46,12 +51,5 @@ def add_tasks(data: Data, tasks) -> Data:
             tr, va, te = ((t - mean) / std for t in (tr, va, te))
         data.targets[name] = (tr, va, te)
         data.target_info[name] = (kind, n_out)
-    return data
-
-
-def only_target(data: Data) -> Data:
-    """A single-task Data seen as multi-task: its ``y`` becomes the one target named ``y``."""
-    data.targets = {"y": (data.y, data.y_val, data.y_test)}
-    data.target_info = {"y": (data.task, data.n_out)}
     return data
 

@@ -16,9 +16,23 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from dlx.data import Data, DataError, finish
+from dlx import checks
+from dlx.data import MAX_CLASSES, Data, DataError, check_finite, check_path, check_split, finish
 
 TASKS = ("auto", "classification", "regression")
+
+
+def check(*, path, task, val_frac, test_frac, split_seed, subset, subset_mode) -> None:
+    check_path("path", path)
+    checks.one_of("task", task, TASKS)
+    check_split(val_frac, split_seed, subset, subset_mode, test_frac)
+
+
+def check_class_id(where: str, top: int) -> None:
+    """The largest class id: n_out = top + 1 outputs, so 1e9 would ask for a 512 GB output layer."""
+    if top >= MAX_CLASSES:
+        raise DataError(f"{where}: class id {top} is too large: class ids must be 0..K-1 with K <= "
+                        f"{MAX_CLASSES} classes (renumber them, or use task=regression for a numeric target)")
 
 
 def as_targets(
@@ -26,11 +40,9 @@ def as_targets(
 ) -> tuple[Tensor, Tensor | None, str, int]:
     """Turn raw label tensors into (y, y_test, task, n_out) for :class:`Data`.
 
-    Classification: (N,) int64 ids in 0..K-1, n_out = K (the largest id + 1 over both splits).
-    Regression: (N, D) float32, n_out = D.
+    Classification: (N,) int64 ids in 0..K-1, n_out = K (the largest id + 1 over both splits, at most
+    MAX_CLASSES). Regression: (N, D) float32, n_out = D. ``task`` was checked by the loader.
     """
-    if task not in TASKS:
-        raise DataError(f"dataset.task={task} is wrong: allowed {', '.join(TASKS)}")
     both = [t for t in (y, y_test) if t is not None]
     if task == "auto":
         floating = any(t.is_floating_point() for t in both)
@@ -39,16 +51,17 @@ def as_targets(
         for t in both:
             if t.ndim != 1:
                 raise DataError(f"{where}: labels have shape {tuple(t.shape)}; classification needs (N,) "
-                                f"class ids (use dataset.task=regression for vector targets)")
+                                f"class ids (use task=regression for vector targets)")
             if t.is_floating_point() and not bool(torch.all(t == t.round())):
                 raise DataError(f"{where}: labels are not whole numbers; classification needs integer class "
-                                f"ids (use dataset.task=regression)")
+                                f"ids (use task=regression)")
         y, y_test = (None if t is None else t.long() for t in (y, y_test))
         lo = min(int(t.min()) for t in both if t.numel())
         if lo < 0:
             raise DataError(f"{where}: class ids must be >= 0, found {lo}")
-        n_out = max(int(t.max()) for t in both if t.numel()) + 1
-        return y, y_test, task, n_out
+        top = max(int(t.max()) for t in both if t.numel())
+        check_class_id(where, top)
+        return y, y_test, task, top + 1
     column = lambda t: t.float().unsqueeze(1) if t.ndim == 1 else t.float()  # (N,) -> (N, 1)
     y, y_test = (None if t is None else column(t) for t in (y, y_test))
     for t in (y, y_test):
@@ -62,7 +75,7 @@ def as_targets(
 
 def _read(path: Path) -> dict[str, Tensor]:
     if not path.is_file():
-        raise DataError(f"dataset.path={path} is wrong: no such file")
+        raise DataError(f"path={path} is wrong: no such file")
     try:
         if path.suffix == ".npz":
             with np.load(path, allow_pickle=False) as f:
@@ -78,7 +91,7 @@ def _read(path: Path) -> dict[str, Tensor]:
     except (OSError, ValueError, zipfile.BadZipFile, RuntimeError, EOFError, TypeError,
             pickle.UnpicklingError) as e:
         raise DataError(f"{path} cannot be read ({type(e).__name__}: {str(e).splitlines()[0]})") from None
-    raise DataError(f"dataset.path={path} is wrong: allowed a .npz or .pt file")
+    raise DataError(f"path={path} is wrong: allowed is a .npz or .pt file")
 
 
 def load(
@@ -90,6 +103,7 @@ def load(
     subset: int | None = None,
     subset_mode: str = "first",
 ) -> Data:
+    check(**locals())  # every argument, before the file is read
     path = Path(path).expanduser()
     arrays = _read(path)
     missing = [k for k in ("x", "y") if k not in arrays]
@@ -107,14 +121,19 @@ def load(
         if xs.ndim == 0 or ys.ndim == 0 or xs.shape[0] != ys.shape[0]:
             raise DataError(f"{path}: {name} has shape {tuple(xs.shape)} but its labels have shape "
                             f"{tuple(ys.shape)}; both need the same first dimension N")
-        if xs.is_complex():
-            raise DataError(f"{path}: {name} has dtype {xs.dtype}; expected real numbers")
+        if xs.is_complex() or ys.is_complex():
+            raise DataError(f"{path}: {name} or its labels have a complex dtype; expected real numbers")
+        if xs.shape[0] == 0:
+            raise DataError(f"{path}: {name} has 0 rows; expected at least one example per split")
     x = x.float().reshape(-1, 1) if x.ndim == 1 else x.float()
     if x_test is not None:
         x_test = x_test.float().reshape(-1, 1) if x_test.ndim == 1 else x_test.float()
         if x_test.shape[1:] != x.shape[1:]:
             raise DataError(f"{path}: x_test examples have shape {tuple(x_test.shape[1:])} but x examples "
                             f"have {tuple(x.shape[1:])}")
+    # after .float(): a float64 beyond float32's range (3.4e38) has become inf, and is refused as such
+    for name, t in (("x", x), ("y", y), ("x_test", x_test), ("y_test", y_test)):
+        check_finite(str(path), name, t)
     y, y_test, task, n_out = as_targets(str(path), y, y_test, task)
     return finish(x, y, x_test, y_test, val_frac=val_frac, split_seed=split_seed, subset=subset,
-                  subset_mode=subset_mode, test_frac=test_frac, task=task, n_out=n_out)
+                  subset_mode=subset_mode, test_frac=test_frac, task=task, n_out=n_out, where=str(path))

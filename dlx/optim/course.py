@@ -23,18 +23,9 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
+from dlx import checks
+
 FORMS = ("course", "torch")
-
-
-def _check(name: str, value: float, low: float, high: float | None = None) -> None:
-    if value < low or (high is not None and value >= high):
-        allowed = f">= {low}" if high is None else f"in [{low}, {high})"
-        raise ValueError(f"{name}={value} is wrong: allowed {allowed}")
-
-
-def _check_form(form: str) -> None:
-    if form not in FORMS:
-        raise ValueError(f"form={form!r} is wrong: allowed {', '.join(FORMS)}")
 
 
 def _with_grads(group: dict, state: dict, key: str) -> tuple[list, list, list]:
@@ -74,9 +65,9 @@ class Momentum(Optimizer):
     """
 
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, form: str = "course"):
-        _check("lr", lr, 0.0)
-        _check("momentum", momentum, 0.0, 1.0)
-        _check_form(form)
+        checks.positive("lr", lr)  # a rate of 0 trains nothing
+        checks.probability("momentum", momentum)  # a >= 1 lets the velocity grow without bound
+        checks.one_of("form", form, FORMS)
         super().__init__(params, dict(lr=lr, momentum=momentum, form=form))
 
     @torch.no_grad()
@@ -111,9 +102,9 @@ class Nesterov(Optimizer):
     """
 
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, form: str = "course"):
-        _check("lr", lr, 0.0)
-        _check("momentum", momentum, 0.0, 1.0)
-        _check_form(form)
+        checks.positive("lr", lr)  # a rate of 0 trains nothing
+        checks.probability("momentum", momentum)  # a >= 1 lets the velocity grow without bound
+        checks.one_of("form", form, FORMS)
         super().__init__(params, dict(lr=lr, momentum=momentum, form=form))
 
     @torch.no_grad()
@@ -166,10 +157,10 @@ class RMSProp(Optimizer):
     def __init__(
         self, params, lr: float = 0.001, rho: float = 0.9, delta: float = 1e-6, form: str = "course"
     ):
-        _check("lr", lr, 0.0)
-        _check("rho", rho, 0.0, 1.0)
-        _check("delta", delta, 0.0)
-        _check_form(form)
+        checks.positive("lr", lr)
+        checks.probability("rho", rho)
+        checks.positive("delta", delta)  # 0 divides a zero gradient by sqrt(0): 0/0 on the first step
+        checks.one_of("form", form, FORMS)
         super().__init__(params, dict(lr=lr, rho=rho, delta=delta, form=form))
 
     @torch.no_grad()
@@ -209,10 +200,10 @@ class RMSPropNesterov(Optimizer):
     def __init__(
         self, params, lr: float = 0.001, rho: float = 0.9, momentum: float = 0.9, delta: float = 1e-6
     ):
-        _check("lr", lr, 0.0)
-        _check("rho", rho, 0.0, 1.0)
-        _check("momentum", momentum, 0.0, 1.0)
-        _check("delta", delta, 0.0)
+        checks.positive("lr", lr)
+        checks.probability("rho", rho)
+        checks.probability("momentum", momentum)
+        checks.non_negative("delta", delta)  # 0 is the book verbatim (see above)
         super().__init__(params, dict(lr=lr, rho=rho, momentum=momentum, delta=delta))
 
     @torch.no_grad()

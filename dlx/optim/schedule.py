@@ -12,6 +12,8 @@ import math
 
 import torch
 
+from dlx import checks
+
 SCHEDULES = ("constant", "linear", "cosine")
 
 
@@ -25,12 +27,23 @@ def lr_factor(step: int, name: str, tau: int, final_frac: float = 0.01, warmup: 
         return warm * ((1 - a) + a * final_frac)
     if name == "cosine":
         return warm * (final_frac + (1 - final_frac) * 0.5 * (1 + math.cos(math.pi * a)))
-    raise ValueError(f"schedule.name={name!r} is not one of {', '.join(SCHEDULES)}")
+    checks.one_of("name", name, SCHEDULES)
+    raise AssertionError("unreachable")
+
+
+def check(name: str, tau: int | None = None, final_frac: float = 0.01, warmup: int = 0) -> None:
+    """The schedule group's keys (ConfigError, names relative: ``tau=0 is wrong: ...``); needs no optimizer,
+    so a preflight can check every job of a sweep."""
+    checks.one_of("name", name, SCHEDULES)
+    checks.optional_count("tau", tau)  # null: the whole run; 0 steps would divide by zero
+    checks.unit("final_frac", final_frac)
+    checks.integer("warmup", warmup, 0)
 
 
 def build(optimizer: torch.optim.Optimizer, name: str, total_steps: int, tau: int | None = None,
           final_frac: float = 0.01, warmup: int = 0) -> torch.optim.lr_scheduler.LambdaLR:
     """A LambdaLR to step once per optimizer step; ``tau=None`` decays over the whole run."""
+    check(name, tau, final_frac, warmup)
     tau = total_steps if tau is None else tau
     return torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda k: lr_factor(k, name, tau, final_frac, warmup))

@@ -18,8 +18,8 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lbfgs import _strong_wolfe  # torch's own strong-Wolfe line search (used by LBFGS)
 
-from dlx.config import ConfigError
-from dlx.optim.course import _check
+from dlx import checks
+from dlx.checks import ConfigError
 
 CG_BETAS = ("polak_ribiere", "fletcher_reeves")
 
@@ -122,8 +122,10 @@ class Newton(Optimizer):
         line_search: bool = True,
         max_params: int = 3000,
     ):
-        _check("lr", lr, 0.0)
-        _check("damping", damping, 0.0)
+        checks.positive("lr", lr)
+        checks.non_negative("damping", damping)
+        checks.boolean("line_search", line_search)
+        checks.count("max_params", max_params)
         super().__init__(params, dict(lr=lr, damping=damping, line_search=line_search))
         self._n = _limit(
             "newton",
@@ -188,10 +190,9 @@ class ConjugateGradient(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1.0, beta: str = "polak_ribiere", c2: float = 0.1):
-        _check("lr", lr, 0.0)
-        if beta not in CG_BETAS:
-            raise ValueError(f"beta={beta!r} is wrong: allowed {', '.join(CG_BETAS)}")
-        _check("c2", c2, 0.0, 1.0)
+        checks.positive("lr", lr)
+        checks.one_of("beta", beta, CG_BETAS)
+        checks.fraction("c2", c2)  # strong Wolfe's curvature constant, 0 < c2 < 1
         super().__init__(params, dict(lr=lr, beta=beta, c2=c2))
 
     def step(self, closure=None):
@@ -233,8 +234,9 @@ class BFGS(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1.0, max_params: int = 5000, c2: float = 0.9):
-        _check("lr", lr, 0.0)
-        _check("c2", c2, 0.0, 1.0)
+        checks.positive("lr", lr)
+        checks.count("max_params", max_params)
+        checks.fraction("c2", c2)
         super().__init__(params, dict(lr=lr, c2=c2))
         self._n = _limit(
             "bfgs",
