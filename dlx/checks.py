@@ -122,6 +122,7 @@ def in_group(group: str, err: ConfigError) -> ConfigError:
     """The same error with its key placed in ``group`` (``dropout=...`` -> ``model.dropout=...``)."""
     text = str(err)
     head = text.split("=", 1)[0]
-    if "=" in text and head.replace(".", "").replace("_", "").isalnum() and not head.startswith(f"{group}."):
+    if "=" in text and head.replace(".", "").replace("_", "").isalnum() and head != group \
+            and not head.startswith(f"{group}."):
         return ConfigError(f"{group}.{text}")
     return err

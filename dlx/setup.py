@@ -29,7 +29,7 @@ from dlx.checks import ConfigError
 from dlx.config import validate
 from dlx.data import Data, DataError
 from dlx.models import transfer
-from dlx.optim import schedule
+from dlx.optim import check_torch, schedule
 
 # Errors in what the user asked for (config, data files, checkpoints): one line and exit 2, no traceback.
 USER_ERRORS = (ConfigError, DataError, checkpoint.CheckpointError)
@@ -125,7 +125,7 @@ def load_data(node: dict) -> Data:
         _DATA[key] = _instantiate(node, "dataset")
     d = _DATA[key]
     return Data(d.x, d.y, d.x_val, d.y_val, d.x_test, d.y_test, d.task, d.n_out, dict(d.targets),
-                dict(d.target_info), **({"meta": dict(d.meta)} if hasattr(d, "meta") else {}))
+                dict(d.target_info), dict(d.meta))
 
 
 def task_view(data: Data, task: str) -> Data:
@@ -133,10 +133,10 @@ def task_view(data: Data, task: str) -> Data:
     model on a dataset without extra targets has one task named ``y``."""
     if task == "reconstruction":
         return Data(data.x, data.x, data.x_val, data.x_val, data.x_test, data.x_test, "regression",
-                    math.prod(data.in_shape), data.targets, data.target_info)
+                    math.prod(data.in_shape), data.targets, data.target_info, data.meta)
     if task == "multitask" and not data.targets:
         return Data(data.x, data.y, data.x_val, data.y_val, data.x_test, data.y_test, data.task, data.n_out,
-                    {"y": (data.y, data.y_val, data.y_test)}, {"y": (data.task, data.n_out)})
+                    {"y": (data.y, data.y_val, data.y_test)}, {"y": (data.task, data.n_out)}, data.meta)
     return data
 
 
@@ -401,14 +401,9 @@ def build_optimizer(node: dict, params: list) -> torch.optim.Optimizer:
     """``instantiate(cfg.optim)(params)`` (optim configs are partial); torch.optim's own classes get dlx's
     argument checks first (dlx/optim), dlx's classes check their own."""
     try:
-        from dlx.optim import check_torch
-    except ImportError:  # until dlx/optim has it
-        check_torch = None
-    if check_torch:
-        try:
-            check_torch(node["_target_"], {k: v for k, v in node.items() if not k.startswith("_")})
-        except ConfigError as e:
-            raise checks.in_group("optim", e) from None
+        check_torch(node["_target_"], {k: v for k, v in node.items() if not k.startswith("_")})
+    except ConfigError as e:
+        raise checks.in_group("optim", e) from None
     try:
         return _instantiate(node, "optim")(params)
     except ConfigError as e:
