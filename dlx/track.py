@@ -52,8 +52,11 @@ class Tracker:
             self._last = now
             self.progress.update(self.task, completed=step, info=self._text)
 
-    def print(self, *args) -> None:
-        (self.progress.console if self.progress else self.console).print(*args)
+    def print(self, line: str) -> None:
+        """A line for the console and the run folder's train.log (the log a user reads after the run)."""
+        (self.progress.console if self.progress else self.console).print(line)
+        with open(self.run_dir / "train.log", "a") as f:
+            f.write(line + "\n")
 
     def hparams(self, values: dict[str, float | int | str | bool], metrics: dict[str, float]) -> None:
         """HParams dashboard entry in the run's own event file (add_hparams would make a sub-run folder)."""

@@ -14,6 +14,7 @@ import shutil
 import signal
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import hydra
@@ -90,19 +91,30 @@ def all_finite(model: torch.nn.Module) -> bool:
     return bool(torch.stack(flags).all()) if flags else True
 
 
-def train(run: Run, run_dir: Path) -> dict:
-    """Train ``run``, writing everything into ``run_dir``; returns result.json's dict."""
-    t_start = time.time()
-    data, model, optimizer, scheduler, obj = run.data, run.model, run.optimizer, run.scheduler, run.objective
-    parts, es, device, batch = obj.parts, run.early_stopping, run.device, run.batch_size
-    n_train = len(data.x)
-    gen = torch.Generator(device=device).manual_seed(run.seed)  # batch order, separate from init/dropout
+@dataclass
+class Progress:
+    """Where a run is: everything the loop counts, saved in every checkpoint and restored on resume."""
+
+    losses: LossSum
+    step: int = 0
+    epoch: int = 0
+    batch: int = 0  # steps done in the current epoch (> 0 only when resuming inside an epoch)
+    perm: torch.Tensor | None = None  # the current epoch's order of examples
+    best: dict[str, float] = field(default_factory=dict)
+    final: dict[str, float] = field(default_factory=dict)
+    train_time: float = 0.0  # seconds spent in training steps (not evaluation)
+    samples_seen: int = 0
+    wall_before: float = 0.0  # wall seconds of the processes before a resume
+
+
+def make_step(run: Run):
+    """``step(idx) -> loss``: one optimizer step on the examples ``idx``, the loss as a device tensor. With
+    trainer.cuda_graphs this whole function is captured once and replayed (dlx/graphs.py)."""
+    data, model, optimizer, obj = run.data, run.model, run.optimizer, run.objective
 
     def train_step(idx: torch.Tensor) -> torch.Tensor:
-        """One optimizer step on the examples ``idx``; returns the batch loss as a device tensor. With
-        trainer.cuda_graphs this whole function is captured once and replayed (dlx/graphs.py)."""
         xb, yb = data.x[idx], ({k: v[idx] for k, v in run.y.items()} if isinstance(run.y, dict) else run.y[idx])
-        for transform in parts.transforms:  # augmentation, input noise
+        for transform in obj.parts.transforms:  # augmentation, input noise
             xb = transform(xb)
 
         def closure():  # every optimizer calls it; line searches call it repeatedly
@@ -113,140 +125,145 @@ def train(run: Run, run_dir: Path) -> dict:
             return loss
 
         loss = optimizer.step(closure)
-        for constraint in parts.constraints:  # decoupled weight decay, max-norm
+        for constraint in obj.parts.constraints:  # decoupled weight decay, max-norm
             constraint(optimizer)
         return loss.detach()
 
-    def eval_split(split: str) -> dict[str, float]:
-        x, y = {"train": (data.x[:EVAL_TRAIN], _head(run.y, EVAL_TRAIN)), "val": (data.x_val, run.y_val),
-                "test": (data.x_test, run.y_test)}[split]
-        m = evaluate(model, x, y, obj.loss, data.task, run.eval_batch_size, run.autocast)
-        if model.task == "reconstruction":
-            m["recon_mse"] = m["loss"]  # mean squared error per input value
-        return setup.split_metrics(split, m)
+    return train_step
 
-    ckpt_dir = run_dir / "checkpoints"
-    step, epoch, train_time, samples_seen, wall_before = 0, 0, 0.0, 0, 0.0
-    best: dict[str, float] = {}
-    final: dict[str, float] = {}
-    first_batch, perm, losses = 0, None, LossSum(device, run.cuda_graphs)
+
+def eval_split(run: Run, split: str) -> dict[str, float]:
+    """One split's metrics in eval mode, named as logged (``train/...`` uses the first EVAL_TRAIN examples)."""
+    d = run.data
+    x, y = {"train": (d.x[:EVAL_TRAIN], _head(run.y, EVAL_TRAIN)), "val": (d.x_val, run.y_val),
+            "test": (d.x_test, run.y_test)}[split]
+    m = evaluate(run.model, x, y, run.objective.loss, d.task, run.eval_batch_size, run.autocast)
+    if run.model.task == "reconstruction":
+        m["recon_mse"] = m["loss"]  # mean squared error per input value
+    return setup.split_metrics(split, m)
+
+
+def snapshot(run: Run, p: Progress, gen: torch.Generator, wall_s: float, batch_in_epoch: int) -> dict:
+    """The whole state of the run after ``p.step`` steps, ``batch_in_epoch`` of them in the current epoch."""
+    mid, es = batch_in_epoch > 0, run.early_stopping
+    return {"model": run.model.state_dict(), "optimizer": run.optimizer.state_dict(),
+            "scheduler": run.scheduler.state_dict(), "epoch": p.epoch, "step": p.step, "batch": batch_in_epoch,
+            "perm": p.perm.cpu() if mid else None, "loss_sum": p.losses.sum().cpu() if mid else None,
+            "loss_count": p.losses.count if mid else 0, "best": dict(p.best), "final": dict(p.final),
+            "train_time": p.train_time, "samples_seen": p.samples_seen, "wall_s": wall_s,
+            "rng": checkpoint.rng_state(gen),
+            "early_stopping": {k: getattr(es, k) for k in ("best", "best_epoch", "bad", "state")} if es else None,
+            **{name: m.state_dict() for name, m in run.objective.parts.modules.items()},  # FitNets' regressor
+            "config": run.config_yaml}
+
+
+def restore(run: Run, state: dict, gen: torch.Generator, path: Path) -> Progress:
+    """Exact resume: everything the rest of the run depends on comes back from last.pt, including every RNG
+    stream and, after a Ctrl-C, the position inside the epoch and that epoch's permutation."""
+    load_into(state, run, path)
+    checkpoint.restore_rng(state["rng"], gen)
+    p = Progress(LossSum(run.device, run.cuda_graphs), step=state["step"], epoch=state["epoch"],
+                 best=state["best"], final=state["final"], train_time=state["train_time"],
+                 samples_seen=state["samples_seen"], wall_before=state["wall_s"])
+    if run.early_stopping and state.get("early_stopping"):  # alg. 7.1's best value, patience count, weights
+        vars(run.early_stopping).update(state["early_stopping"])
+    if state["batch"]:  # stopped inside an epoch
+        p.batch, p.perm = state["batch"], state["perm"].to(run.device)
+        p.losses = LossSum(run.device, run.cuda_graphs, state["loss_sum"].to(run.device), state["loss_count"])
+    return p
+
+
+def train(run: Run, run_dir: Path) -> dict:
+    """Train ``run``, writing everything into ``run_dir``; returns result.json's dict."""
+    t_start = time.time()
+    model, optimizer, es, device, batch = run.model, run.optimizer, run.early_stopping, run.device, run.batch_size
+    n_train, ckpt_dir = len(run.data.x), run_dir / "checkpoints"
+    gen = torch.Generator(device=device).manual_seed(run.seed)  # batch order, separate from init/dropout
+    p = restore(run, run.resume, gen, ckpt_dir / "last.pt") if run.resume else \
+        Progress(LossSum(device, run.cuda_graphs))
     if run.resume:
-        # Exact resume: everything the rest of the run depends on comes back from last.pt, including every
-        # RNG stream and, after a Ctrl-C, the position inside the epoch and that epoch's permutation.
-        state = run.resume
-        load_into(state, run, ckpt_dir / "last.pt")
-        checkpoint.restore_rng(state["rng"], gen)
-        step, epoch, best, final = state["step"], state["epoch"], state["best"], state["final"]
-        train_time, samples_seen, wall_before = state["train_time"], state["samples_seen"], state["wall_s"]
-        if es and state.get("early_stopping"):  # alg. 7.1's best value, patience count and best weights
-            vars(es).update(state["early_stopping"])
-        if state["batch"]:  # stopped inside an epoch
-            first_batch, perm = state["batch"], state["perm"].to(device)
-            losses = LossSum(device, run.cuda_graphs, state["loss_sum"].to(device), state["loss_count"])
-        print(f"dlx: resuming {run_dir} at epoch {epoch + 1}, step {step}")
-
-    def snapshot(batch_in_epoch: int) -> dict:
-        """The whole state of the run after `step` steps, `batch_in_epoch` of them in the current epoch."""
-        mid = batch_in_epoch > 0
-        return {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "epoch": epoch, "step": step, "batch": batch_in_epoch,
-                "perm": perm.cpu() if mid else None, "loss_sum": losses.sum().cpu() if mid else None,
-                "loss_count": losses.count if mid else 0, "best": dict(best), "final": dict(final),
-                "train_time": train_time, "samples_seen": samples_seen,
-                "wall_s": wall_before + time.time() - t_start, "rng": checkpoint.rng_state(gen),
-                "early_stopping": {k: getattr(es, k) for k in ("best", "best_epoch", "bad", "state")} if es else None,
-                **{name: m.state_dict() for name, m in parts.modules.items()},  # FitNets' hint regressor
-                "config": run.config_yaml}
-
+        print(f"dlx: resuming {run_dir} at epoch {p.epoch + 1}, step {p.step}")
+    wall = lambda: p.wall_before + time.time() - t_start
     if run.cuda_graphs:  # after a resume's optimizer state is loaded
         graphs.make_capturable(optimizer, device)
-    step_fn = graphs.GraphedStep(train_step, batch, device) if run.cuda_graphs else train_step
-
-    # TensorBoard: a resumed run appends to the same folder; purge_step makes TensorBoard drop the events a
-    # killed process wrote after its last checkpoint, so no step appears twice.
-    tracker = Tracker(run_dir, run.total_steps, resume_step=step, purge_step=step + 1 if step else None)
-    if run.pretrain:  # greedy layer-wise phase, logged as pretrain/...
-        model.pretrain(data.x, **run.pretrain, log=lambda name, value, at: tracker.scalars({name: value}, at))
-        log_images(tracker.writer, model, data.x_val, 0, prefix="pretrain/")
+    step_fn = graphs.GraphedStep(make_step(run), batch, device) if run.cuda_graphs else make_step(run)
+    tracker = start(run, run_dir, p.step)
     status = "completed"
-    last_good = f"{ckpt_dir / 'last.pt'} (step {step})" if run.resume else None
+    last_good = f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None
     print_every = max(1, run.max_epochs // 20)  # at most ~20 epoch lines per run
     epochs_here, steady_time, steady_samples = 0, 0.0, 0
     stop = _StopOnSigint()
     try:
         # --- loop -----------------------------------------------------------------------------------------
-        while epoch < run.max_epochs and step < run.total_steps:
-            t_epoch, seen_before = time.perf_counter(), samples_seen
+        while p.epoch < run.max_epochs and p.step < run.total_steps:
+            t_epoch, seen_before = time.perf_counter(), p.samples_seen
             model.train()
-            if first_batch == 0:
+            if p.batch == 0:
                 if run.curriculum:  # easiest examples first; the pool widens each epoch (epoch = epochs done)
-                    order, start, ramp = run.curriculum
-                    perm = R.curriculum_perm(order, R.pool_fraction(epoch, start, ramp), n_train, gen)
+                    order, start_frac, ramp = run.curriculum
+                    p.perm = R.curriculum_perm(order, R.pool_fraction(p.epoch, start_frac, ramp), n_train, gen)
                 else:
-                    perm = torch.randperm(n_train, device=device, generator=gen)
-                losses = LossSum(device, run.cuda_graphs)
-            for i in range(first_batch, run.steps_per_epoch):
-                idx = perm[i * batch:(i + 1) * batch]
-                loss = step_fn(idx)
+                    p.perm = torch.randperm(n_train, device=device, generator=gen)
+                p.losses = LossSum(device, run.cuda_graphs)
+            for i in range(p.batch, run.steps_per_epoch):
+                idx = p.perm[i * batch:(i + 1) * batch]
+                p.losses.add(step_fn(idx))
                 if run.scheduled:
-                    scheduler.step()
-                losses.add(loss)
-                samples_seen += len(idx)
-                step += 1
-                if step % run.log_every == 0:  # the only host sync inside an epoch
-                    train_loss = losses.mean()
+                    run.scheduler.step()
+                p.samples_seen += len(idx)
+                p.step += 1
+                if p.step % run.log_every == 0:  # the only host sync inside an epoch
+                    train_loss = p.losses.mean()
                     if not math.isfinite(train_loss):
                         status = "diverged"
                         break
-                    tracker.scalars({"train/loss": train_loss, "lr": optimizer.param_groups[0]["lr"]}, step)
+                    tracker.scalars({"train/loss": train_loss, "lr": optimizer.param_groups[0]["lr"]}, p.step)
                     if run.grad_norms:  # per-layer gradient norms of this step: vanishing gradients
-                        tracker.scalars({f"grad/{k}": v for k, v in R.grad_norms(model).items()}, step)
-                    tracker.tick(step, f"epoch {epoch + 1}/{run.max_epochs} loss {train_loss:.4f}")
+                        tracker.scalars({f"grad/{k}": v for k, v in R.grad_norms(model).items()}, p.step)
+                    tracker.tick(p.step, f"epoch {p.epoch + 1}/{run.max_epochs} loss {train_loss:.4f}")
                 else:
-                    tracker.tick(step)
-                if stop.requested and i + 1 < run.steps_per_epoch and step < run.total_steps:
+                    tracker.tick(p.step)
+                if stop.requested and i + 1 < run.steps_per_epoch and p.step < run.total_steps:
                     # Ctrl-C between two steps: save the state mid-epoch (consistent: no step half done).
-                    train_time += time.perf_counter() - t_epoch
+                    p.train_time += time.perf_counter() - t_epoch
                     if run.save_checkpoints:
-                        checkpoint.save(ckpt_dir / "last.pt", snapshot(i + 1))
+                        checkpoint.save(ckpt_dir / "last.pt", snapshot(run, p, gen, wall(), i + 1))
                     raise KeyboardInterrupt
-                if step >= run.total_steps:
+                if p.step >= run.total_steps:
                     break
-            first_batch = 0
+            p.batch = 0
             if device.type == "cuda":
                 torch.cuda.synchronize()
             epoch_s = time.perf_counter() - t_epoch
-            train_time += epoch_s
+            p.train_time += epoch_s
             if epochs_here:  # this process's first epoch pays for warm-up (compile, autotune, graph capture)
-                steady_time, steady_samples = steady_time + epoch_s, steady_samples + samples_seen - seen_before
+                steady_time, steady_samples = steady_time + epoch_s, steady_samples + p.samples_seen - seen_before
             epochs_here += 1
             if status == "diverged":
                 break
 
             # --- end of epoch: evaluate (eval mode), track the best, checkpoint ------------------------------
-            epoch += 1
-            final = {"train/loss": losses.mean(), **eval_split("train"), **eval_split("val")}
+            p.epoch += 1
+            p.final = {"train/loss": p.losses.mean(), **eval_split(run, "train"), **eval_split(run, "val")}
             # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
-            if not all(math.isfinite(v) for v in final.values()) or not all_finite(model):
+            if not all(math.isfinite(v) for v in p.final.values()) or not all_finite(model):
                 status = "diverged"
                 break
-            tracker.scalars({**final, "lr": optimizer.param_groups[0]["lr"]}, step)
-            improved = metrics.better(final[run.metric], best.get(run.metric), run.mode)
-            for k, v in final.items():
-                if metrics.better(v, best.get(k), metrics.direction(k)):
-                    best[k] = v
-            if es and es.update(final, model, epoch):  # before the checkpoint, which carries its state
+            tracker.scalars({**p.final, "lr": optimizer.param_groups[0]["lr"]}, p.step)
+            improved = metrics.better(p.final[run.metric], p.best.get(run.metric), run.mode)
+            p.best.update({k: v for k, v in p.final.items() if metrics.better(v, p.best.get(k), metrics.direction(k))})
+            if es and es.update(p.final, model, p.epoch):  # before the checkpoint, which carries its state
                 status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back below
             if run.save_checkpoints:
-                state = snapshot(0)
+                state = snapshot(run, p, gen, wall(), 0)
                 checkpoint.save(ckpt_dir / "last.pt", state)
-                last_good = f"{ckpt_dir / 'last.pt'} (epoch {epoch}, step {step})"
+                last_good = f"{ckpt_dir / 'last.pt'} (epoch {p.epoch}, step {p.step})"
                 if improved:
                     checkpoint.save(ckpt_dir / "best.pt", state)
-            if epoch % print_every == 0 or step >= run.total_steps or status == "stopped_early":
-                shown = "  ".join(f"{k} {v:.4f}" for k, v in final.items())
-                tracker.print(f"epoch {epoch:>4}/{run.max_epochs}  step {step:>6}  {shown}")
-                log_images(tracker.writer, model, data.x_val, step)
+            if p.epoch % print_every == 0 or p.step >= run.total_steps or status == "stopped_early":
+                shown = "  ".join(f"{k} {v:.4f}" for k, v in p.final.items())
+                tracker.print(f"epoch {p.epoch:>4}/{run.max_epochs}  step {p.step:>6}  {shown}")
+                log_images(tracker.writer, model, run.data.x_val, p.step)
             if stop.requested:
                 raise KeyboardInterrupt
             if status == "stopped_early":
@@ -256,28 +273,51 @@ def train(run: Run, run_dir: Path) -> dict:
     finally:
         stop.restore()
         tracker.stop_progress()
+    steady = round(steady_samples / steady_time, 1) if steady_time else None
+    return finish(run, run_dir, p, status, tracker, round(wall(), 3), steady, last_good)
 
-    # --- end: test, result.json, hparams --------------------------------------------------------------------
-    result = {"status": status, "final": final, "best": best, "epochs": epoch, "steps": step,
-              "wall_s": round(wall_before + time.time() - t_start, 3),
-              "samples_per_s": round(samples_seen / max(train_time, 1e-9), 1),
-              "steady_samples_per_s": round(steady_samples / steady_time, 1) if steady_time else None,
-              "seed": run.seed, "overrides": run.overrides, "metric": run.metric, "error": None}
+
+def start(run: Run, run_dir: Path, step: int) -> Tracker:
+    """The run's reporting: TensorBoard (a resumed run appends; purge_step drops the events a killed process
+    wrote after its last checkpoint, so no step appears twice), data.json, the start-of-run line, and the
+    greedy pretraining phase (logged as pretrain/...)."""
+    tracker = Tracker(run_dir, run.total_steps, resume_step=step, purge_step=step + 1 if step else None)
+    d, model = run.data, run.model
+    if d.meta:  # class names, feature columns, standardisation: what eval and predict need to read inputs
+        checkpoint.write_json(run_dir / "data.json", d.meta)
+    n_params = sum(t.numel() for t in model.parameters())
+    tracker.print(f"dlx: run {run_dir}: device {run.device.type}, {torch.get_num_threads()} threads, "
+                  f"{type(model).__name__} with {n_params:,} parameters; train/val/test examples "
+                  f"{len(d.x)}/{len(d.x_val)}/{len(d.x_test)}")
+    if run.pretrain:
+        model.pretrain(d.x, **run.pretrain, log=lambda name, value, at: tracker.scalars({name: value}, at))
+        log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
+    return tracker
+
+
+def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, wall_s: float,
+           steady: float | None, last_good: str | None) -> dict:
+    """The end of a run: test, result.json, hparams, the summary table."""
+    result = {"status": status, "final": p.final, "best": p.best, "epochs": p.epoch, "steps": p.step,
+              "wall_s": wall_s, "samples_per_s": round(p.samples_seen / max(p.train_time, 1e-9), 1),
+              "steady_samples_per_s": steady, "seed": run.seed, "overrides": run.overrides, "metric": run.metric,
+              "error": None}
+    es = run.early_stopping
     if es and es.state is not None and status in ("completed", "stopped_early"):
-        es.restore(model)  # alg. 7.1 returns the best parameters; final val/* then describe them
-        final.update(eval_split("val"))
+        es.restore(run.model)  # alg. 7.1 returns the best parameters; final val/* then describe them
+        p.final.update(eval_split(run, "val"))
         result["best_epoch"] = es.best_epoch
     if status in ("completed", "stopped_early"):
-        test = eval_split("test")
-        final.update(test)
-        tracker.scalars(test, step)
+        test = eval_split(run, "test")
+        p.final.update(test)
+        tracker.scalars(test, p.step)
     if status == "diverged":
-        result["error"] = (f"non-finite loss or weights at step {step}; the last good checkpoint is "
+        result["error"] = (f"non-finite loss or weights at step {p.step}; the last good checkpoint is "
                            f"{last_good or 'none (no epoch finished)'}")
     elif status == "interrupted":
-        result["error"] = f"interrupted at step {step}; continue with: dlx train resume={run_dir}"
+        result["error"] = f"interrupted at step {p.step}; continue with: dlx train resume={run_dir}"
     if status != "interrupted":  # the resumed run writes the hparams entry once, at its end
-        tracker.hparams(run.hparams, final)
+        tracker.hparams(run.hparams, p.final)
     tracker.close()
     write_result(run_dir, result)
     if status == "diverged":

@@ -54,3 +54,23 @@ def test_optimizer_instantiates_as_partial():
         opt = instantiate(cfg.optim)([torch.nn.Parameter(torch.zeros(3))])
         assert isinstance(opt, torch.optim.Optimizer)
         assert opt.param_groups[0]["lr"] == cfg.optim.lr
+
+
+@pytest.mark.parametrize("group", ["model", "optim", "dataset"])
+def test_every_key_of_every_option_is_an_argument_of_its_owner(group):
+    # One source of truth: a YAML key is an argument of the class or function that checks it (dlx/setup.py
+    # adds in_shape/n_out and the model's regularizer arguments; LOOP_KEYS are the setup's own).
+    import inspect
+
+    from hydra.utils import get_method
+    from omegaconf import OmegaConf
+
+    from dlx.setup import LOOP_KEYS
+
+    strays = []
+    for option in options(group):
+        node = OmegaConf.to_container(make_cfg([f"{group}={option}"])[group], resolve=False)
+        params = inspect.signature(get_method(node["_target_"])).parameters
+        strays += [f"{group}={option}: {k}" for k in node if not k.startswith("_") and k not in params
+                   and not (group == "model" and k in LOOP_KEYS)]
+    assert not strays, strays

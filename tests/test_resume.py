@@ -303,28 +303,6 @@ def test_wrong_override_gives_one_clear_line(overrides, tmp_path, monkeypatch, c
     assert "completed" not in statuses
 
 
-def test_every_key_of_every_option_has_a_rule():
-    # "Types and ranges for every key the loop uses": each leaf of each composed option is checked by a
-    # rule in dlx/config.py (model families bring their own rules with their classes).
-    from omegaconf import OmegaConf
-
-    from dlx.config import RULES
-
-    ruled = {k for k, _ in RULES} | {"trainer.metric"}  # trainer.metric: checked against the logged names
-    free = ("_target_", "_partial_", "regularization.distill.student_layer", "regularization.distill.teacher_layer")
-    def leaves(node, prefix=""):
-        for k, v in node.items():
-            yield from leaves(v, f"{prefix}{k}.") if isinstance(v, dict) else [prefix + k]
-
-    unruled = set()
-    for group in ("optim", "schedule", "dataset", "regularization"):
-        for option in options(group):
-            cfg = OmegaConf.to_container(make_cfg([f"{group}={option}"]), resolve=False)
-            unruled |= {f"{key} ({group}={option})" for key in leaves(cfg) if key not in ruled
-                        and not key.startswith(("hydra.", "model.")) and not key.endswith(free)}
-    assert not unruled, sorted(unruled)
-
-
 @pytest.mark.slow
 def test_wrong_overrides_through_a_real_process(tmp_path):
     for overrides in (["optim.lr=-1"], ["model=nonexistent"], ["dataset=tensors", "dataset.path=/x.npz"]):
