@@ -89,12 +89,15 @@ def plain(value):
     return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
 
 
-def check_regularization(dropout: float = 0.0, input_dropout: float = 0.0, batchnorm: bool | None = None) -> None:
+_NONE = object()
+
+
+def check_regularization(dropout: float = 0.0, input_dropout: float = 0.0, batchnorm=_NONE) -> None:
     """The keys regularization=dropout / regularization=batchnorm pass to the families that take them
-    (``batchnorm`` None: the family has none)."""
+    (``batchnorm`` left out: the family has none)."""
     checks.probability("dropout", dropout)
     checks.probability("input_dropout", input_dropout)
-    if batchnorm is not None:
+    if batchnorm is not _NONE:
         checks.boolean("batchnorm", batchnorm)
 
 
