@@ -288,3 +288,16 @@ def test_dbn_dropout_leaves_pretraining_alone():
     assert torch.equal(m.rbms[0].W, plain.rbms[0].W)  # the same CD updates, dropout or not
     m.eval()
     assert torch.equal(m.features(x), m.rbms[0].p_h(x.flatten(1)))  # fine-tuned net at test time: mean field
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_builds_on_the_meta_device(family):
+    """A dry run builds the model on the meta device: no constructor may need real numbers (no probe forward)."""
+    takes = FAMILIES[family][2]
+    kw = {a: v for a, v in (("dropout", 0.5), ("input_dropout", 0.2), ("batchnorm", True)) if a in takes}
+    if family == "linear":
+        kw.pop("batchnorm")
+    with torch.device("meta"):
+        m = build(family, **kw)
+        y = out(m, torch.zeros(2, *SHAPE))
+    assert y.is_meta and y.shape[0] == 2
