@@ -301,3 +301,15 @@ def test_every_family_builds_on_the_meta_device(family):
         m = build(family, **kw)
         y = out(m, torch.zeros(2, *SHAPE))
     assert y.is_meta and y.shape[0] == 2
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_autoencoder_pretraining_ignores_dropout(tied):
+    x = torch.rand(128, *SHAPE)
+    weights = []
+    for kw in ({}, {"dropout": 0.5, "input_dropout": 0.2}):
+        torch.manual_seed(0)  # the same initial weights and minibatches; dropout draws nothing while it is off
+        m = Autoencoder(SHAPE, 0, hidden=[16, 8], tied=tied, **kw)
+        m.pretrain(x, steps=20, lr=1e-2, batch_size=32)
+        weights.append([p.detach().clone() for p in m.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*weights)) and len(weights[0]) == len(weights[1])
