@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from dlx.checks import ConfigError
 from dlx.models.common import ACTIVATIONS, INITS, activation, init_weights, width_factor
 
 Z = torch.tensor([[-2.0, -0.5, 0.0, 0.5, 3.0, -1.0]])
@@ -67,9 +68,9 @@ def test_sigmoid_saturates_where_relu_does_not():
 
 
 def test_unknown_names_are_refused():
-    with pytest.raises(ValueError, match="activation='swish' is not one of sigmoid"):
+    with pytest.raises(ConfigError, match="^activation=swish is wrong: allowed is one of sigmoid, tanh"):
         activation("swish")
-    with pytest.raises(ValueError, match="init='xavier' is not one of default"):
+    with pytest.raises(ConfigError, match="^init=xavier is wrong: allowed is one of default, glorot_uniform"):
         init_weights(nn.Linear(2, 2), "xavier")
 
 

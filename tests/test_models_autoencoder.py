@@ -2,6 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from dlx.checks import ConfigError
 from dlx.models.autoencoder import Autoencoder
 from tests.models_util import digits, fit
 
@@ -29,7 +30,7 @@ def test_tied_weights_are_shared():
 
 
 def test_must_be_undercomplete():
-    with pytest.raises(ValueError, match="undercomplete"):
+    with pytest.raises(ConfigError, match=r"^hidden=\[100\] is wrong: allowed is strictly decreasing .*undercomplete"):
         Autoencoder((1, 8, 8), 0, hidden=[100])
 
 

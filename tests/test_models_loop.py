@@ -135,7 +135,7 @@ def test_autoencoder_encoder_seeds_a_classifier(tmp_path, capsys):
 
 def test_bad_init_from_and_freeze_are_one_line(tmp_path):
     for arg, msg in [(f"model.init_from={tmp_path}/nothing", "model.init_from="),
-                     ("model.freeze=[trunk]", "model.freeze=trunk is wrong: no parameter is named so")]:
+                     ("model.freeze=[trunk]", "model.freeze=trunk is wrong: allowed is a parameter name prefix")]:
         proc = dlx_cli("train", arg, *TINY, f"hydra.run.dir={tmp_path}/run")
         assert proc.returncode == 2 and msg in proc.stderr and "Traceback" not in proc.stderr
 

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from dlx.checks import ConfigError
 from dlx.models.lstm import LSTM, as_sequence
 from tests.models_util import accuracy, digits, fit
 
@@ -23,7 +24,7 @@ def test_shapes(cell, bidirectional, readout):
 
 
 def test_bad_cell_names_allowed_values():
-    with pytest.raises(ValueError, match="lstm, gru, rnn"):
+    with pytest.raises(ConfigError, match="^cell=transformer is wrong: allowed is one of lstm, gru, rnn"):
         LSTM((1, 8, 8), 10, cell="transformer")
 
 

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from dlx.checks import ConfigError
 from dlx.models.multistream import MultiStream, Sobel
 from tests.models_util import accuracy, digits, fit
 
@@ -28,7 +29,7 @@ def test_streams_come_from_the_config():
     assert list(m.streams) == ["edges"] and m.head.in_features == 4
     assert MultiStream((1, 8, 8), 10, width=4, fuse="concat").head.in_features == 12
     assert "edges.0.kernel" not in m.state_dict()  # the Sobel kernel is fixed, not a weight
-    with pytest.raises(ValueError, match="allowed are pixels, edges, rows"):
+    with pytest.raises(ConfigError, match="^streams=.pixels,fourier. is wrong: .* among pixels, edges, rows"):
         MultiStream((1, 8, 8), 10, streams=["pixels", "fourier"])
 
 

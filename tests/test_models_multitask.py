@@ -2,6 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from dlx.checks import ConfigError
 from dlx.models.multitask import MultiTask
 from tests.models_util import digits
 
@@ -23,7 +24,7 @@ def test_heads_share_the_trunk():
 def test_weights_default_to_one_and_reject_unknown_tasks():
     m = MultiTask((1, 8, 8), 10, tasks={"digit": 10, "parity": 2}, weights={"parity": 0.5})
     assert m.weights == {"digit": 1.0, "parity": 0.5}
-    with pytest.raises(ValueError, match="allowed task names"):
+    with pytest.raises(ConfigError, match="^weights.parity=0.5 is wrong: allowed is a weight for one of the tasks"):
         MultiTask((1, 8, 8), 10, tasks={"digit": 10}, weights={"parity": 0.5})
 
 

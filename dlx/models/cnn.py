@@ -7,47 +7,92 @@ digits and on 28x28 MNIST alike.
 
 from __future__ import annotations
 
-import torch
+import math
+
 from torch import nn
 
+from dlx import checks
+from dlx.models.common import (
+    INITS,
+    check_activation,
+    check_regularization,
+    dense_layers,
+    init_weights,
+    plain,
+    width_factor,
+)
 from dlx.models.common import activation as make_activation
-from dlx.models.common import dense_layers, init_weights, width_factor
+
+
+def check_padding(padding) -> None:
+    if not (padding in ("same", "valid") or (checks.is_int(padding) and padding >= 0)):
+        checks.fail("padding", padding, "same, valid or an integer >= 0")
+
+
+def conv_plan(size: tuple[int, ...], n_convs: int, kernel_size: int, stride: int, padding: int | str,
+              pool: int) -> list[tuple[bool, tuple[int, ...]]]:
+    """(pooled?, spatial size after the block) for each conv block, from the numbers alone, before any layer
+    exists: a conv whose input (plus padding) cannot hold its kernel is a wrong ``kernel_size``. ``size``: one
+    example's spatial size, (H, W) or (L,); ``padding`` is "same" only with stride 1 (see CNN)."""
+    plan = []
+    for i in range(n_convs):
+        if padding != "same":
+            p = 0 if padding == "valid" else padding
+            if min(size) + 2 * p < kernel_size:
+                checks.fail("kernel_size", kernel_size, f"at most {min(size) + 2 * p} here: conv layer {i + 1} "
+                            f"gets a {'x'.join(map(str, size))} map and padding={padding}")
+            size = tuple((n + 2 * p - kernel_size) // stride + 1 for n in size)
+        pooled = pool > 1 and min(size) >= pool  # pooling is skipped once maps are smaller than the pool
+        if pooled:
+            size = tuple(n // pool for n in size)  # MaxPool floors
+        plan.append((pooled, size))
+    return plan
 
 
 class CNN(nn.Module):
+    """Takes ``input_dropout`` (on the input image), ``dropout`` (after each hidden layer of the head) and
+    ``batchnorm`` (after each conv and each hidden Linear of the head, before the activation)."""
+
     def __init__(self, in_shape: tuple[int, ...], n_out: int, channels: list[int] = (16, 32),
                  kernel_size: int = 3, stride: int = 1, padding: str | int = "same", pool: int = 2,
                  hidden: list[int] = (64,), activation: str = "relu", dropout: float = 0.0,
                  input_dropout: float = 0.0, batchnorm: bool = False, init: str = "default",
                  maxout_k: int = 2):
-        super().__init__()
+        in_shape = tuple(plain(in_shape))
+        channels = checks.widths("channels", plain(channels))
+        checks.count("kernel_size", kernel_size)
+        checks.count("stride", stride)
+        check_padding(padding)
+        checks.count("pool", pool)
+        hidden = checks.widths("hidden", plain(hidden))
+        check_activation(activation, maxout_k)
+        check_regularization(dropout, input_dropout, batchnorm)
+        checks.one_of("init", init, INITS)
         if len(in_shape) not in (2, 3):
-            raise ValueError(f"cnn needs (C, L) or (C, H, W) inputs, got one example of shape {in_shape}")
+            checks.fail("in_shape", list(in_shape), "(C, L) sequences or (C, H, W) images for model=cnn")
+        if padding == "same" and stride != 1:
+            padding = kernel_size // 2  # PyTorch allows 'same' only for stride 1; this keeps ceil(size/stride)
+        plan = conv_plan(in_shape[1:], len(channels), kernel_size, stride, padding, pool)
+        super().__init__()
         one_d = len(in_shape) == 2
         conv, bn, mpool = ((nn.Conv1d, nn.BatchNorm1d, nn.MaxPool1d) if one_d
                            else (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d))
-        if padding == "same" and stride != 1:
-            padding = kernel_size // 2  # PyTorch allows 'same' only for stride 1; this keeps ceil(size/stride)
         k = width_factor(activation, maxout_k)
         layers: list[nn.Module] = []
         if input_dropout > 0:
             layers.append(nn.Dropout(input_dropout))
         c = in_shape[0]
-        probe = torch.zeros(1, *in_shape)
-        for out_c in channels:
-            block = [conv(c, out_c * k, kernel_size, stride=stride, padding=padding)]
+        for out_c, (pooled, _) in zip(channels, plan):
+            layers.append(conv(c, out_c * k, kernel_size, stride=stride, padding=padding))
             if batchnorm:
-                block.append(bn(out_c * k))
-            block.append(make_activation(activation, maxout_k))
-            probe = nn.Sequential(*block)(probe)
-            if pool > 1 and min(probe.shape[2:]) >= pool:
-                block.append(mpool(pool))
-                probe = block[-1](probe)
-            layers += block
+                layers.append(bn(out_c * k))
+            layers.append(make_activation(activation, maxout_k))
+            if pooled:
+                layers.append(mpool(pool))
             c = out_c
         self.features = nn.Sequential(*layers)
-        width = probe.numel()
-        head = [nn.Flatten(), *dense_layers(width, hidden, n_out, activation, maxout_k, dropout)]
+        width = c * math.prod(plan[-1][1] if plan else in_shape[1:])  # the last map, flattened for the head
+        head = [nn.Flatten(), *dense_layers(width, hidden, n_out, activation, maxout_k, dropout, batchnorm)]
         self.head = nn.Sequential(*head)
         init_weights(self, init)
 

@@ -1,4 +1,5 @@
-"""Building blocks shared by the model families: activations and weight initialisation."""
+"""Building blocks shared by the model families: activations, weight initialisation, dense layers, and the
+checks of the keys most families share (each family's constructor calls them before it builds a layer)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import math
 
 import torch
 from torch import nn
+
+from dlx import checks
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "abs", "maxout")
 INITS = ("default", "glorot_uniform", "he", "orthogonal")
@@ -45,9 +48,8 @@ def activation(name: str, maxout_k: int = 2) -> nn.Module:
         return nn.PReLU()
     if name == "abs":
         return Abs()
-    if name == "maxout":
-        return Maxout(maxout_k)
-    raise ValueError(f"activation={name!r} is not one of {', '.join(ACTIVATIONS)}")
+    checks.one_of("activation", name, ACTIVATIONS)
+    return Maxout(maxout_k)
 
 
 def width_factor(name: str, maxout_k: int = 2) -> int:
@@ -55,22 +57,72 @@ def width_factor(name: str, maxout_k: int = 2) -> int:
     return maxout_k if name == "maxout" else 1
 
 
-def dense_layers(width: int, hidden, n_out: int, activation_name: str, maxout_k: int = 2, dropout: float = 0.0,
-                 batchnorm: bool = False) -> list[nn.Module]:
-    """[Linear -> (BatchNorm) -> activation -> (Dropout)] per hidden width, then Linear to n_out: the MLP's body
-    and the CNN's classifier head."""
+def hidden_layers(width: int, hidden, activation_name: str, maxout_k: int = 2, dropout: float = 0.0,
+                  batchnorm: bool = False) -> list[nn.Module]:
+    """[Linear -> (BatchNorm) -> activation -> (Dropout)] per hidden width: (B, width) -> (B, hidden[-1]).
+    BatchNorm and Dropout modules exist only when asked for, so the default layers keep their state_dict names."""
     k = width_factor(activation_name, maxout_k)
     layers: list[nn.Module] = []
     for h in hidden:
         layers.append(nn.Linear(width, h * k))  # maxout needs k pre-activations per unit
         if batchnorm:
-            layers.append(nn.BatchNorm1d(h * k))
+            layers.append(nn.BatchNorm1d(h * k))  # normalises the pre-activations (Ioffe & Szegedy 2015)
         layers.append(activation(activation_name, maxout_k))
         if dropout > 0:
             layers.append(nn.Dropout(dropout))
         width = h
-    layers.append(nn.Linear(width, n_out))
     return layers
+
+
+def dense_layers(width: int, hidden, n_out: int, activation_name: str, maxout_k: int = 2, dropout: float = 0.0,
+                 batchnorm: bool = False) -> list[nn.Module]:
+    """:func:`hidden_layers`, then Linear to n_out: the MLP's body and the CNN's classifier head."""
+    layers = hidden_layers(width, hidden, activation_name, maxout_k, dropout, batchnorm)
+    return [*layers, nn.Linear(hidden[-1] if hidden else width, n_out)]
+
+
+def plain(value):
+    """A list/dict argument as plain Python: Hydra's instantiate passes ListConfig/DictConfig, which the checks
+    (and ``nn.Module`` code) should not have to know."""
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
+
+
+_NONE = object()
+
+
+def check_regularization(dropout: float = 0.0, input_dropout: float = 0.0, batchnorm=_NONE) -> None:
+    """The keys regularization=dropout / regularization=batchnorm pass to the families that take them
+    (``batchnorm`` left out: the family has none)."""
+    checks.probability("dropout", dropout)
+    checks.probability("input_dropout", input_dropout)
+    if batchnorm is not _NONE:
+        checks.boolean("batchnorm", batchnorm)
+
+
+def check_activation(name: str, maxout_k: int = 2, maxout: bool = True) -> None:
+    """``activation`` (and ``maxout_k``); ``maxout=False`` for families whose layer widths cannot follow
+    maxout's k-fold pre-activations (shortcuts, tied decoders, recurrent encoders)."""
+    checks.one_of("activation", name, ACTIVATIONS if maxout else tuple(a for a in ACTIVATIONS if a != "maxout"))
+    checks.integer("maxout_k", maxout_k, 2)
+
+
+PRETRAIN_CHECKS = {"steps": lambda n, v: checks.integer(n, v, 0), "lr": checks.positive, "batch_size": checks.count,
+                   "k": checks.count, "persistent": checks.boolean, "sample_up": checks.boolean}
+
+
+def check_pretrain(pre: dict, keys: tuple[str, ...], required: tuple[str, ...] = ("steps", "lr", "batch_size")):
+    """The ``pretrain`` keys of a family with a greedy phase: each of ``keys`` checked by its rule (names
+    ``pretrain.<key>``); a key the family does not take, or a missing required one, is wrong."""
+    pre = plain(pre)
+    for key, value in pre.items():
+        if key not in keys:
+            checks.fail(f"pretrain.{key}", value, f"only the keys {', '.join(keys)} under pretrain")
+    for key in keys:
+        if key in pre or key in required:
+            PRETRAIN_CHECKS[key](f"pretrain.{key}", pre.get(key))
+    return pre
 
 
 def init_weights(module: nn.Module, scheme: str = "default") -> None:
@@ -79,8 +131,7 @@ def init_weights(module: nn.Module, scheme: str = "default") -> None:
     glorot_uniform: W ~ U(-sqrt(6/(m+n)), +sqrt(6/(m+n))), m = fan_in, n = fan_out (Glorot & Bengio 2010).
     he: N(0, 2/fan_in) for ReLU nets. orthogonal: Saxe et al. 2014. default: PyTorch's own.
     """
-    if scheme not in INITS:
-        raise ValueError(f"init={scheme!r} is not one of {', '.join(INITS)}")
+    checks.one_of("init", scheme, INITS)
     if scheme == "default":
         return
     for m in module.modules():

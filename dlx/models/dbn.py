@@ -30,14 +30,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlx import checks
+from dlx.models.common import check_pretrain, check_regularization, plain
+
 VISIBLE = ("bernoulli", "gaussian")
 
 
 class RBM(nn.Module):
     def __init__(self, n_visible: int, n_hidden: int, visible: str = "bernoulli"):
+        checks.one_of("visible", visible, VISIBLE)
         super().__init__()
-        if visible not in VISIBLE:
-            raise ValueError(f"model.visible={visible!r} is not one of {', '.join(VISIBLE)}")
         self.visible = visible
         self.W = nn.Parameter(0.01 * torch.randn(n_visible, n_hidden))  # N(0, 0.01^2), Hinton's guide 8
         self.c = nn.Parameter(torch.zeros(n_hidden))  # hidden bias
@@ -113,34 +115,49 @@ class RBM(nn.Module):
 
 class DBN(nn.Module):
     """Stack of RBMs (widths ``hidden``) + linear head. ``visible`` is the first RBM's visible type; higher
-    RBMs are Bernoulli-Bernoulli because their visibles are the binary hidden units below."""
+    RBMs are Bernoulli-Bernoulli because their visibles are the binary hidden units below.
+
+    Takes ``input_dropout`` (on the visible units) and ``dropout`` (on every hidden layer's probabilities),
+    both in fine-tuning only: CD pretraining reads the RBMs directly and never sees them (Srivastava et al.
+    2014 fine-tuned pretrained DBNs with dropout this way). No ``batchnorm``: it would rescale the units
+    between RBMs, and the stack would no longer be the RBMs' mean-field pass that pretraining trained."""
 
     def __init__(self, in_shape: tuple[int, ...], n_out: int, hidden: list[int] = (256,),
-                 visible: str = "bernoulli"):
+                 visible: str = "bernoulli", dropout: float = 0.0, input_dropout: float = 0.0):
+        hidden = checks.widths("hidden", plain(hidden), allow_empty=False)
+        checks.one_of("visible", visible, VISIBLE)
+        check_regularization(dropout, input_dropout)
         super().__init__()
-        if not hidden:
-            raise ValueError("model.hidden=[] is wrong: give the RBM widths, e.g. [256]")
-        self.in_shape = tuple(in_shape)
+        self.in_shape = tuple(plain(in_shape))
+        # parameter-free: the state_dict names (rbms.<l>.W, head.weight) are the same with or without dropout
+        self.input_drop = nn.Dropout(input_dropout) if input_dropout > 0 else nn.Identity()
+        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         widths = [math.prod(self.in_shape), *hidden]
         kinds = [visible] + ["bernoulli"] * (len(hidden) - 1)
         self.rbms = nn.ModuleList([RBM(a, b, k) for a, b, k in zip(widths, widths[1:], kinds)])
         self.head = nn.Linear(widths[-1], n_out)
 
     def features(self, x):  # mean-field pass up the stack: (B, *in_shape) -> (B, hidden[-1])
-        h = x.flatten(1)
+        h = self.input_drop(x.flatten(1))
         for rbm in self.rbms:
-            h = rbm.p_h(h)
+            h = self.drop(rbm.p_h(h))
         return h
 
     def forward(self, x):
         return self.head(self.features(x))
+
+    @staticmethod
+    def check_pretrain(**pre) -> dict:
+        """The ``pretrain`` keys :meth:`pretrain` takes (``pretrain.<key>=... is wrong`` otherwise)."""
+        return check_pretrain(pre, ("steps", "lr", "batch_size", "k", "persistent", "sample_up"))
 
     @torch.no_grad()
     def pretrain(self, x, steps: int, lr: float, batch_size: int,
                  log: Callable[[str, float, int], None] | None = None, k: int = 1, persistent: bool = False,
                  sample_up: bool = False) -> list[float]:
         """Greedy layer-wise: RBM l gets ``steps`` CD-k updates on the layer below's hidden probabilities
-        (binary samples of them when ``sample_up``). Logs under ``pretrain/rbm<l>/...``."""
+        (binary samples of them when ``sample_up``). Logs under ``pretrain/rbm<l>/...``. Dropout plays no part:
+        the RBMs are trained and read directly, not through :meth:`features`."""
         h = x.flatten(1)
         finals = []
         for i, rbm in enumerate(self.rbms):

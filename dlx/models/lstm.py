@@ -11,6 +11,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from dlx import checks
+from dlx.models.common import check_regularization, plain
+
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 READOUTS = ("last", "mean", "all")
 
@@ -39,17 +42,27 @@ class LSTM(nn.Module):
     readout: what the linear head sees. ``last`` = the final hidden state of the top layer (both directions'
     final states when bidirectional), ``mean`` = the top layer's outputs averaged over time, ``all`` = every
     time step's output concatenated (Greydanus 2020's MNIST-1D GRU, which reads all 40 outputs).
+
+    Takes ``input_dropout`` (on the input sequence) and ``dropout`` (between stacked layers and on the top
+    layer's output before the head: the non-recurrent connections, Zaremba et al. 2014). No ``batchnorm``:
+    normalising across time steps is not the batch norm the course teaches (that is for feed-forward layers).
     """
 
     def __init__(self, in_shape: tuple[int, ...], n_out: int, cell: str = "lstm", layers: int = 1,
                  hidden: int = 64, bidirectional: bool = False, dropout: float = 0.0, readout: str = "last",
                  input_dropout: float = 0.0):
+        checks.one_of("cell", cell, CELLS)
+        checks.count("layers", layers)
+        if not (checks.is_int(hidden) and hidden >= 1):
+            checks.fail("hidden", plain(hidden), "an integer >= 1 (units per direction)")
+        checks.boolean("bidirectional", bidirectional)
+        check_regularization(dropout, input_dropout)
+        checks.one_of("readout", readout, READOUTS)
+        in_shape = tuple(plain(in_shape))
+        if len(in_shape) not in (1, 2, 3):
+            checks.fail("in_shape", list(in_shape), "(C, H, W) images, (C, L) or (L,) sequences for a recurrent net")
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"model.cell={cell!r} is not one of {', '.join(CELLS)}")
-        if readout not in READOUTS:
-            raise ValueError(f"model.readout={readout!r} is not one of {', '.join(READOUTS)}")
-        steps, features = sequence_shape(tuple(in_shape))
+        steps, features = sequence_shape(in_shape)
         self.cell, self.readout = cell, readout
         # torch applies this dropout between stacked layers only, so it is meaningless with one layer.
         self.rnn = CELLS[cell](features, hidden, num_layers=layers, batch_first=True,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from torch import nn
 
+from dlx import checks
 from dlx.models.common import activation as make_activation
+from dlx.models.common import check_activation, check_regularization, plain
 
 
 class Block(nn.Module):
@@ -34,19 +36,26 @@ class Block(nn.Module):
 
 
 class ResNet(nn.Module):
+    """Takes ``input_dropout`` (on the input) and ``dropout`` (on the pooled features, before the head). No
+    ``batchnorm`` argument: every conv is already followed by batch norm, which is part of the architecture."""
+
     def __init__(self, in_shape: tuple[int, ...], n_out: int, width: int = 16, blocks: list[int] = (2, 2),
-                 activation: str = "relu"):
+                 activation: str = "relu", dropout: float = 0.0, input_dropout: float = 0.0):
+        checks.count("width", width)
+        blocks = checks.widths("blocks", plain(blocks), allow_empty=False)
+        check_activation(activation, maxout=False)  # maxout changes the channel count; the shortcut cannot follow
+        check_regularization(dropout, input_dropout)
+        in_shape = tuple(plain(in_shape))
+        if len(in_shape) not in (2, 3):
+            checks.fail("in_shape", list(in_shape), "(C, H, W) images or (C, L) sequences for model=resnet")
         super().__init__()
-        if activation == "maxout":  # maxout changes the channel count, which the shortcut cannot follow
-            raise ValueError("model.activation=maxout is not supported by resnet: use relu, leaky_relu, ...")
         if len(in_shape) == 3:
             conv, bn, pool = nn.Conv2d, nn.BatchNorm2d, nn.AdaptiveAvgPool2d(1)
-        elif len(in_shape) == 2:
-            conv, bn, pool = nn.Conv1d, nn.BatchNorm1d, nn.AdaptiveAvgPool1d(1)
         else:
-            raise ValueError(f"resnet needs (C, H, W) or (C, L) inputs, got in_shape={tuple(in_shape)}")
-        if not blocks:
-            raise ValueError("model.blocks=[] is wrong: give one block count per stage, e.g. [2, 2]")
+            conv, bn, pool = nn.Conv1d, nn.BatchNorm1d, nn.AdaptiveAvgPool1d(1)
+        # parameter-free, outside `features`, so the layers keep their state_dict names with or without dropout
+        self.input_drop = nn.Dropout(input_dropout) if input_dropout > 0 else nn.Identity()
+        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         layers = [conv(in_shape[0], width, 3, padding=1, bias=False), bn(width), make_activation(activation)]
         c = width
         for i, n in enumerate(blocks):
@@ -59,4 +68,4 @@ class ResNet(nn.Module):
         self.head = nn.Linear(c, n_out)
 
     def forward(self, x):
-        return self.head(self.features(x))
+        return self.head(self.drop(self.features(self.input_drop(x))))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from torch import nn
 
-from dlx import checkpoint
+from dlx import checkpoint, checks
 
 
 @dataclass
@@ -42,6 +42,9 @@ class LoadReport:
         return out
 
 
+# init_from/freeze are the loop's model keys (not a constructor's), so their errors name the full key.
+
+
 def checkpoint_path(source: str | Path) -> Path:
     """A checkpoint file as given, or a run folder's checkpoints/best.pt (else last.pt)."""
     p = Path(source).expanduser()
@@ -49,9 +52,10 @@ def checkpoint_path(source: str | Path) -> Path:
         for name in ("best.pt", "last.pt"):
             if (p / "checkpoints" / name).is_file():
                 return p / "checkpoints" / name
-        raise ValueError(f"model.init_from={source} is wrong: no checkpoints/best.pt or last.pt in it")
+        checks.fail("model.init_from", source, "a checkpoint file or a run folder with checkpoints/best.pt or "
+                    "last.pt (this folder has neither)")
     if not p.is_file():
-        raise ValueError(f"model.init_from={source} is wrong: allowed is a checkpoint file or a run folder")
+        checks.fail("model.init_from", source, "a checkpoint file or a run folder")
     return p
 
 
@@ -90,8 +94,8 @@ def freeze(model: nn.Module, prefixes: list[str]) -> list[str]:
         hits = [n for n in names if n == p or n.startswith(p + ".")]
         if not hits:
             tops = sorted({n.split(".")[0] for n in names})
-            raise ValueError(f"model.freeze={prefix} is wrong: no parameter is named so; allowed are name "
-                             f"prefixes such as {', '.join(tops)}")
+            checks.fail("model.freeze", prefix, f"a parameter name prefix such as {', '.join(tops)} (no parameter "
+                        "is named so)")
         frozen += hits
     for n, p in model.named_parameters():
         if n in frozen:
