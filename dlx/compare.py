@@ -629,8 +629,17 @@ def _first_line(text: str | None) -> str:
 
 
 def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
-    """One panel per metric with a curve: the mean over seeds per group, a band of +-1 std. Returns the
-    metrics plotted (empty: no PNG written)."""
+    """curves.png: one panel per metric with a curve: the mean over seeds per group, a band of +-1 std.
+    Returns the metrics plotted (empty: no PNG written)."""
+    png, metrics = curves_png(s, top)
+    if png:
+        _write_atomic(path, png)
+    return metrics
+
+
+def curves_png(s: Summary, top: int = 20, ncols: int | None = None) -> tuple[bytes | None, list[str]]:
+    """The curves figure as PNG bytes (None when no metric has a curve), panels ``ncols`` a row (default all
+    in one row), and the metrics plotted."""
     groups = s.groups[:top]
     # test/* is measured once at the end: a curve only for what is logged along the way
     metrics = [
@@ -640,7 +649,7 @@ def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
         and any(m in r.curves and r.curves[m][0].size for g in groups for r in g.runs)
     ]
     if not metrics:
-        return []
+        return None, []
     import matplotlib
 
     matplotlib.use("Agg")  # files only; no display on servers and in tests
@@ -648,14 +657,18 @@ def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
 
     # the legend goes under the panels (one line per group), so the curves stay visible
     legend_rows = math.ceil(len(groups) / 2)
-    height = 4.2 + 0.2 * legend_rows
-    fig, axes = plt.subplots(1, len(metrics), figsize=(max(5.5 * len(metrics), 9), height), squeeze=False)
+    ncols = min(ncols or len(metrics), len(metrics))
+    nrows = math.ceil(len(metrics) / ncols)
+    height = 4.2 * nrows + 0.2 * legend_rows
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(5.5 * ncols, 9), height), squeeze=False)
+    for ax in axes.flat[len(metrics):]:
+        ax.set_visible(False)
     palette = plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")
     plotted = [r for g in groups for r in g.runs if r.status not in NOT_COMPARED]
     # Epochs put runs with different batch sizes (or full-batch methods, one step an epoch) on one axis;
     # steps when a run still going has no result.json to say how many steps an epoch has.
     per_epoch = all(r.steps_per_epoch for r in plotted)
-    for ax, m in zip(axes[0], metrics):
+    for ax, m in zip(axes.flat, metrics):
         for i, g in enumerate(groups):
             by_step: dict[float, list[float]] = {}
             for r in g.runs:
@@ -685,8 +698,7 @@ def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
-    _write_atomic(path, buf.getvalue())
-    return metrics
+    return buf.getvalue(), metrics
 
 
 def print_summary(s: Summary, title: str, console=None) -> None:
