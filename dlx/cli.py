@@ -11,6 +11,7 @@ commands:
   train    train one run, or a sweep with -m (Hydra overrides: dlx train model=cnn optim=adam)
            `dlx train --help` shows the config groups and keys; `dlx train --cfg job` prints the config
   compare  compare the runs of a sweep folder (or several run folders): table, summary.csv/.md, plot
+  report   one self-contained report.html for a sweep folder (or run folders): dlx report <folder> [--out FILE]
   eval     evaluate a run's checkpoint on its test split: dlx eval <run folder> [--checkpoint best|last]
 
   dlx --version    print the version
@@ -52,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         from dlx import compare
 
         return compare.main(rest)
+    if cmd == "report":
+        from dlx import report
+
+        return report.main(rest)
     if cmd == "eval":
         from dlx import evaluate
 

@@ -5,9 +5,16 @@ A run folder is a folder holding ``result.json`` (written by the loop when a run
 a run still in progress (or killed): its numbers so far are read from its own TensorBoard events.
 
 Runs are grouped by their overrides minus the seed; a group's numbers are mean +- sample std (ddof=1) over
-its seeds. Diverged and failed runs are counted but kept out of the means: a NaN loss says the setting is
-unstable (shown in the ``div`` column), not that its accuracy is low. Groups are compared with Welch's t-test
-(unequal variances; Welch 1947) of each group's primary metric against the best group's.
+its seeds, with a 95% bootstrap interval of the mean (BCa, Efron 1987; seeded, so the same runs give the same
+interval). Diverged, failed and pruned runs are counted but kept out of the means: a NaN loss says the setting
+is unstable (shown in the ``diverged`` column), not that its accuracy is low.
+
+Each group's primary metric is tested against the best group's (#1): a paired t-test on the seeds both groups
+ran (a seed fixes the initialisation and the batch order, so per-seed differences cancel that noise), Welch's
+t-test (unequal variances; Welch 1947) when they share fewer than two seeds. The p-values are Holm-adjusted
+over all the comparisons with #1 (Holm 1979: controls the chance of any false "differs" at 5%). Effect size:
+Cohen's d (pooled sample std) for Welch, d_z (mean difference / std of the differences) when paired; the sign
+is that of group minus #1.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import logging
 import math
 import os
 import sys
+import textwrap
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,8 +35,13 @@ from pathlib import Path
 
 import numpy as np
 
+from dlx.metrics import direction
+
 OK = ("completed", "stopped_early")
 PARTIAL = ("running", "interrupted")
+# Finished runs kept out of the means and tests, each counted in its own column: a diverged run (NaN loss) or a
+# failed one has no meaningful number; a pruned one (a sweeper stopped it early) has only an early one.
+NOT_COMPARED = ("failed", "diverged", "pruned")
 # Overrides that name a run rather than a setting: they never split a group.
 IGNORED_KEYS = ("seed", "resume", "resume_sweep")
 SUMMARY_FILES = ("summary.csv", "summary.md", "runs.csv", "curves.png")
@@ -37,7 +50,7 @@ SUMMARY_FILES = ("summary.csv", "summary.md", "runs.csv", "curves.png")
 @dataclass
 class Run:
     path: Path
-    status: str  # completed | stopped_early | diverged | failed | interrupted | running (no result.json yet)
+    status: str  # completed | stopped_early | diverged | failed | pruned | interrupted | running (no result.json)
     overrides: list[str]
     seed: int | None = None
     final: dict[str, float] = field(default_factory=dict)
@@ -69,7 +82,12 @@ class Group:
     runs: list[Run]
     stats: dict[str, tuple[float, float, int]] = field(default_factory=dict)  # column -> (mean, std, n)
     values: dict[str, list[float]] = field(default_factory=dict)  # column -> per-run values
-    p_value: float = math.nan
+    seeds: list[int | None] = field(default_factory=list)  # the seed of each of those values
+    ci: dict[str, tuple[float, float]] = field(default_factory=dict)  # metric column -> 95% interval of the mean
+    p_value: float = math.nan  # vs #1 on the ranking column
+    p_holm: float = math.nan  # the same, Holm-adjusted over every group compared with #1
+    effect: float = math.nan  # Cohen's d (Welch) or d_z (paired), group minus #1
+    test: str = ""  # paired | Welch | "" (not tested: #1 itself, or fewer than 2 values)
 
     def count(self, *statuses: str) -> int:
         return sum(r.status in statuses for r in self.runs)
@@ -80,11 +98,6 @@ class Group:
 
 def _key(override: str) -> str:
     return override.split("=", 1)[0].lstrip("+~")
-
-
-def infer_mode(metric: str) -> str:
-    """The loop's rule for trainer.mode=auto: accuracies go up, everything else (losses, errors) down."""
-    return "max" if metric.endswith("acc") else "min"
 
 
 def read_curves(run_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -245,17 +258,102 @@ def group_runs(runs: list[Run]) -> list[Group]:
     return groups
 
 
+def _finite(values: list[float]) -> np.ndarray:
+    return np.array([x for x in values if math.isfinite(x)], dtype=np.float64)
+
+
+def _is_zero(std: float, mean: float) -> bool:
+    return std < 1e-9 * max(1.0, abs(mean))  # float noise in values that agree is 0
+
+
 def welch_p(a: list[float], b: list[float]) -> float:
     """Two-sided p-value of Welch's t-test (unequal variances); NaN with fewer than 2 values a side."""
-    a = [x for x in a if math.isfinite(x)]
-    b = [x for x in b if math.isfinite(x)]
+    a, b = _finite(a), _finite(b)
     if len(a) < 2 or len(b) < 2:
         return math.nan
     from scipy.stats import ttest_ind
 
     with warnings.catch_warnings():  # seeds that agree to the last digit: scipy warns, the p-value stands
         warnings.simplefilter("ignore", RuntimeWarning)
-        return float(ttest_ind(a, b, equal_var=False).pvalue)
+        p = float(ttest_ind(a, b, equal_var=False).pvalue)
+    return 1.0 if math.isnan(p) and a.mean() == b.mean() else p  # two constant, equal samples: no difference
+
+
+def _by_seed(values: list[float], seeds: list[int | None]) -> dict[int, float] | None:
+    """seed -> value of a group's finite values; None when a seed is missing or repeated (no pairing)."""
+    pairs = [(s, v) for s, v in zip(seeds, values) if math.isfinite(v)]
+    if any(s is None for s, _ in pairs) or len({s for s, _ in pairs}) < len(pairs):
+        return None
+    return dict(pairs)
+
+
+def _ratio(mean: float, std: float) -> float:
+    if _is_zero(std, mean):
+        return math.nan if mean == 0 else math.copysign(math.inf, mean)
+    return mean / std
+
+
+def vs_best(
+    a: list[float], a_seeds: list[int | None], b: list[float], b_seeds: list[int | None]
+) -> tuple[float, float, str]:
+    """(p, effect size, test) of group a against group b (#1). Paired t-test on the seeds both ran when they
+    share at least two, Welch's otherwise; effect size d_z (paired) or Cohen's d, sign of a - b."""
+    pa, pb = _by_seed(a, a_seeds), _by_seed(b, b_seeds)
+    shared = sorted(set(pa) & set(pb)) if pa is not None and pb is not None else []
+    if len(shared) >= 2:
+        from scipy.stats import ttest_rel
+
+        x, y = np.array([pa[k] for k in shared]), np.array([pb[k] for k in shared])
+        diff = x - y
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            p = float(ttest_rel(x, y).pvalue)
+        p = 1.0 if math.isnan(p) and not diff.any() else p
+        return p, _ratio(float(diff.mean()), float(diff.std(ddof=1))), "paired"
+    fa, fb = _finite(a), _finite(b)
+    if len(fa) < 2 or len(fb) < 2:
+        return math.nan, math.nan, ""
+    pooled = math.sqrt(((len(fa) - 1) * fa.var(ddof=1) + (len(fb) - 1) * fb.var(ddof=1)) / (len(fa) + len(fb) - 2))
+    return welch_p(fa, fb), _ratio(float(fa.mean() - fb.mean()), pooled), "Welch"
+
+
+def holm(p: list[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (NaN entries are not tests and stay NaN): the k-th smallest of m
+    p-values times (m - k + 1), made monotone, capped at 1."""
+    order = sorted((i for i, x in enumerate(p) if math.isfinite(x)), key=lambda i: p[i])
+    adjusted, running = [math.nan] * len(p), 0.0
+    for k, i in enumerate(order):
+        running = max(running, min(1.0, (len(order) - k) * p[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def ci95(values: list[float], seed: int = 0) -> tuple[float, float]:
+    """95% bootstrap (BCa) interval of the mean; seeded, so the same values give the same interval. NaN with
+    fewer than 2 values; a point when all values agree (no spread to resample)."""
+    v = _finite(values)
+    if v.size < 2:
+        return math.nan, math.nan
+    if _is_zero(float(np.ptp(v)), float(v.mean())):
+        return float(v.mean()), float(v.mean())
+    from scipy.stats import bootstrap
+
+    for method in ("BCa", "percentile"):  # BCa can fail on odd samples (its jackknife divides by zero)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ci = bootstrap((v,), np.mean, confidence_level=0.95, method=method, **_rng(seed)).confidence_interval
+        if math.isfinite(ci.low) and math.isfinite(ci.high):
+            return float(ci.low), float(ci.high)
+    return math.nan, math.nan
+
+
+def _rng(seed: int) -> dict:
+    import inspect
+
+    from scipy.stats import bootstrap
+
+    gen = np.random.default_rng(seed)  # scipy >= 1.15 calls it rng, older versions random_state
+    return {"rng": gen} if "rng" in inspect.signature(bootstrap).parameters else {"random_state": gen}
 
 
 @dataclass
@@ -275,6 +373,33 @@ class Summary:
     def failed(self) -> list[Run]:
         return [r for r in self.runs if r.status in ("failed", "diverged")]
 
+    @property
+    def rank_col(self) -> str:
+        return f"{self.primary} {self.by}"
+
+    @property
+    def test_name(self) -> str:
+        """The test behind the p column, in words (each group's own is in its ``test``)."""
+        kinds = {g.test for g in self.groups if g.test}
+        if not kinds:
+            return "no test (fewer than 2 seeds a group)"
+        name = {"paired": "paired t-test", "Welch": "Welch's t-test"}
+        text = name[kinds.pop()] if len(kinds) == 1 else "paired t-test on shared seeds, else Welch's t-test"
+        return f"{text}, Holm-adjusted"
+
+
+def gap_metrics(known: set[str]) -> list[str]:
+    """The generalisation gaps the logged metrics allow: val/loss - train/eval_loss (the training split's loss
+    measured like val's, model in eval mode) where logged, else val/loss - train/loss (the running training
+    loss, with dropout and noise on: a rougher gap); train/acc - val/acc."""
+    gaps = []
+    if "val/loss" in known:
+        train = next((m for m in ("train/eval_loss", "train/loss") if m in known), None)
+        gaps += [f"val/loss-{train}"] if train else []
+    if "train/acc" in known and "val/acc" in known:
+        gaps.append("train/acc-val/acc")
+    return gaps
+
 
 def summarize(
     runs: list[Run],
@@ -287,16 +412,20 @@ def summarize(
     """Group the runs and compute every column. metrics[0] is the primary metric (ranks the groups); by
     default the runs' own primary metric, then val/loss and test/acc where any run logged them."""
     known = {m for r in runs for m in (*r.final, *r.best, *r.curves)}
+    # logged with a number by a run that is compared (a diverged run's NaN train/loss says nothing)
+    logged = {m for r in runs if r.status not in NOT_COMPARED for m, v in (*r.final.items(), *r.best.items())
+              if math.isfinite(v)} | {m for r in runs if r.status not in NOT_COMPARED for m in r.curves}
     if metrics:
         primary = metrics[0]
     else:
         counts = Counter(r.metric for r in runs if r.metric)
         primary = counts.most_common(1)[0][0] if counts else "val/acc"
         metrics = [primary] + [m for m in ("val/loss", "test/acc") if m != primary and m in known]
+        metrics += [g for g in gap_metrics(logged) if g not in metrics]
     if mode is None:
         modes = Counter(r.mode for r in runs if r.mode and r.metric == primary)
-        mode = modes.most_common(1)[0][0] if modes else infer_mode(primary)
-    modes = {m: (mode if m == primary else infer_mode(m)) for m in metrics}
+        mode = modes.most_common(1)[0][0] if modes else direction(primary)
+    modes = {m: (mode if m == primary else direction(m)) for m in metrics}
     thresholds = [(m or primary, t) for m, t in thresholds or []]
 
     groups = group_runs(runs)
@@ -307,21 +436,24 @@ def summarize(
     }
     columns = [f"{m} {w}" for m in metrics for w in ("final", "best") if w == "final" or has_best[m]]
     for m, t in thresholds:
-        columns += threshold_columns(m, t, modes.get(m, infer_mode(m)))
+        columns += threshold_columns(m, t, modes.get(m, direction(m)))
     columns.append("wall_s")
     for g in groups:
-        counted = [r for r in g.runs if r.status not in ("failed", "diverged")]
+        counted = [r for r in g.runs if r.status not in NOT_COMPARED]
+        g.seeds = [r.seed for r in counted]
         for m in metrics:
             for which in ("final", "best"):
                 if f"{m} {which}" in columns:
                     g.values[f"{m} {which}"] = [run_metric(r, m, which, modes[m]) for r in counted]
         for m, t in thresholds:
-            hits = [reach(r, m, t, modes.get(m, infer_mode(m))) for r in counted]
-            steps_col, epochs_col = threshold_columns(m, t, modes.get(m, infer_mode(m)))
+            hits = [reach(r, m, t, modes.get(m, direction(m))) for r in counted]
+            steps_col, epochs_col = threshold_columns(m, t, modes.get(m, direction(m)))
             g.values[steps_col] = [h[0] for h in hits]
             g.values[epochs_col] = [h[1] for h in hits]
         g.values["wall_s"] = [run_wall(r) for r in counted]
         g.stats = {c: _stat(v) for c, v in g.values.items()}
+        g.ci = {f"{m} {w}": ci95(g.values[f"{m} {w}"]) for m in metrics for w in ("final", "best")
+                if f"{m} {w}" in g.values}
 
     by = by if f"{primary} {by}" in columns else "final"
     rank_col = f"{primary} {by}"
@@ -341,8 +473,11 @@ def summarize(
                 kept.append(g)
         groups = kept
     if groups and not math.isnan(groups[0].stats[rank_col][0]):
+        top = groups[0]
         for g in groups[1:]:
-            g.p_value = welch_p(g.values[rank_col], groups[0].values[rank_col])
+            g.p_value, g.effect, g.test = vs_best(g.values[rank_col], g.seeds, top.values[rank_col], top.seeds)
+        for g, p in zip(groups[1:], holm([g.p_value for g in groups[1:]])):
+            g.p_holm = p
     return Summary(groups, runs, metrics, primary, mode, by, thresholds, columns, best_per, all_groups)
 
 
@@ -362,21 +497,46 @@ def _runs_cell(g: Group) -> str:
     return f"{len(g.runs)}" + (f" ({n_run} running)" if n_run else "")
 
 
-def table_rows(s: Summary) -> tuple[list[str], list[list[str]]]:
-    """The human table (strings) shared by the console and summary.md."""
-    header = ["#", "group", "runs", "diverged", "failed", *s.columns, f"p vs #1 ({s.primary} {s.by})"]
+def table_rows(s: Summary, ci: bool = True) -> tuple[list[str], list[list[str]]]:
+    """The human table (strings) shared by the console (without the ``ci`` column, for width) and summary.md."""
+    pruned = any(r.status == "pruned" for r in s.runs)  # a column only for sweepers that prune
+    header = ["#", "group", "runs", "diverged", "failed", *(["pruned"] if pruned else []), *s.columns]
+    header += [f"95% CI ({s.rank_col})"] if ci else []
+    header += [f"p vs #1 ({s.rank_col})", "p (Holm)", "d", "test"]
     rows = []
     for i, g in enumerate(s.groups, 1):
         cells = [str(i), g.label, _runs_cell(g), str(g.count("diverged")), str(g.count("failed"))]
+        cells += [str(g.count("pruned"))] if pruned else []
         for c in s.columns:
             mean, std, n = g.stats[c]
             cell = fmt(mean, std, n)
             if c.startswith(("steps to", "epochs to")) and n < len(g.values[c]):
                 cell += f" ({n}/{len(g.values[c])})"  # only n of the runs reached the threshold
             cells.append(cell)
-        cells.append("-" if math.isnan(g.p_value) else f"{g.p_value:.2g}")
+        lo, hi = g.ci.get(s.rank_col, (math.nan, math.nan))
+        cells += (["-" if math.isnan(lo) else f"[{lo:.4g}, {hi:.4g}]"] if ci else [])
+        cells += [_num(g.p_value), _num(g.p_holm), _num(g.effect), g.test or "-"]
         rows.append(cells)
     return header, rows
+
+
+def _num(x: float) -> str:
+    if math.isnan(x):
+        return "-"
+    return ("-∞" if x < 0 else "∞") if math.isinf(x) else f"{x:.2g}"
+
+
+def _csv_num(x: float) -> str:
+    return "" if math.isnan(x) else repr(x)
+
+
+def stats_note(s: Summary) -> str:
+    """One line under the table: what the p, Holm and d columns are."""
+    return (
+        f"p vs #1: {s.test_name} over the groups compared with #1 on {s.rank_col} (paired: the seeds both groups "
+        "ran); d: effect size, group minus #1 (paired: d_z, mean difference / std of differences; Welch: "
+        "Cohen's d, pooled std); 95% CI: bootstrap (BCa) interval of the mean"
+    )
 
 
 def _write_atomic(path: Path, data: str | bytes) -> None:
@@ -391,7 +551,11 @@ def write_csv(s: Summary, path: Path) -> None:
     head = ["rank", "group", "overrides", "runs", "running", "diverged", "failed"]
     for c in s.columns:
         head += [f"{c} mean", f"{c} std", f"{c} n"]
-    w.writerow(head + ["p_value"])
+    ci_cols = [c for c in s.columns if c in (s.groups[0].ci if s.groups else {})]
+    # new columns go after the old ones: scripts that read summary.csv by position keep working
+    tail = ["pruned", *[f"{c} ci95 {e}" for c in ci_cols for e in ("low", "high")]]
+    tail += ["p vs #1", "p vs #1 (Holm)", "effect size vs #1", "test"]
+    w.writerow(head + ["p_value"] + tail)
     for i, g in enumerate(s.groups, 1):
         row = [
             i,
@@ -405,7 +569,9 @@ def write_csv(s: Summary, path: Path) -> None:
         for c in s.columns:
             mean, std, n = g.stats[c]
             row += ["" if math.isnan(mean) else repr(mean), "" if math.isnan(std) else repr(std), n]
-        w.writerow(row + ["" if math.isnan(g.p_value) else repr(g.p_value)])
+        row += [_csv_num(g.p_value), g.count("pruned")]
+        row += [_csv_num(x) for c in ci_cols for x in g.ci[c]]
+        w.writerow(row + [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test])
     _write_atomic(path, buf.getvalue())
 
 
@@ -414,7 +580,7 @@ def write_runs_csv(s: Summary, path: Path) -> None:
     w = csv.writer(buf)
     cols = [f"{m} {which}" for m in s.metrics for which in ("final", "best")]
     w.writerow(["path", "group", "seed", "status", "epochs", "steps", "wall_s", *cols, "error"])
-    modes = {m: (s.mode if m == s.primary else infer_mode(m)) for m in s.metrics}
+    modes = {m: (s.mode if m == s.primary else direction(m)) for m in s.metrics}
     for g in s.all_groups:
         for r in g.runs:
             vals = [run_metric(r, m, which, modes[m]) for m in s.metrics for which in ("final", "best")]
@@ -441,7 +607,9 @@ def write_md(s: Summary, path: Path, title: str) -> None:
         f"# {title}",
         "",
         f"Ranked by {s.primary} ({s.by}, {s.mode}); mean ± std over seeds; "
-        "diverged and failed runs are counted, not averaged.",
+        "diverged, failed and pruned runs are counted, not averaged.",
+        "",
+        stats_note(s) + ".",
         "",
     ]
     lines.append("| " + " | ".join(map(esc, header)) + " |")
@@ -461,8 +629,17 @@ def _first_line(text: str | None) -> str:
 
 
 def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
-    """One panel per metric with a curve: the mean over seeds per group, a band of +-1 std. Returns the
-    metrics plotted (empty: no PNG written)."""
+    """curves.png: one panel per metric with a curve: the mean over seeds per group, a band of +-1 std.
+    Returns the metrics plotted (empty: no PNG written)."""
+    png, metrics = curves_png(s, top)
+    if png:
+        _write_atomic(path, png)
+    return metrics
+
+
+def curves_png(s: Summary, top: int = 20, ncols: int | None = None) -> tuple[bytes | None, list[str]]:
+    """The curves figure as PNG bytes (None when no metric has a curve), panels ``ncols`` a row (default all
+    in one row), and the metrics plotted."""
     groups = s.groups[:top]
     # test/* is measured once at the end: a curve only for what is logged along the way
     metrics = [
@@ -472,7 +649,7 @@ def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
         and any(m in r.curves and r.curves[m][0].size for g in groups for r in g.runs)
     ]
     if not metrics:
-        return []
+        return None, []
     import matplotlib
 
     matplotlib.use("Agg")  # files only; no display on servers and in tests
@@ -480,18 +657,22 @@ def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
 
     # the legend goes under the panels (one line per group), so the curves stay visible
     legend_rows = math.ceil(len(groups) / 2)
-    height = 4.2 + 0.2 * legend_rows
-    fig, axes = plt.subplots(1, len(metrics), figsize=(max(5.5 * len(metrics), 9), height), squeeze=False)
+    ncols = min(ncols or len(metrics), len(metrics))
+    nrows = math.ceil(len(metrics) / ncols)
+    height = 4.2 * nrows + 0.2 * legend_rows
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(5.5 * ncols, 9), height), squeeze=False)
+    for ax in axes.flat[len(metrics):]:
+        ax.set_visible(False)
     palette = plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")
-    plotted = [r for g in groups for r in g.runs if r.status not in ("failed", "diverged")]
+    plotted = [r for g in groups for r in g.runs if r.status not in NOT_COMPARED]
     # Epochs put runs with different batch sizes (or full-batch methods, one step an epoch) on one axis;
     # steps when a run still going has no result.json to say how many steps an epoch has.
     per_epoch = all(r.steps_per_epoch for r in plotted)
-    for ax, m in zip(axes[0], metrics):
+    for ax, m in zip(axes.flat, metrics):
         for i, g in enumerate(groups):
             by_step: dict[float, list[float]] = {}
             for r in g.runs:
-                if r.status in ("failed", "diverged") or m not in r.curves:
+                if r.status in NOT_COMPARED or m not in r.curves:
                     continue
                 for st, v in zip(*r.curves[m][:2]):
                     if math.isfinite(v):
@@ -517,8 +698,7 @@ def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
-    _write_atomic(path, buf.getvalue())
-    return metrics
+    return buf.getvalue(), metrics
 
 
 def print_summary(s: Summary, title: str, console=None) -> None:
@@ -526,16 +706,18 @@ def print_summary(s: Summary, title: str, console=None) -> None:
     from rich.table import Table
 
     console = console or Console(width=None if sys.stdout.isatty() else 200)
-    header, rows = table_rows(s)
+    header, rows = table_rows(s, ci=False)
     table = Table(
         title=title,
         caption=f"ranked by {s.primary} {s.by} ({s.mode}); mean ± std over seeds; "
-        "diverged/failed runs are counted, not averaged",
+        "diverged/failed/pruned runs are counted, not averaged\n" + stats_note(s) + " (in summary.md)",
     )
-    for h in header:
-        table.add_column(
-            h, justify="left" if h == "group" else "right", overflow="fold", no_wrap=h in ("group", "runs")
-        )
+    for j, h in enumerate(header):
+        keep = h in ("group", "runs")
+        if h in s.columns:  # a number and its spread stay on one line; the header wraps to their width
+            keep = True
+            h = textwrap.fill(h, max(max((len(r[j]) for r in rows), default=1), *map(len, h.split())))
+        table.add_column(h, justify="left" if h == "group" else "right", overflow="fold", no_wrap=keep)
     for i, r in enumerate(rows):
         g = s.groups[i]
         style = "bold green" if i == 0 else ("red" if g.count("failed", "diverged") == len(g.runs) else None)
@@ -603,8 +785,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="dlx compare",
         description="Group runs by their overrides (seed aside) and compare the groups: mean ± std over "
-        "seeds, steps to a threshold, Welch t-test against the best group. Writes summary.csv, summary.md, "
-        "runs.csv and curves.png.",
+        "seeds with a 95% bootstrap interval, steps to a threshold, a paired (shared seeds) or Welch t-test "
+        "against the best group, Holm-adjusted, with an effect size. Writes summary.csv, summary.md, runs.csv "
+        "and curves.png.",
     )
     p.add_argument("paths", nargs="+", type=Path, help="a sweep folder, or several run folders")
     p.add_argument(

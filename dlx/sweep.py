@@ -166,8 +166,9 @@ class SweepSummary(Callback):
             trainer = config.get("trainer") or {}
             metric = trainer.get("metric", "auto")
             mode = trainer.get("mode", "auto")
+            summary = None
             try:
-                compare(
+                summary = compare(
                     [sweep_dir],
                     metrics=None if metric == "auto" else [metric],
                     mode=mode if mode in ("max", "min") else None,
@@ -175,6 +176,14 @@ class SweepSummary(Callback):
                 )
             except Exception as e:  # the summary must never hide the sweep's own outcome
                 print(f"dlx: the sweep summary failed: {type(e).__name__}: {e}")
+            if summary is not None:
+                try:  # report.html beside summary.md, from the same summary (the events are read once)
+                    from dlx import report
+
+                    title = f"dlx report: {len(summary.runs)} runs in {len(summary.all_groups)} groups ({sweep_dir})"
+                    print(f"wrote {report.write(summary, sweep_dir / 'report.html', title)}")
+                except Exception as e:
+                    print(f"dlx: the sweep report failed: {type(e).__name__}: {e}")
         if failed_jobs:
             names = ", ".join(p.name for p in failed_jobs)
             print(

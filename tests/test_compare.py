@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.stats import ttest_ind
+from scipy.stats import ttest_ind, ttest_rel
 
 from dlx import compare
 
@@ -69,7 +69,7 @@ def make_run(
 
 
 ADAM = [[0.70, 0.85, 0.90], [0.72, 0.88, 0.92], [0.75, 0.86, 0.94]]  # finals 0.90, 0.92, 0.94
-SGD = [[0.50, 0.70, 0.80], [0.55, 0.75, 0.82]]  # finals 0.80, 0.82
+SGD = [[0.50, 0.70, 0.80], [0.55, 0.75, 0.83]]  # finals 0.80, 0.83
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +128,7 @@ def test_finds_runs_and_groups_them_without_the_seed(sweep):
     assert groups["optim=lbfgs"].count("running") == 1
 
 
-def test_numbers_ranking_and_welch_test(sweep):
+def test_numbers_ranking_and_paired_test(sweep):
     s = compare.summarize(compare.find_runs([sweep]), thresholds=[(None, 0.85)])
     assert s.primary == "val/acc" and s.mode == "max"
     assert [g.label for g in s.groups] == ["optim=adam", "optim=rmsprop", "optim=sgd", "optim=lbfgs"]
@@ -136,7 +136,7 @@ def test_numbers_ranking_and_welch_test(sweep):
     mean, std, n = adam.stats["val/acc final"]
     assert (mean, std, n) == (pytest.approx(0.92), pytest.approx(0.02), 3)
     # diverged run left out of the mean; failed run too
-    assert sgd.stats["val/acc final"] == (pytest.approx(0.81), pytest.approx(math.sqrt(0.0002)), 2)
+    assert sgd.stats["val/acc final"] == (pytest.approx(0.815), pytest.approx(math.sqrt(0.00045)), 2)
     assert rms.stats["val/acc best"][::2] == (pytest.approx(0.85), 1)
     # the running run's numbers come from its events (float32 in TensorBoard)
     assert lbfgs.stats["val/acc final"][0] == pytest.approx(0.6, abs=1e-6)
@@ -149,10 +149,21 @@ def test_numbers_ranking_and_welch_test(sweep):
     assert sgd.stats["epochs to val/acc >= 0.85"][2] == 0
     assert rms.stats["epochs to val/acc >= 0.85"][0] == pytest.approx(3.0)
     assert adam.stats["wall_s"][0] == pytest.approx(3.0)
-    expected = ttest_ind([0.80, 0.82], [0.90, 0.92, 0.94], equal_var=False).pvalue
-    assert sgd.p_value == pytest.approx(expected)
+    # sgd ran seeds 0 and 1 (seed 2 diverged), adam 0, 1, 2: paired on seeds 0 and 1
+    assert sgd.test == "paired" and sgd.seeds == [0, 1]
+    assert sgd.p_value == pytest.approx(ttest_rel([0.80, 0.83], [0.90, 0.92]).pvalue)
     assert sgd.p_value < 0.05
-    assert math.isnan(adam.p_value) and math.isnan(rms.p_value)  # best group itself; one rmsprop run
+    diff = np.array([0.80 - 0.90, 0.83 - 0.92])
+    assert sgd.effect == pytest.approx(diff.mean() / diff.std(ddof=1))  # d_z, negative: below #1
+    assert sgd.p_holm == pytest.approx(sgd.p_value)  # the only group tested (the others have one run)
+    for g in (adam, rms, lbfgs):  # best group itself; one rmsprop run; one lbfgs run
+        assert math.isnan(g.p_value) and math.isnan(g.p_holm) and g.test == ""
+    assert s.test_name == "paired t-test, Holm-adjusted"
+    # bootstrap interval of the mean: inside the range of the seeds, the same on every call
+    lo, hi = adam.ci["val/acc final"]
+    assert 0.90 <= lo < 0.92 < hi <= 0.94
+    assert compare.summarize(compare.find_runs([sweep])).groups[0].ci["val/acc final"] == (lo, hi)
+    assert all(math.isnan(x) for x in rms.ci["val/acc final"])  # one seed: no interval
 
 
 def test_rank_by_a_loss_and_metric_sets_that_differ(sweep):
@@ -177,8 +188,17 @@ def test_cli_writes_table_csv_markdown_and_png(sweep, tmp_path, capsys):
     assert float(rows[0]["val/acc final mean"]) == pytest.approx(0.92)
     assert rows[2]["diverged"] == "1" and rows[1]["failed"] == "1" and rows[3]["running"] == "1"
     assert float(rows[2]["p_value"]) < 0.05
+    # the statistics columns come after the old ones
+    assert list(rows[0])[-4:] == ["p vs #1", "p vs #1 (Holm)", "effect size vs #1", "test"]
+    assert rows[2]["p vs #1"] == rows[2]["p_value"] and float(rows[2]["p vs #1 (Holm)"]) < 0.05
+    assert rows[2]["test"] == "paired" and float(rows[2]["effect size vs #1"]) < 0
+    assert float(rows[0]["val/acc best ci95 low"]) <= 0.92 <= float(rows[0]["val/acc best ci95 high"])
+    assert rows[1]["val/acc best ci95 low"] == "" and rows[1]["p vs #1"] == ""  # one rmsprop seed
+    assert rows[0]["pruned"] == "0"
+    assert "paired t-test, Holm-adjusted" in printed
     md = (out / "summary.md").read_text()
     assert "| 1 | optim=adam | 3 | 0 | 0 | 0.92 ± 0.02 |" in md
+    assert "paired t-test, Holm-adjusted" in md and "| p (Holm) | d | test |" in md
     runs = list(csv.DictReader((out / "runs.csv").open()))
     assert len(runs) == 9 and {r["status"] for r in runs} >= {"failed", "diverged", "running"}
 
@@ -224,7 +244,7 @@ def test_best_per_key_keeps_each_optimizers_best_rate(tmp_path):
     s = compare.summarize(compare.find_runs([tmp_path]), best_per="optim")
     assert [g.label for g in s.groups] == ["optim=adam optim.lr=0.001", "optim=sgd optim.lr=0.1"]
     assert len(s.all_groups) == 4
-    assert s.groups[1].p_value == pytest.approx(ttest_ind([0.80, 0.82], [0.90, 0.91], equal_var=False).pvalue)
+    assert s.groups[1].p_value == pytest.approx(ttest_rel([0.80, 0.82], [0.90, 0.91]).pvalue)
 
 
 def test_a_difference_of_metrics_is_a_metric(sweep):
@@ -233,3 +253,70 @@ def test_a_difference_of_metrics_is_a_metric(sweep):
     # val/loss = 1 - val/acc in the synthetic runs, so the difference is 2 acc - 1
     assert adam.stats["val/acc-val/loss final"][0] == pytest.approx(2 * 0.92 - 1)
     assert "val/acc-val/loss best" not in s.columns
+
+
+def test_welch_test_when_groups_ran_other_seeds(tmp_path):
+    """Groups that share fewer than two seeds are compared with Welch's t-test and Cohen's d."""
+    a, b = [0.90, 0.93, 0.91], [0.85, 0.80, 0.86, 0.82]
+    for i, acc in enumerate(a):
+        make_run(tmp_path / f"a{i}", ["optim=adam"], seed=i, val_acc=[acc])
+    for i, acc in enumerate(b):
+        make_run(tmp_path / f"b{i}", ["optim=sgd"], seed=10 + i, val_acc=[acc])
+    s = compare.summarize(compare.find_runs([tmp_path]))
+    sgd = s.groups[1]
+    assert sgd.test == "Welch" and s.test_name == "Welch's t-test, Holm-adjusted"
+    assert sgd.p_value == pytest.approx(ttest_ind(b, a, equal_var=False).pvalue)
+    pooled = math.sqrt((2 * np.var(a, ddof=1) + 3 * np.var(b, ddof=1)) / 5)
+    assert sgd.effect == pytest.approx((np.mean(b) - np.mean(a)) / pooled)
+
+
+def test_holm_adjusts_over_every_group_compared_with_the_best():
+    assert compare.holm([0.01, 0.04, math.nan, 0.03]) == pytest.approx([0.03, 0.06, math.nan, 0.06], nan_ok=True)
+    assert compare.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1
+    assert compare.holm([]) == []
+
+
+def test_holm_in_a_sweep_of_three_groups(tmp_path):
+    accs = {"adam": [0.90, 0.92, 0.95], "sgd": [0.80, 0.85, 0.83], "rmsprop": [0.88, 0.90, 0.94]}
+    for opt, values in accs.items():
+        for seed, acc in enumerate(values):
+            make_run(tmp_path / f"{opt}{seed}", [f"optim={opt}"], seed, [acc])
+    s = compare.summarize(compare.find_runs([tmp_path]))
+    assert [g.label for g in s.groups] == ["optim=adam", "optim=rmsprop", "optim=sgd"]
+    p = [ttest_rel(accs[o], accs["adam"]).pvalue for o in ("rmsprop", "sgd")]
+    expected = compare.holm(p)
+    assert [g.p_holm for g in s.groups[1:]] == pytest.approx(expected)
+    assert min(p) * 2 == pytest.approx(min(expected))  # the smallest of 2 p-values doubles
+
+
+def test_pruned_runs_are_counted_not_compared(tmp_path, capsys):
+    for seed, acc in enumerate([0.9, 0.92]):
+        make_run(tmp_path / f"a{seed}", ["optim=adam"], seed, [acc])
+    make_run(tmp_path / "a2", ["optim=adam"], 2, [0.1], status="pruned")
+    s = compare.summarize(compare.find_runs([tmp_path]))
+    g = s.groups[0]
+    assert g.count("pruned") == 1 and g.stats["val/acc final"][2] == 2 and g.seeds == [0, 1]
+    assert s.failed == []  # pruned is a sweeper's decision, not an error
+    header, rows = compare.table_rows(s)
+    assert header[5] == "pruned" and rows[0][5] == "1"
+    assert compare.main([str(tmp_path), "--no-plot"]) == 0
+    assert next(csv.DictReader((tmp_path / "summary.csv").open()))["pruned"] == "1"
+
+
+def test_generalisation_gaps_from_train_metrics(tmp_path):
+    """The loop logs train/eval_loss (training split, eval mode) and train/acc: compare shows the gaps; runs
+    without them (older runs) leave those cells empty."""
+    for seed in range(2):
+        make_run(tmp_path / f"new{seed}", ["optim=adam"], seed, [0.8, 0.9],
+                 extra={"train/eval_loss": [0.3, 0.05], "train/acc": [0.85, 0.99]})
+        make_run(tmp_path / f"old{seed}", ["optim=sgd"], seed, [0.7, 0.8])
+    s = compare.summarize(compare.find_runs([tmp_path]))
+    assert s.metrics == ["val/acc", "val/loss", "val/loss-train/eval_loss", "train/acc-val/acc"]
+    new, old = by_label(s)["optim=adam"], by_label(s)["optim=sgd"]
+    assert new.stats["val/loss-train/eval_loss final"][0] == pytest.approx((1 - 0.9) - 0.05)
+    assert new.stats["train/acc-val/acc final"][0] == pytest.approx(0.99 - 0.9)
+    assert old.stats["val/loss-train/eval_loss final"][2] == 0  # not logged: no number, no error
+    # only the running training loss logged: the rougher gap, named as such
+    other = tmp_path / "other"
+    make_run(other / "0", ["optim=adam"], 0, [0.8], extra={"train/loss": [0.2]})
+    assert compare.summarize(compare.find_runs([other])).metrics[-1] == "val/loss-train/loss"

@@ -1,0 +1,120 @@
+"""dlx report: one self-contained report.html, rendered by a real (headless) browser when one is installed."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_compare import make_run
+
+from dlx import provenance, report
+from dlx.compare import find_runs, summarize
+from dlx.sweep import SweepSummary
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory) -> Path:
+    """optim x lr x 2 seeds (12 runs, provenance on each), a diverged run and a failed one."""
+    root = tmp_path_factory.mktemp("grid")
+    job = 0
+    for opt, base in (("sgd", 0.8), ("adam", 0.9)):
+        for lr in (0.001, 0.01, 0.1):
+            for seed in range(2):
+                top = base - 0.05 * abs(np.log10(lr) + 2) + 0.01 * seed
+                d = make_run(root / str(job), ["model=mlp", f"optim={opt}", f"optim.lr={lr}"], seed,
+                             [top * 0.6, top * 0.9, top], extra={"train/eval_loss": [0.5, 0.2, 0.1]})
+                provenance.write(d, ["dlx", "train", "-m", "optim=sgd,adam"])
+                job += 1
+    make_run(root / "12", ["model=mlp", "optim=sgd", "optim.lr=1.0"], 0, [0.1], status="diverged",
+             error="loss is nan at step 7")
+    make_run(root / "13", ["model=mlp", "optim=adam", "optim.lr=1.0"], 0, None, status="failed",
+             error="Traceback (most recent call last):\n  File \"x.py\", line 1\nRuntimeError: <boom> & bust")
+    return root
+
+
+def test_report_is_one_self_contained_file(grid, tmp_path):
+    out = tmp_path / "r.html"
+    assert report.main([str(grid), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text.startswith("<!doctype html>") and text.rstrip().endswith("</html>")
+    # nothing fetched from elsewhere: no external src/href, figures inline
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)
+    assert text.count('src="data:image/png;base64,') == 3  # curves, parallel coordinates, importance
+    assert "optim=adam optim.lr=0.01" in text and "paired t-test, Holm-adjusted" in text
+    assert "RuntimeError: &lt;boom&gt; &amp; bust" in text and "loss is nan at step 7" in text  # escaped
+    assert "η² (variance explained)" in text and "permutation importance" in text  # says which measure
+    assert "dlx train -m optim=sgd,adam" in text  # provenance
+    assert "val/loss-train/eval_loss" in text
+
+
+def test_swept_values_and_variance_explained(grid):
+    runs = [r for r in find_runs([grid]) if r.status == "completed"]
+    params = report.swept(runs)
+    assert list(params) == ["optim", "optim.lr"]  # model=mlp and the seed do not vary
+    y = np.array([r.final["val/acc"] for r in runs])
+    eta = {k: report.variance_explained(v, y) for k, v in params.items()}
+    assert all(0 < v < 1 for v in eta.values())
+    # a value that decides the metric alone explains all of it; one unrelated to it, none
+    assert report.variance_explained(["a", "a", "b", "b"], np.array([1.0, 1.0, 2.0, 2.0])) == pytest.approx(1)
+    assert report.variance_explained(["a", "b", "a", "b"], np.array([1.0, 1.0, 2.0, 2.0])) == pytest.approx(0)
+
+
+def test_a_single_group_without_provenance_still_renders(tmp_path):
+    make_run(tmp_path / "0", ["optim=adam"], 0, [0.5, 0.6])
+    path = report.report([tmp_path])
+    assert path == tmp_path / "report.html"
+    text = path.read_text()
+    assert "nothing was swept" in text and "No run has a provenance.json" in text
+
+
+def test_bad_input_is_one_line(tmp_path, capsys):
+    assert report.main([str(tmp_path / "nope")]) == 2
+    assert report.main([str(tmp_path)]) == 2
+    assert "none found" in capsys.readouterr().err
+
+
+def test_the_sweep_callback_writes_report_beside_summary(grid, tmp_path, capsys):
+    from omegaconf import OmegaConf
+
+    sweep_dir = tmp_path / "sweep"
+    shutil.copytree(grid, sweep_dir)
+    cfg = OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep_dir)}}, "trainer": {"metric": "auto"}})
+    SweepSummary(plot=False).on_multirun_end(cfg)
+    assert (sweep_dir / "summary.md").exists() and (sweep_dir / "report.html").exists()
+    assert "report.html" in capsys.readouterr().out
+
+
+def _chromium() -> str | None:
+    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
+                None)
+
+
+@pytest.mark.skipif(_chromium() is None, reason="needs a chromium binary (apt-get install chromium)")
+def test_headless_chromium_renders_a_report_that_is_not_blank(grid, tmp_path):
+    from PIL import Image
+
+    html = tmp_path / "report.html"
+    report.report([grid], html)
+    shot = tmp_path / "shot.png"
+    subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--screenshot={shot}", "--window-size=1200,2000", html.as_uri()],
+                   capture_output=True, timeout=120, cwd=tmp_path)
+    img = np.asarray(Image.open(shot).convert("RGB"))
+    assert img.shape[:2] == (2000, 1200)
+    colours = len(np.unique(img.reshape(-1, 3), axis=0))
+    assert colours > 50, colours  # text, table, plot colours: not a blank page
+    assert (img < 250).any(axis=2).mean() > 0.05  # more than 5% of the page is not white
+
+
+def test_summary_json_of_runs_is_unchanged_by_a_report(grid, tmp_path):
+    """Writing a report reads the runs; it never writes into them."""
+    before = {p: p.read_bytes() for p in grid.rglob("result.json")}
+    s = summarize(find_runs([grid]))
+    report.write(s, tmp_path / "x.html", "t")
+    assert {p: p.read_bytes() for p in grid.rglob("result.json")} == before
+    assert json.loads((grid / "0" / "provenance.json").read_text())["command"][0] == "dlx"
