@@ -23,7 +23,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from dlx import CONFIG_DIR, checkpoint, graphs, metrics, setup, sweep
+from dlx import CONFIG_DIR, checkpoint, graphs, metrics, provenance, setup, sweep
 from dlx import regularize as R
 from dlx.objective import evaluate
 from dlx.setup import USER_ERRORS, Run
@@ -283,6 +283,7 @@ def start(run: Run, run_dir: Path, step: int) -> Tracker:
     greedy pretraining phase (logged as pretrain/...)."""
     tracker = Tracker(run_dir, run.total_steps, resume_step=step, purge_step=step + 1 if step else None)
     d, model = run.data, run.model
+    provenance.write(run_dir)  # which code, packages and machine made this result
     if d.meta:  # class names, feature columns, standardisation: what eval and predict need to read inputs
         checkpoint.write_json(run_dir / "data.json", d.meta)
     n_params = sum(t.numel() for t in model.parameters())
