@@ -89,14 +89,19 @@ def evaluate(model, x, y, loss, task: str, batch_size: int, autocast=contextlib.
             if "" in correct:
                 correct[""] += (out.argmax(-1) == y[sl]).sum()
     model.train(was_training)
+    # one host sync for every number of the split
+    names_sums, names_correct = list(sums), list(correct)
+    values = torch.stack([*sums.values(), *(c.float() for c in correct.values())]).tolist()
+    s = dict(zip(names_sums, values[:len(sums)]))
+    c = dict(zip(names_correct, values[len(sums):]))
     if multi:
-        metrics = {f"{n}/loss": (sums[n] / len(x)).item() for n in names}
+        metrics = {f"{n}/loss": s[n] / len(x) for n in names}
         metrics["loss"] = sum(loss.weights[n] * metrics[f"{n}/loss"] for n in names)
-        metrics.update({f"{n}/acc": c.item() / len(x) for n, c in correct.items()})
+        metrics.update({f"{n}/acc": c[n] / len(x) for n in names_correct})
         return metrics
-    metrics = {"loss": (sums[""] / len(x)).item()}
-    if "" in correct:
-        metrics["acc"] = correct[""].item() / len(x)
+    metrics = {"loss": s[""] / len(x)}
+    if "" in c:
+        metrics["acc"] = c[""] / len(x)
     return metrics
 
 

@@ -127,10 +127,13 @@ def fgsm(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, epsilon: f
 class EarlyStopping:
     """Goodfellow et al. alg. 7.1: evaluate after each epoch, keep a copy of the best weights, stop once
     ``metric`` has failed to improve by more than ``min_delta`` for ``patience`` evaluations in a row.
-    mode: max | min (dlx.metrics.direction)."""
+    mode: max | min | auto (dlx.metrics.direction: max for accuracies)."""
 
-    def __init__(self, metric: str, patience: int, min_delta: float = 0.0, mode: str = "min"):
-        self.metric, self.patience, self.min_delta, self.mode = metric, patience, min_delta, mode
+    def __init__(self, metric: str, patience: int, min_delta: float = 0.0, mode: str = "auto"):
+        from dlx.metrics import direction
+
+        self.metric, self.patience, self.min_delta = metric, patience, min_delta
+        self.mode = direction(metric, mode)
         self.best: float | None = None
         self.best_epoch = 0
         self.bad = 0

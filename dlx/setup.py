@@ -365,7 +365,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
                               "the metrics this run logs: " + ", ".join(logged))
         es = R.EarlyStopping(es_metric, checks.count("regularization.early_stopping.patience", o["patience"]),
                              checks.non_negative("regularization.early_stopping.min_delta", o["min_delta"]),
-                             metrics.direction(es_metric, o.get("mode", "auto")))
+                             metrics.direction(es_metric, checks.one_of("regularization.early_stopping.mode",
+                                                                        o.get("mode", "auto"), ("auto", "max", "min"))))
     curriculum = None
     if "curriculum" in reg:
         o = reg["curriculum"]

@@ -95,13 +95,18 @@ def test_cuda_graphs_refuses_what_a_replay_cannot_do(extra, says):
     from dlx import graphs
     from dlx.config import ConfigError
 
+    def check(cfg):
+        tc, sc = cfg.trainer, cfg.schedule
+        optimizer = instantiate(cfg.optim)([torch.nn.Parameter(torch.zeros(3))])
+        graphs.check(torch.device("cuda"), optimizer, cfg.optim._target_, 1294, tc.batch_size, tc.drop_last,
+                     sc.name, sc.get("warmup", 0), tc.compile, tc.compile_mode)
+
     cfg = make_cfg([*GRAPHS, *extra])
-    optimizer = instantiate(cfg.optim)([torch.nn.Parameter(torch.zeros(3))])
     with pytest.raises(ConfigError, match="^trainer.cuda_graphs=true is wrong") as err:
-        graphs.check(cfg, torch.device("cuda"), optimizer, n_train=1294)
+        check(cfg)
     assert says in str(err.value) and "\n" not in str(err.value)
     ok = make_cfg([*GRAPHS, "optim=sgd"])  # sgd, constant rate, fixed batches: accepted
-    graphs.check(ok, torch.device("cuda"), instantiate(ok.optim)([torch.nn.Parameter(torch.zeros(3))]), 1294)
+    check(ok)
 
 
 def test_cuda_graphs_on_a_cpu_machine_exits_2_with_one_line(tmp_path):

@@ -98,7 +98,7 @@ def test_unknown_task_is_one_line(tmp_path):
     proc = dlx_cli("train", "model=multitask", "dataset.tasks=[digit,colour]", *TINY,
                    f"hydra.run.dir={tmp_path}")
     assert proc.returncode == 2
-    assert "dataset.tasks=['digit', 'colour'] is wrong: allowed" in proc.stderr
+    assert "dataset.tasks=[digit,colour] is wrong: allowed" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

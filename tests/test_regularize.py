@@ -134,8 +134,17 @@ def test_early_stopping_waits_patience_and_restores_best_weights():
     es.restore(net)
     assert es.best == 0.8 and es.best_epoch == 1 and torch.all(net.weight == 1.0)
     assert R.EarlyStopping("val/acc", 1).mode == "max"
-    with pytest.raises(ValueError, match="early_stopping.metric=val/f1 is wrong: allowed are .*val/loss"):
-        R.EarlyStopping("val/f1", 1).update({"val/loss": 1.0}, net, 0)
+
+
+def test_early_stopping_metric_must_be_logged():
+    from conftest import make_cfg
+
+    from dlx.checks import ConfigError
+    from dlx.setup import check
+
+    cfg = make_cfg(["regularization=early_stopping", "regularization.early_stopping.metric=val/f1"])
+    with pytest.raises(ConfigError, match="early_stopping.metric=val/f1 is wrong: allowed are .*val/loss"):
+        check(cfg)
 
 
 def test_difficulty_proxy_and_curriculum_pool():

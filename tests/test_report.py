@@ -84,7 +84,9 @@ def test_the_sweep_callback_writes_report_beside_summary(grid, tmp_path, capsys)
     sweep_dir = tmp_path / "sweep"
     shutil.copytree(grid, sweep_dir)
     cfg = OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep_dir)}}, "trainer": {"metric": "auto"}})
-    SweepSummary(plot=False).on_multirun_end(cfg)
+    with pytest.raises(SystemExit) as end:  # the grid has a failed job: `dlx train -m` exits 1
+        SweepSummary(plot=False).on_multirun_end(cfg)
+    assert end.value.code == 1
     assert (sweep_dir / "summary.md").exists() and (sweep_dir / "report.html").exists()
     assert "report.html" in capsys.readouterr().out
 
