@@ -29,12 +29,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"dlx {__version__}")
         return 0
+    # A user's own modules (model=mynet with _target_: mynets.Net) import from the working directory.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     if cmd == "train":
         from dlx import train
-
-        # A user's own modules (model=mynet with _target_: mynets.Net) import from the working directory.
-        if os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())
         from dlx.checks import ConfigError
         from dlx.preflight import preflight
 

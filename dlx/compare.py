@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import sys
+import tempfile
 import textwrap
 import warnings
 from collections import Counter
@@ -743,6 +744,38 @@ def _threshold(text: str) -> tuple[str | None, float]:
         ) from None
 
 
+class CompareError(ValueError):
+    """A wrong argument of dlx compare/report: one line."""
+
+
+def checked_runs(paths: list[Path], metrics: list[str] | None) -> list[Run]:
+    """The runs under ``paths``, after checking the paths exist, hold runs, and logged ``metrics``."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CompareError(f"{', '.join(missing)} is wrong: allowed are existing run or sweep folders")
+    runs = find_runs(paths)
+    if not runs:
+        raise CompareError(f"{', '.join(map(str, paths))} is wrong: allowed are folders holding runs "
+                           "(result.json or .hydra/overrides.yaml); none found")
+    known = {k for r in runs for k in (*r.final, *r.best)}
+    unknown = [m for m in metrics or [] if m not in known and known]
+    if unknown:
+        raise CompareError(f"--metric {unknown[0]} is wrong: allowed are the metrics these runs logged: "
+                           + ", ".join(sorted(known)))
+    return runs
+
+
+def writable(folder: Path, flag: str = "--out") -> None:
+    """Make ``folder`` and check a file can be written in it (a read-only or full disk: one line)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise CompareError(f"{flag} {folder} is wrong: it cannot be written ({e.strerror}); allowed is a folder "
+                           "you can write to") from None
+
+
 def compare(
     paths: list[Path],
     out: Path | None = None,
@@ -753,14 +786,12 @@ def compare(
     plot: bool = True,
     console=None,
     best_per: str | None = None,
-) -> Summary | None:
-    """Find, summarize, print and write. Returns None when no run folder is found."""
-    runs = find_runs(paths)
-    if not runs:
-        return None
+) -> Summary:
+    """Find, summarize, print and write; CompareError (one line) for wrong paths, metrics or --out."""
+    runs = checked_runs(paths, metrics)
     s = summarize(runs, metrics, mode, by, thresholds, best_per)
     out = out or (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd())
-    out.mkdir(parents=True, exist_ok=True)
+    writable(out)
     title = f"dlx compare: {len(runs)} runs in {len(s.all_groups)} groups"
     if best_per:
         title += f", the best of each {best_per} ({len(s.groups)})"
@@ -838,26 +869,11 @@ def main(argv: list[str]) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as e:  # argparse already printed the usage line (or the help)
         return int(e.code or 0)
-    missing = [str(p) for p in args.paths if not p.exists()]
-    if missing:
-        print(f"paths={','.join(missing)} is wrong: allowed existing run or sweep folders", file=sys.stderr)
-        return 2
-    s = compare(
-        args.paths,
-        args.out,
-        args.metric,
-        args.mode,
-        args.by,
-        args.threshold,
-        plot=not args.no_plot,
-        best_per=args.best_per,
-    )
-    if s is None:
-        print(
-            f"paths={','.join(map(str, args.paths))} is wrong: allowed folders holding runs "
-            "(result.json or .hydra/overrides.yaml); none found",
-            file=sys.stderr,
-        )
+    try:
+        compare(args.paths, args.out, args.metric, args.mode, args.by, args.threshold, plot=not args.no_plot,
+                best_per=args.best_per)
+    except CompareError as e:
+        print(f"dlx: error: {e}", file=sys.stderr)
         return 2
     return 0
 

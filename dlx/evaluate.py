@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +14,18 @@ from rich.console import Console
 from rich.table import Table
 
 from dlx import checkpoint, objective, setup
+
+
+@contextlib.contextmanager
+def _in_folder(folder: str | None):
+    """Work in ``folder`` (the run's working directory, stored in its checkpoints) when it still exists."""
+    old = os.getcwd()
+    if folder and Path(folder).is_dir():
+        os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(old)
 
 
 def main(argv: list[str]) -> int:
@@ -41,7 +55,8 @@ def main(argv: list[str]) -> int:
         c = OmegaConf.to_container(cfg, resolve=True)
         reg = {k: v for k, v in (c.get("regularization") or {}).items() if isinstance(v, dict)}
         cls = setup.model_class(c["model"]["_target_"])
-        data = setup.load_data(c["dataset"])
+        with _in_folder(state.get("cwd")):  # relative dataset paths mean what they meant to the run
+            data = setup.load_data(c["dataset"])
         task = getattr(cls, "task", data.task)
         data = setup.task_view(data, task).to(device)
         model = setup.build_model(c["model"], data, reg).to(device)

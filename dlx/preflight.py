@@ -196,6 +196,23 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
 
+def _writable(overrides: list[str], multirun: bool) -> None:
+    """The folder the run or sweep will write to must be writable (a read-only or full disk: one line, before
+    Hydra makes it). Checked at the nearest folder that exists, by creating a file there."""
+    import tempfile
+
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    given = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == key]
+    target = Path(given[-1].strip("'\"")).expanduser() if given else Path("outputs")
+    existing = next((p for p in (target, *target.parents) if p.exists()), Path("."))
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as e:
+        raise ConfigError(f"{key}={target} is wrong: {existing} cannot be written ({e.strerror}); allowed is a "
+                          "folder on a writable disk") from None
+
+
 def preflight(args: list[str]) -> list[str] | None:
     """Before Hydra starts: apply ``resume=``, then compose and check the run, or every job of a sweep.
 
@@ -212,6 +229,7 @@ def preflight(args: list[str]) -> list[str] | None:
                               "config groups (e.g. conf/ holding model/mynet.yaml)")
     if print_only:
         return args
+    _writable(overrides, multirun)
     if not multirun:
         _check(overrides, dirs)
         return args

@@ -373,14 +373,12 @@ def write(s: Summary, path: Path, title: str) -> Path:
 
 
 def report(paths: list[Path], out: Path | None = None, metrics: list[str] | None = None, mode: str | None = None,
-           by: str = "best") -> Path | None:
-    runs = compare.find_runs(paths)
-    if not runs:
-        return None
+           by: str = "best") -> Path:
+    runs = compare.checked_runs(paths, metrics)
     s = compare.summarize(runs, metrics, mode, by)
     if out is None:
         out = (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd()) / "report.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    compare.writable(out.parent)
     title = f"dlx report: {len(runs)} runs in {len(s.all_groups)} groups ({', '.join(map(str, paths))})"
     return write(s, out, title)
 
@@ -398,14 +396,10 @@ def main(argv: list[str]) -> int:
         args = p.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
-    missing = [str(x) for x in args.paths if not x.exists()]
-    if missing:
-        print(f"paths={','.join(missing)} is wrong: allowed existing run or sweep folders", file=sys.stderr)
-        return 2
-    path = report(args.paths, args.out, args.metric, args.mode, args.by)
-    if path is None:
-        print(f"paths={','.join(map(str, args.paths))} is wrong: allowed folders holding runs (result.json or "
-              ".hydra/overrides.yaml); none found", file=sys.stderr)
+    try:
+        path = report(args.paths, args.out, args.metric, args.mode, args.by)
+    except compare.CompareError as e:
+        print(f"dlx: error: {e}", file=sys.stderr)
         return 2
     print(f"wrote {path}")
     return 0

@@ -259,9 +259,11 @@ def load_teacher(path: str, data: Data, device: torch.device) -> nn.Module:
 
 def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Path | None = None,
           run_dir: Path | None = None, dry: bool = False) -> Run:
-    """Every object of one run. ``dry`` builds the model on the meta device and skips what needs real
-    weights (pretraining, init_from's copy, curriculum's ordering): a check that costs no training."""
+    """Every object of one run (``resume``: the run folder to continue, else ``cfg.resume``). ``dry`` builds the
+    model on the meta device and skips what needs real weights (pretraining, init_from's copy, curriculum's
+    ordering): a check that costs no training."""
     validate(cfg)  # the loop's own keys (dlx/config.py)
+    resume = resume if resume is not None else cfg.get("resume")
     tc = cfg.trainer
     device = pick_device(cfg.device)
     seed_everything(cfg.seed)
@@ -381,7 +383,12 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
             curriculum = (order, start, epochs)
 
     state = None
-    if resume is not None and not dry:
+    if resume is not None and dry:  # the checkpoint must be there before anything starts
+        last = Path(str(resume)).expanduser() / "checkpoints" / "last.pt"
+        if not last.is_file():
+            raise ConfigError(f"resume={resume} is wrong: {last} does not exist (the run stopped before its "
+                              "first checkpoint); allowed is a run folder with checkpoints/last.pt")
+    elif resume is not None:
         state = resume_state(Path(run_dir), resume)
     return Run(
         device=device, seed=cfg.seed, data=data, y=y, y_val=y_val, y_test=y_test, model=model,

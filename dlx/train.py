@@ -8,6 +8,9 @@ an epoch.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import math
 import os
 import shutil
@@ -25,6 +28,7 @@ from omegaconf import DictConfig
 
 from dlx import CONFIG_DIR, checkpoint, graphs, metrics, provenance, setup, sweep
 from dlx import regularize as R
+from dlx.checks import ConfigError
 from dlx.objective import evaluate
 from dlx.setup import USER_ERRORS, Run
 from dlx.track import Tracker, error_line, log_images, write_result
@@ -154,7 +158,7 @@ def snapshot(run: Run, p: Progress, gen: torch.Generator, wall_s: float, batch_i
             "rng": checkpoint.rng_state(gen),
             "early_stopping": {k: getattr(es, k) for k in ("best", "best_epoch", "bad", "state")} if es else None,
             **{name: m.state_dict() for name, m in run.objective.parts.modules.items()},  # FitNets' regressor
-            "config": run.config_yaml}
+            "config": run.config_yaml, "cwd": os.getcwd()}  # cwd: what resolves the config's relative paths
 
 
 def restore(run: Run, state: dict, gen: torch.Generator, path: Path) -> Progress:
@@ -371,19 +375,45 @@ def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
+    with lock(run_dir):
+        try:
+            r = setup.build(cfg, overrides, resume, run_dir)
+            return primary(train(r, run_dir))
+        except USER_ERRORS:
+            raise
+        except Exception as e:
+            write_result(run_dir, failed_result(cfg, overrides or [], f"{type(e).__name__}: {e}", time.time() - t0))
+            raise
+
+
+@contextlib.contextmanager
+def lock(run_dir: Path):
+    """One process per run folder: an exclusive lock on ``run_dir/.lock`` (released when the process ends, even
+    by SIGKILL), holding the pid for the message a second process gets."""
+    f = open(run_dir / ".lock", "a+")
     try:
-        r = setup.build(cfg, overrides, resume or cfg.get("resume"), run_dir)
-        return primary(train(r, run_dir))
-    except USER_ERRORS:
-        raise
-    except Exception as e:
-        write_result(run_dir, failed_result(cfg, overrides or [], f"{type(e).__name__}: {e}", time.time() - t0))
-        raise
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            pid = f.read().strip() or "?"
+            raise ConfigError(f"run folder {run_dir} is in use by process {pid} (another dlx train); allowed is one "
+                              "process per run folder: wait for it to end or stop it") from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        yield
+    finally:
+        f.close()
+
+
+WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT)
 
 
 def _drop_run_dir(run_dir: Path) -> None:
-    """After a config error in a single run, remove the folder Hydra made (it holds only .hydra/ and a log)."""
-    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {".hydra", "train.log"}:
+    """After a config error in a new single run, remove the folder Hydra made (only .hydra/, a log and the lock)."""
+    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {".hydra", "train.log", ".lock"}:
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
@@ -411,9 +441,18 @@ def main(cfg: DictConfig) -> float:
     except USER_ERRORS as e:
         error_line(str(e))
         if not multirun:
-            _drop_run_dir(run_dir)
+            if not cfg.get("resume"):  # never delete a folder this command did not create
+                _drop_run_dir(run_dir)
             raise SystemExit(2) from None
         write_result(run_dir, failed_result(cfg, overrides, str(e), 0.0))
+        return float("nan")
+    except OSError as e:  # a read-only or full disk: what was written before stays (atomic writes)
+        if e.errno not in WRITE_ERRORS:
+            raise
+        error_line(f"cannot write to the run folder {run_dir}: {e.strerror} ({e.filename}); allowed is a folder "
+                   "on a writable disk with free space (hydra.run.dir=...)")
+        if not multirun:
+            raise SystemExit(2) from None
         return float("nan")
     except Exception as e:
         if not multirun:
