@@ -9,7 +9,9 @@ every part of dlx imports it.
 
 from __future__ import annotations
 
+import argparse
 import math
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -126,3 +128,12 @@ def in_group(group: str, err: ConfigError) -> ConfigError:
             and not head.startswith(f"{group}."):
         return ConfigError(f"{group}.{text}")
     return err
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse for dlx's subcommands: a wrong argument is one ``dlx: error:`` line and exit 2 (argparse's own
+    usage-plus-error pair is two lines)."""
+
+    def error(self, message: str):
+        print(f"dlx: error: {self.prog} {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)

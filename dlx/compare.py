@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlx import checks
 from dlx.metrics import direction
 
 OK = ("completed", "stopped_early")
@@ -813,7 +814,7 @@ def _plain_console():
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = checks.ArgumentParser(
         prog="dlx compare",
         description="Group runs by their overrides (seed aside) and compare the groups: mean ± std over "
         "seeds with a 95% bootstrap interval, steps to a threshold, a paired (shared seeds) or Welch t-test "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import sys
@@ -13,7 +12,7 @@ from omegaconf.errors import OmegaConfBaseException
 from rich.console import Console
 from rich.table import Table
 
-from dlx import checkpoint, objective, setup
+from dlx import checkpoint, checks, objective, setup
 
 
 @contextlib.contextmanager
@@ -29,7 +28,7 @@ def _in_folder(folder: str | None):
 
 
 def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="dlx eval", description=__doc__)
+    p = checks.ArgumentParser(prog="dlx eval", description=__doc__)
     p.add_argument("run", type=Path, help="a run folder (holding checkpoints/) or a .pt checkpoint")
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))

@@ -9,7 +9,6 @@ the failed and diverged runs with their errors, and each run's provenance.json.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import io
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx import compare, provenance
+from dlx import checks, compare, provenance
 from dlx.compare import IGNORED_KEYS, NOT_COMPARED, Run, Summary
 
 # ------------------------------------------------------------------------------------------ the swept values
@@ -384,7 +383,7 @@ def report(paths: list[Path], out: Path | None = None, metrics: list[str] | None
 
 
 def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="dlx report", description="Write one self-contained report.html (table, "
+    p = checks.ArgumentParser(prog="dlx report", description="Write one self-contained report.html (table, "
                                 "curves, swept values, failures, provenance) for a sweep folder or run folders.")
     p.add_argument("paths", nargs="+", type=Path, help="a sweep folder, or several run folders")
     p.add_argument("--out", type=Path, default=None, help="the HTML file (default: <sweep folder>/report.html, "
