@@ -290,8 +290,10 @@ def start(run: Run, run_dir: Path, step: int) -> Tracker:
     tracker = Tracker(run_dir, run.total_steps, resume_step=step, purge_step=step + 1 if step else None)
     d, model = run.data, run.model
     provenance.write(run_dir)  # which code, packages and machine made this result
-    if d.meta:  # class names, feature columns, standardisation: what eval and predict need to read inputs
-        checkpoint.write_json(run_dir / "data.json", d.meta)
+    # what dlx predict needs to read new inputs as this data was read, without the training data: the model's
+    # input shape and outputs, and the loader's class names, feature columns and standardisation (Data.meta)
+    checkpoint.write_json(run_dir / "data.json", {"task": model.task, "in_shape": list(d.in_shape),
+                                                  "n_out": d.n_out, **d.meta})
     n_params = sum(t.numel() for t in model.parameters())
     tracker.print(f"dlx: run {run_dir}: device {run.device.type}, {torch.get_num_threads()} threads, "
                   f"{type(model).__name__} with {n_params:,} parameters; train/val/test examples "
