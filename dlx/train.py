@@ -195,6 +195,8 @@ def train(run: Run, run_dir: Path) -> dict:
     status = "completed"
     last_good = f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None
     print_every = max(1, run.max_epochs // 20)  # at most ~20 epoch lines per run
+    if print_every > 1:  # said once, so a missing epoch line does not look like a skipped epoch
+        tracker.print(f"dlx: an epoch line every {print_every} epochs (and the last); TensorBoard has every epoch")
     epochs_here, steady_time, steady_samples = 0, 0.0, 0
     stop = _StopOnSigint()
     try:
@@ -329,7 +331,7 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         result["error"] = (f"non-finite loss or weights at step {p.step}; the last good checkpoint is "
                            f"{last_good or 'none (no epoch finished)'}")
     elif status == "interrupted":
-        result["error"] = f"interrupted at step {p.step}; continue with: dlx train resume={run_dir}"
+        result["error"] = f"interrupted at step {p.step}; continue with: {sweep.continue_command(run_dir)}"
     if status != "interrupted":  # the resumed run writes the hparams entry once, at its end
         tracker.hparams(run.hparams, p.final)
     tracker.close()
