@@ -9,7 +9,7 @@ import json
 import os
 import random
 import re
-import tempfile
+import secrets
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,7 +26,10 @@ class CheckpointError(ValueError):
 def _atomic(path: Path, write) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # os.open with 0o666 lets the umask decide (0644 under the usual 022), as open() would; tempfile.mkstemp
+    # makes 0600 files, which left result.json and checkpoints unreadable to the group while the rest was 0644
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -144,6 +147,12 @@ def check_targets(node: Any, source: str | Path, allowed: set[str] | None = None
                 f"checkpoint {source} names _target_ {target} at {key}, which dlx will not build from a "
                 "checkpoint; allowed are dlx's own targets and those of the current config search path "
                 "(add your config folder with --config-dir)")
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write a text file atomically (temp file + os.replace), e.g. dlx predict's predictions.csv."""
+    data = text.encode()
+    _atomic(Path(path), lambda f: f.write(data))
 
 
 def write_json(path: str | Path, obj: Any) -> None:

@@ -1,4 +1,5 @@
-"""`dlx train | compare | eval`. `train` hands its arguments to Hydra unchanged (every Hydra flag works)."""
+"""`dlx train | compare | report | eval | predict`. `train` hands its arguments to Hydra unchanged (every Hydra
+flag works)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ commands:
            `dlx train --help` shows the config groups and keys; `dlx train --cfg job` prints the config
   compare  compare the runs of a sweep folder (or several run folders): table, summary.csv/.md, plot
   report   one self-contained report.html for a sweep folder (or run folders): dlx report <folder> [--out FILE]
-  eval     evaluate a run's checkpoint on its test split: dlx eval <run folder> [--checkpoint best|last]
+  eval     evaluate a run's weights on its val and test splits: dlx eval <run folder> [--checkpoint final|best|last]
+  predict  a run's predictions for new inputs (CSV, .npz/.pt, images) -> predictions.csv:
+           dlx predict <run folder> <inputs> [--out FILE] [--checkpoint final|best|last] [--device auto|cpu|cuda]
 
   dlx --version    print the version
 """
@@ -60,7 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         from dlx import evaluate
 
         return evaluate.main(rest)
-    print(f"dlx: error: unknown command {cmd!r}; allowed: train, compare, eval (see dlx --help)", file=sys.stderr)
+    if cmd == "predict":
+        from dlx import predict
+
+        return predict.main(rest)
+    print(f"dlx: error: unknown command {cmd!r}; allowed: train, compare, report, eval, predict (see dlx --help)",
+          file=sys.stderr)
     return 2
 
 

@@ -136,15 +136,16 @@ class EarlyStopping:
         self.mode = direction(metric, mode)
         self.best: float | None = None
         self.best_epoch = 0
+        self.best_step = 0  # the optimizer step at the end of best_epoch
         self.bad = 0
         self.state: dict[str, torch.Tensor] | None = None
 
-    def update(self, metrics: dict[str, float], model: nn.Module, epoch: int) -> bool:
-        """Record this evaluation; True when training should stop."""
+    def update(self, metrics: dict[str, float], model: nn.Module, epoch: int, step: int = 0) -> bool:
+        """Record the evaluation after ``epoch`` (``step`` steps); True when training should stop."""
         value = metrics[self.metric]
         sign = 1.0 if self.mode == "max" else -1.0
         if self.best is None or sign * (value - self.best) > self.min_delta:
-            self.best, self.best_epoch, self.bad = value, epoch, 0
+            self.best, self.best_epoch, self.best_step, self.bad = value, epoch, step, 0
             self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             self.bad += 1

@@ -82,6 +82,26 @@ def resume_job(run_dir: Path, overrides: list[str], continue_interrupted: bool =
     return None
 
 
+def continue_command(run_dir: Path) -> str:
+    """The command that continues an interrupted run: for a job of a grid sweep (its folder's parent holds the
+    basic sweeper's multirun.yaml) the sweep's own command with hydra.sweep.dir=<sweep> resume_sweep=true, which
+    keeps the finished jobs and continues this one from its last.pt; else ``dlx train resume=<run folder>``."""
+    import shlex
+
+    sweep_dir = run_dir.parent
+    try:
+        cfg = OmegaConf.load(sweep_dir / "multirun.yaml")
+        ov = cfg.hydra.overrides
+        dirs = [s.path for s in cfg.hydra.runtime.config_sources if s.provider == "command-line"]
+    except Exception:  # not a grid sweep's job (or an unreadable file): the run's own folder
+        return f"dlx train resume={run_dir}"
+    keep = lambda o, drop: o.split("=", 1)[0].lstrip("+~") not in drop
+    args = [*(a for d in dirs for a in ("--config-dir", d)),
+            *(o for o in ov.hydra if keep(o, ("hydra.mode", "hydra.sweep.dir"))),
+            *(o for o in ov.task if keep(o, (RESUME_KEY,))), f"hydra.sweep.dir={sweep_dir}", f"{RESUME_KEY}=true"]
+    return "dlx train -m " + " ".join(map(shlex.quote, args))
+
+
 def resumable(run_dir: Path, result: dict | None) -> bool:
     """An interrupted run (or a killed one, which never wrote result.json) with a checkpoint to go on from."""
     status = (result or {}).get("status", "running")

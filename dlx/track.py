@@ -83,6 +83,14 @@ class Tracker:
             b = result["best"].get(k)
             table.add_row(k, f"{v:.4f}", "" if b is None else f"{b:.4f}")
         self.console.print(table)
+        fw, bc = result.get("final_weights"), result.get("best_checkpoint")
+        if fw:  # which weights the final column describes, and what best.pt scores on the test split
+            which = "early stopping's best" if fw["early_stopping"] else "the last"
+            line = f"final = {which} weights (epoch {fw['epoch']}, step {fw['step']})"
+            if bc:
+                tests = "  ".join(f"{k} {v:.4f}" for k, v in bc.items() if k.startswith("test/"))
+                line += f"; checkpoints/best.pt (epoch {bc['epoch']}, step {bc['step']}): {tests}"
+            self.console.print(line)
         self.console.print(f"epochs {result['epochs']}  steps {result['steps']}  wall {result['wall_s']:.1f} s  "
                            f"{result['samples_per_s']:.0f} samples/s  ->  {self.run_dir}")
 

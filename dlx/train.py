@@ -106,6 +106,7 @@ class Progress:
     perm: torch.Tensor | None = None  # the current epoch's order of examples
     best: dict[str, float] = field(default_factory=dict)
     final: dict[str, float] = field(default_factory=dict)
+    best_at: dict[str, float] = field(default_factory=dict)  # trainer.metric and val/loss of best.pt's epoch
     train_time: float = 0.0  # seconds spent in training steps (not evaluation)
     samples_seen: int = 0
     wall_before: float = 0.0  # wall seconds of the processes before a resume
@@ -154,9 +155,11 @@ def snapshot(run: Run, p: Progress, gen: torch.Generator, wall_s: float, batch_i
             "scheduler": run.scheduler.state_dict(), "epoch": p.epoch, "step": p.step, "batch": batch_in_epoch,
             "perm": p.perm.cpu() if mid else None, "loss_sum": p.losses.sum().cpu() if mid else None,
             "loss_count": p.losses.count if mid else 0, "best": dict(p.best), "final": dict(p.final),
+            "best_at": dict(p.best_at),
             "train_time": p.train_time, "samples_seen": p.samples_seen, "wall_s": wall_s,
             "rng": checkpoint.rng_state(gen),
-            "early_stopping": {k: getattr(es, k) for k in ("best", "best_epoch", "bad", "state")} if es else None,
+            "early_stopping": {k: getattr(es, k) for k in ("best", "best_epoch", "best_step", "bad", "state")}
+            if es else None,
             **{name: m.state_dict() for name, m in run.objective.parts.modules.items()},  # FitNets' regressor
             "config": run.config_yaml, "cwd": os.getcwd()}  # cwd: what resolves the config's relative paths
 
@@ -168,6 +171,7 @@ def restore(run: Run, state: dict, gen: torch.Generator, path: Path) -> Progress
     checkpoint.restore_rng(state["rng"], gen)
     p = Progress(LossSum(run.device, run.cuda_graphs), step=state["step"], epoch=state["epoch"],
                  best=state["best"], final=state["final"], train_time=state["train_time"],
+                 best_at=state.get("best_at", {k: v for k, v in state["best"].items() if k == run.metric}),
                  samples_seen=state["samples_seen"], wall_before=state["wall_s"])
     if run.early_stopping and state.get("early_stopping"):  # alg. 7.1's best value, patience count, weights
         vars(run.early_stopping).update(state["early_stopping"])
@@ -195,6 +199,8 @@ def train(run: Run, run_dir: Path) -> dict:
     status = "completed"
     last_good = f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None
     print_every = max(1, run.max_epochs // 20)  # at most ~20 epoch lines per run
+    if print_every > 1:  # said once, so a missing epoch line does not look like a skipped epoch
+        tracker.print(f"dlx: an epoch line every {print_every} epochs (and the last); TensorBoard has every epoch")
     epochs_here, steady_time, steady_samples = 0, 0.0, 0
     stop = _StopOnSigint()
     try:
@@ -254,9 +260,11 @@ def train(run: Run, run_dir: Path) -> dict:
                 status = "diverged"
                 break
             tracker.scalars({**p.final, "lr": optimizer.param_groups[0]["lr"]}, p.step)
-            improved = metrics.better(p.final[run.metric], p.best.get(run.metric), run.mode)
+            improved = metrics.better_checkpoint(p.final, p.best_at, run.metric, run.mode)  # ties: val/loss
+            if improved:
+                p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
             p.best.update({k: v for k, v in p.final.items() if metrics.better(v, p.best.get(k), metrics.direction(k))})
-            if es and es.update(p.final, model, p.epoch):  # before the checkpoint, which carries its state
+            if es and es.update(p.final, model, p.epoch, p.step):  # before the checkpoint, which carries its state
                 status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back below
             if run.save_checkpoints:
                 state = snapshot(run, p, gen, wall(), 0)
@@ -288,8 +296,10 @@ def start(run: Run, run_dir: Path, step: int) -> Tracker:
     tracker = Tracker(run_dir, run.total_steps, resume_step=step, purge_step=step + 1 if step else None)
     d, model = run.data, run.model
     provenance.write(run_dir)  # which code, packages and machine made this result
-    if d.meta:  # class names, feature columns, standardisation: what eval and predict need to read inputs
-        checkpoint.write_json(run_dir / "data.json", d.meta)
+    # what dlx predict needs to read new inputs as this data was read, without the training data: the model's
+    # input shape and outputs, and the loader's class names, feature columns and standardisation (Data.meta)
+    checkpoint.write_json(run_dir / "data.json", {"task": model.task, "in_shape": list(d.in_shape),
+                                                  "n_out": d.n_out, **d.meta})
     n_params = sum(t.numel() for t in model.parameters())
     tracker.print(f"dlx: run {run_dir}: device {run.device.type}, {torch.get_num_threads()} threads, "
                   f"{type(model).__name__} with {n_params:,} parameters; train/val/test examples "
@@ -308,7 +318,8 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
               "steady_samples_per_s": steady, "seed": run.seed, "overrides": run.overrides, "metric": run.metric,
               "error": None}
     es = run.early_stopping
-    if es and es.state is not None and status in ("completed", "stopped_early"):
+    restored = bool(es and es.state is not None and status in ("completed", "stopped_early"))
+    if restored:
         es.restore(run.model)  # alg. 7.1 returns the best parameters; final val/* then describe them
         p.final.update(eval_split(run, "val"))
         result["best_epoch"] = es.best_epoch
@@ -316,11 +327,15 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         test = eval_split(run, "test")
         p.final.update(test)
         tracker.scalars(test, p.step)
+        # which weights final's test/* (the headline) describe, and best.pt's own test numbers beside them
+        result["final_weights"] = ({"epoch": es.best_epoch, "step": es.best_step, "early_stopping": True}
+                                   if restored else {"epoch": p.epoch, "step": p.step, "early_stopping": False})
+        result["best_checkpoint"] = best_checkpoint(run, run_dir / "checkpoints" / "best.pt")
     if status == "diverged":
         result["error"] = (f"non-finite loss or weights at step {p.step}; the last good checkpoint is "
                            f"{last_good or 'none (no epoch finished)'}")
     elif status == "interrupted":
-        result["error"] = f"interrupted at step {p.step}; continue with: dlx train resume={run_dir}"
+        result["error"] = f"interrupted at step {p.step}; continue with: {sweep.continue_command(run_dir)}"
     if status != "interrupted":  # the resumed run writes the hparams entry once, at its end
         tracker.hparams(run.hparams, p.final)
     tracker.close()
@@ -332,6 +347,21 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         error_line(result["error"])
         raise KeyboardInterrupt
     return result
+
+
+def best_checkpoint(run: Run, path: Path) -> dict | None:
+    """best.pt's epoch, step, the val/* that chose it and its test/* (the model's weights are put back after);
+    None without a readable best.pt (trainer.checkpoint=false)."""
+    try:
+        state = checkpoint.load(path, map_location=run.device)
+    except checkpoint.CheckpointError:
+        return None
+    final = {k: v.clone() for k, v in run.model.state_dict().items()}
+    run.model.load_state_dict(state["model"])
+    test = eval_split(run, "test")
+    run.model.load_state_dict(final)
+    val = {k: v for k, v in state["final"].items() if k.startswith("val/")}
+    return {"epoch": state["epoch"], "step": state["step"], **val, **test}
 
 
 EVAL_TRAIN = 10_000  # train/acc and train/eval_loss use the first examples of the (shuffled) training split

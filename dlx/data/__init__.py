@@ -235,6 +235,13 @@ def _check_classes(where: str, names: list[str] | None, y: Tensor, splits: dict[
                  f"which the training split never has: the model cannot predict it")
 
 
+def standardized(x: Tensor, stats: dict[str, list]) -> Tensor:
+    """(x - mean) / std with the training split's statistics as Data.meta["standardize"] records them (the
+    float32 values survive the JSON round trip exactly, so new inputs are scaled bit for bit as training's)."""
+    mean, std = torch.tensor(stats["mean"], dtype=x.dtype), torch.tensor(stats["std"], dtype=x.dtype)
+    return (x - mean) / std
+
+
 def finish(
     x: Tensor,
     y: Tensor,
@@ -270,7 +277,7 @@ def finish(
     if standardize:
         mean, std = x.mean(0), x.std(0, correction=0)  # (*in_shape,) each
         std = torch.where(std > 0, std, torch.ones_like(std))  # a constant column stays constant (0)
-        x, x_val, x_test = ((t - mean) / std for t in (x, x_val, x_test))
         meta["standardize"] = {"mean": mean.tolist(), "std": std.tolist()}
+        x, x_val, x_test = (standardized(t, meta["standardize"]) for t in (x, x_val, x_test))
     keep = subset_index(y, subset, subset_mode, task)
     return Data(x[keep], y[keep], x_val, y_val, x_test, y_test, task=task, n_out=n_out, meta=meta)

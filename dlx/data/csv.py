@@ -158,3 +158,39 @@ def load(
     return finish(xs[0], y, xs[1] if len(xs) == 2 else None, y_test, val_frac=val_frac, split_seed=split_seed,
                   subset=subset, subset_mode=subset_mode, test_frac=test_frac, task=task, n_out=n_out,
                   where=str(files[0]), standardize=standardize, meta=meta)
+
+
+def read_inputs(path: str | Path, features: list[str], label: str | None, classes: list[str] | None,
+                task: str, n_out: int, delimiter: str = ",") -> tuple[torch.Tensor, torch.Tensor | None]:
+    """New rows for a trained run (`dlx predict`), parsed and checked as :func:`load` parses the training file:
+    ``features`` are the training file's feature columns (others are ignored); the ``label`` column is optional
+    (absent or all empty: no labels) and its text class names become the run's ids (``classes``). Returns
+    (x (N, F) unstandardised, y or None)."""
+    path = Path(path).expanduser()
+    header, rows = _read(path, delimiter, "inputs")
+    missing = [c for c in features if c not in header]
+    if missing:
+        raise DataError(f"{path} has no feature column {', '.join(map(repr, missing))} (columns: "
+                        f"{', '.join(header)}); the run was trained on {', '.join(features)}")
+    x = _features(path, header, rows, [header.index(c) for c in features])
+    if label is None or label not in header:
+        return x, None
+    labels = [r[header.index(label)].strip() for r in rows]
+    if not any(labels):
+        return x, None
+    for i, s in enumerate(labels):
+        if s == "":
+            raise DataError(f"{path} line {i + 2}, column '{label}': the label is empty; label every row or none")
+        if task == "regression":
+            if not _is_float(s) or not abs(float(s)) <= FLOAT32_MAX:
+                raise DataError(f"{path} line {i + 2}, column '{label}': label {s!r} is not a finite number")
+        elif classes is not None and s not in classes:
+            raise DataError(f"{path} line {i + 2}, column '{label}': {s!r} is not a class of the run "
+                            f"(classes: {', '.join(classes)})")
+        elif classes is None and not (_is_int(s) and 0 <= int(s) < n_out):
+            raise DataError(f"{path} line {i + 2}, column '{label}': {s!r} is not a class id of the run "
+                            f"(0..{n_out - 1})")
+    if task == "regression":
+        return x, torch.tensor([float(s) for s in labels]).unsqueeze(1)  # (N, 1), as load's targets
+    ids = {n: i for i, n in enumerate(classes)} if classes is not None else None
+    return x, torch.tensor([ids[s] if ids else int(s) for s in labels])

@@ -43,35 +43,73 @@ def check(*, path, size, channels, test_path, val_frac, test_frac, split_seed, s
 
 def _read_images(root: Path, classes: list[str], size: tuple[int, int], channels: int):
     """Images of root/<class>/ for the classes whose folder root has, labelled by their index in ``classes``."""
-    from PIL import Image, UnidentifiedImageError  # imported here: only this dataset needs Pillow
-
-    mode = {1: "L", 3: "RGB"}[channels]
-    h, w = size
     xs, ys = [], []
     for label, name in enumerate(classes):
         folder = root / name
         if not folder.is_dir():
             continue
-        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS)
-        if not files:
+        found = images_in(folder)
+        if not found:
             raise DataError(f"{folder} has no .png/.jpg/.jpeg images (every class needs at least one)")
-        for f in files:
-            try:
-                # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that: both are refused, so a
-                # small file that decodes to gigabytes never does
-                with warnings.catch_warnings():
-                    warnings.simplefilter("error", Image.DecompressionBombWarning)
-                    with Image.open(f) as im:
-                        im = im.convert(mode).resize((w, h), Image.Resampling.BILINEAR)  # PIL sizes are (W, H)
-                        xs.append(np.asarray(im, dtype=np.uint8).reshape(h, w, channels))
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-                raise DataError(f"{f} is too large to decode safely ({str(e).splitlines()[0]}); resize it or "
-                                f"remove it") from None
-            except (UnidentifiedImageError, OSError, ValueError) as e:
-                raise DataError(f"{f} is not a readable image ({type(e).__name__}: {e})") from None
-            ys.append(label)
+        xs.append(read_files(found, size, channels))  # class by class: the first bad file in order is named
+        ys += [label] * len(found)
+    return torch.cat(xs), torch.tensor(ys, dtype=torch.int64)
+
+
+def images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS and p.is_file())
+
+
+def read_files(files: list[Path], size: tuple[int, int], channels: int) -> torch.Tensor:
+    """The image files as (N, C, H, W) float32 in [0, 1], each resized to ``size`` = (H, W)."""
+    from PIL import Image, UnidentifiedImageError  # imported here: only this dataset needs Pillow
+
+    mode = {1: "L", 3: "RGB"}[channels]
+    h, w = size
+    xs = []
+    for f in files:
+        try:
+            # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that: both are refused, so a
+            # small file that decodes to gigabytes never does
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(f) as im:
+                    im = im.convert(mode).resize((w, h), Image.Resampling.BILINEAR)  # PIL sizes are (W, H)
+                    xs.append(np.asarray(im, dtype=np.uint8).reshape(h, w, channels))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+            raise DataError(f"{f} is too large to decode safely ({str(e).splitlines()[0]}); resize it or "
+                            f"remove it") from None
+        except (UnidentifiedImageError, OSError, ValueError) as e:
+            raise DataError(f"{f} is not a readable image ({type(e).__name__}: {e})") from None
     x = torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2).float().div_(255.0)  # (N, C, H, W)
-    return x.contiguous(), torch.tensor(ys, dtype=torch.int64)
+    return x.contiguous()
+
+
+def read_inputs(paths: list[Path], classes: list[str], size: tuple[int, int], channels: int
+                ) -> tuple[torch.Tensor, torch.Tensor | None, list[Path]]:
+    """New images for a trained run (`dlx predict`), decoded and resized as :func:`load` does: image files, or
+    one folder of images (unlabelled), or one folder laid out as training's, root/<class name>/*.png (labelled
+    by the run's ``classes``). Returns (x, y or None, the files in the order of x)."""
+    if len(paths) == 1 and paths[0].is_dir():
+        root = paths[0]
+        sub = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if sub:
+            unknown = [p.name for p in sub if p.name not in classes]
+            if unknown:
+                raise DataError(f"{root}: sub-folder {', '.join(unknown)} is not a class of the run (classes: "
+                                f"{', '.join(classes)}); give a folder of images, or one sub-folder per class")
+            files = [f for p in sub for f in images_in(p)]
+            ys = [classes.index(p.name) for p in sub for _ in images_in(p)]
+            y = torch.tensor(ys, dtype=torch.int64)
+        else:
+            files, y = images_in(root), None
+        if not files:
+            raise DataError(f"{root} has no .png/.jpg/.jpeg images")
+        return read_files(files, size, channels), y, files
+    for f in paths:
+        if f.suffix.lower() not in EXTENSIONS or not f.is_file():
+            raise DataError(f"{f} is not a .png/.jpg/.jpeg file; give image files or one folder of images")
+    return read_files(paths, size, channels), None, list(paths)
 
 
 def load(

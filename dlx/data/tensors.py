@@ -137,3 +137,24 @@ def load(
     y, y_test, task, n_out = as_targets(str(path), y, y_test, task)
     return finish(x, y, x_test, y_test, val_frac=val_frac, split_seed=split_seed, subset=subset,
                   subset_mode=subset_mode, test_frac=test_frac, task=task, n_out=n_out, where=str(path))
+
+
+def read_inputs(path: str | Path) -> tuple[Tensor, Tensor | None]:
+    """New examples for a trained run (`dlx predict`): ``x`` (and optionally ``y``) of an .npz/.pt file, read
+    and checked as :func:`load` reads them (a 1-D x becomes (N, 1); NaN/Inf refused). The caller checks the
+    shapes against the run's model and the labels against its classes."""
+    path = Path(path).expanduser()
+    arrays = _read(path)
+    if "x" not in arrays:
+        raise DataError(f"{path} has no x (it holds {', '.join(sorted(arrays)) or 'nothing'}); expected x and "
+                        f"optionally y")
+    x, y = arrays["x"], arrays.get("y")
+    if x.ndim == 0 or x.shape[0] == 0 or x.is_complex():
+        raise DataError(f"{path}: x has shape {tuple(x.shape)} and dtype {x.dtype}; expected (N, ...) real numbers")
+    if y is not None and (y.ndim == 0 or y.shape[0] != x.shape[0] or y.is_complex()):
+        raise DataError(f"{path}: x has shape {tuple(x.shape)} but y has shape {tuple(y.shape)}; both need the "
+                        f"same first dimension N")
+    x = x.float().reshape(-1, 1) if x.ndim == 1 else x.float()
+    check_finite(str(path), "x", x)
+    check_finite(str(path), "y", y)
+    return x, y
