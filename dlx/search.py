@@ -6,14 +6,13 @@ trainer.metric at every epoch end to its own trial (:class:`TrialPruner`, built 
 open the same storage: by default Optuna's journal file ``<sweep dir>/optuna.journal`` (a file lock, no
 database server), or the URL a user gives (``sqlite:///study.db``, any storage Optuna takes).
 
-The search space is written as for Hydra's sweepers: ``interval(a, b)`` (uniform float; int when both ends are
-ints), ``tag(log, interval(a, b))`` (log-uniform), ``choice(a, b, ...)`` or ``a,b,c`` (categorical), ``range(a,
-b[, step])`` (the basic sweeper's values: a, a+step, ... below b).
+The search space is written as for Hydra's sweepers: ``interval(a, b)`` (uniform float; ``int(interval(a,
+b))`` for integers), ``tag(log, interval(a, b))`` (log-uniform), ``choice(a, b, ...)`` or ``a,b,c``
+(categorical), ``range(a, b[, step])`` (the basic sweeper's values: a, a+step, ... below b).
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +49,13 @@ def distribution(override) -> Any:
         # values as the command line writes them ([64] stays the string "[64]"), so a trial's override reads back
         return CategoricalDistribution(list(override.sweep_iterator(transformer=Transformer.encode)))
     if isinstance(value, RangeSweep):
-        start, stop, step = value.start, value.stop, value.step
-        n = math.ceil((stop - start) / step)
-        if n < 1:
-            raise ConfigError(f"{key}=range({start}, {stop}, {step}) is wrong: it holds no value; allowed is a "
-                              "range with at least one value below its end")
-        last = start + (n - 1) * step  # range's end is exclusive, as in the basic sweeper
-        if all(isinstance(v, int) for v in (start, stop, step)):
+        start, step = value.start, value.step
+        values = list(override.sweep_iterator())  # the basic sweeper's values: the end is excluded
+        if not values:
+            raise ConfigError(f"{key}=range({start}, {value.stop}, {step}) is wrong: it holds no value; allowed is "
+                              "a range with at least one value below its end")
+        last = values[-1]
+        if all(isinstance(v, int) for v in (start, last, step)):
             return IntDistribution(start, last, step=step)
         return FloatDistribution(float(start), float(last), step=float(step))
     if isinstance(value, IntervalSweep):

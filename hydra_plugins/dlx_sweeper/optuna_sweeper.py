@@ -143,7 +143,11 @@ class OptunaSweeper(Sweeper):
         if state == TrialState.COMPLETE:
             result = json.loads((folder / "result.json").read_text())
             value = float(result["best"].get(result["metric"], float("nan")))
-        study.tell(number, value, state=state)
+        try:
+            study.tell(number, value, state=state)
+        except RuntimeError as e:  # the grid sampler's "grid done" stop, after the trial was stored (as Hydra's)
+            if "Study.stop" not in str(e):
+                raise
 
     def _write_results(self, study, url: str, name: str) -> None:
         from optuna.trial import TrialState
