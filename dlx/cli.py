@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         # A user's own modules (model=mynet with _target_: mynets.Net) import from the working directory.
         if os.getcwd() not in sys.path:
             sys.path.insert(0, os.getcwd())
+        # Hydra lists plugins with pkgutil, which cannot see through setuptools' editable finder: a checkout
+        # installed with pip install -e shows its hydra_plugins/ (dlx's sweeper) on the path itself.
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        if os.path.isdir(os.path.join(root, "hydra_plugins", "dlx_sweeper")) and root not in sys.path:
+            sys.path.append(root)
         from dlx.checks import ConfigError
         from dlx.preflight import preflight
 
