@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, os.getcwd())
     if cmd == "train":
         from dlx import train
+        # Hydra lists plugins with pkgutil, which cannot see through setuptools' editable finder: a checkout
+        # installed with pip install -e shows its hydra_plugins/ (dlx's own launcher and sweeper) on the path.
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        if os.path.isdir(os.path.join(root, "hydra_plugins")) and root not in sys.path:
+            sys.path.append(root)
         from dlx.checks import ConfigError
         from dlx.preflight import preflight
 

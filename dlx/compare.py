@@ -45,7 +45,7 @@ PARTIAL = ("running", "interrupted")
 # failed one has no meaningful number; a pruned one (a sweeper stopped it early) has only an early one.
 NOT_COMPARED = ("failed", "diverged", "pruned")
 # Overrides that name a run rather than a setting: they never split a group.
-IGNORED_KEYS = ("seed", "resume", "resume_sweep")
+IGNORED_KEYS = ("seed", "resume", "resume_sweep", "trial")  # trial: a search's bookkeeping
 SUMMARY_FILES = ("summary.csv", "summary.md", "runs.csv", "curves.png")
 
 

@@ -23,7 +23,7 @@ from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
-from dlx import checkpoint, checks, graphs, metrics, objective
+from dlx import checkpoint, checks, graphs, metrics, objective, search
 from dlx import regularize as R
 from dlx.checks import ConfigError
 from dlx.config import validate
@@ -79,6 +79,7 @@ class Run:
     hparams: dict  # the config's leaves, for TensorBoard's HParams
     overrides: list[str] = field(default_factory=list)
     resume: dict | None = None  # the checkpoint state to continue from
+    pruner: Any = None  # in a search (dlx/search.py): (epoch, trainer.metric's value) -> stop now?
 
 
 def pick_device(name: str) -> torch.device:
@@ -402,7 +403,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         max_epochs=math.ceil(total_steps / steps_per_epoch),  # max_steps, when set, replaces max_epochs
         log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
         grad_norms=tc.grad_norms, save_checkpoints=tc.checkpoint, cuda_graphs=cuda_graphs, autocast=autocast,
-        config_yaml=OmegaConf.to_yaml(cfg), hparams=flat(c), overrides=list(overrides or []), resume=state)
+        config_yaml=OmegaConf.to_yaml(cfg), hparams=flat(c), overrides=list(overrides or []), resume=state,
+        pruner=search.TrialPruner(**c["trial"]) if c.get("trial") and not dry else None)
 
 
 def build_optimizer(node: dict, params: list) -> torch.optim.Optimizer:

@@ -24,7 +24,7 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-FINISHED = ("completed", "stopped_early", "diverged")
+FINISHED = ("completed", "stopped_early", "diverged", "pruned")
 RESUME_KEY = "resume_sweep"
 
 
@@ -41,7 +41,7 @@ if not OmegaConf.has_resolver("dlx.direction"):
 
 
 def _comparable(overrides) -> list[str]:
-    return sorted(o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in (RESUME_KEY, "resume"))
+    return sorted(o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in (RESUME_KEY, "resume", "trial"))
 
 
 class SweepMismatch(ValueError):
@@ -165,10 +165,12 @@ class SweepSummary(Callback):
         if config.get(RESUME_KEY):
             # Hydra turns a callback's exception into a warning and goes on, which would let the jobs
             # rewrite the .hydra/ files of folders holding other runs: stop the sweep here instead.
-            if not str(config.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
+            target = str(config.hydra.sweeper.get("_target_", ""))
+            if not target.endswith(("BasicSweeper", "dlx_sweeper.optuna_sweeper.OptunaSweeper")):
                 _stop(
                     f"{RESUME_KEY}=true is wrong with hydra.sweeper={config.hydra.sweeper._target_}: allowed "
-                    "with the basic sweeper (a grid: every job's number is known in advance)"
+                    "with the basic sweeper (a grid: every job's number is known in advance) and dlx's optuna "
+                    "sweeper (hydra/sweeper=optuna|tpe: the study is kept in the sweep folder)"
                 )
             try:
                 check_sweep_dir(config)

@@ -272,13 +272,15 @@ def train(run: Run, run_dir: Path) -> dict:
                 last_good = f"{ckpt_dir / 'last.pt'} (epoch {p.epoch}, step {p.step})"
                 if improved:
                     checkpoint.save(ckpt_dir / "best.pt", state)
+            if run.pruner and run.pruner(p.epoch, p.final[run.metric]) and status == "completed":
+                status = "pruned"  # by a search's pruner; after last.pt, so a promoted trial continues from it
             if p.epoch % print_every == 0 or p.step >= run.total_steps or status == "stopped_early":
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in p.final.items())
                 tracker.print(f"epoch {p.epoch:>4}/{run.max_epochs}  step {p.step:>6}  {shown}")
                 log_images(tracker.writer, model, run.data.x_val, p.step)
             if stop.requested:
                 raise KeyboardInterrupt
-            if status == "stopped_early":
+            if status in ("stopped_early", "pruned"):
                 break
     except KeyboardInterrupt:
         status = "interrupted"  # last.pt holds the state after the last whole step (first Ctrl-C) or epoch
@@ -386,8 +388,9 @@ def load_into(state: dict, run: Run, path: Path) -> None:
 
 
 def primary(result: dict) -> float:
-    """The number a sweeper optimises: the best value of trainer.metric, NaN when the run did not finish."""
-    if result["status"] not in ("completed", "stopped_early"):
+    """The number a sweeper optimises: the best value of trainer.metric (so far, when pruned), NaN when the run
+    did not finish."""
+    if result["status"] not in ("completed", "stopped_early", "pruned"):
         return float("nan")
     return float(result["best"].get(result["metric"], float("nan")))
 

@@ -281,7 +281,7 @@ def test_submitit_local_launcher(tmp_path):
 
 @pytest.mark.slow
 def test_optuna_tpe_sweeper_maximises_val_acc(tmp_path):
-    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper", reason="needs the `sweep` extra (optuna)")
+    pytest.importorskip("optuna", minversion="4", reason="needs the `sweep` extra (optuna >= 4)")
     sweep_dir = tmp_path / "sweep"
     out = multirun(sweep_dir, "hydra/sweeper=tpe", "hydra.sweeper.n_trials=3", "optim.lr=interval(0.001,0.1)")
     assert out.returncode == 0, out.stderr[-3000:]
