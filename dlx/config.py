@@ -35,6 +35,11 @@ def _grad_clip(name, v):
         checks.positive(name, v)
 
 
+def _threads(name, v):
+    if v != "auto":
+        checks.count(name, v)
+
+
 # key -> check(name, value), each raising the one-line ConfigError.
 RULES = {
     "seed": checks.integer,
@@ -58,6 +63,8 @@ RULES = {
                                                             "max-autotune-no-cudagraphs")),
     "trainer.grad_clip": _grad_clip,
     "trainer.grad_norms": checks.boolean,
+    "trainer.threads": _threads,
+    "trainer.checkpoint_every_s": checks.non_negative,
     # the model keys the setup applies itself (dlx/setup.py LOOP_KEYS); the model's class checks the rest
     "model.init_from": _path,
     "model.freeze": _names,

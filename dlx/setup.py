@@ -73,6 +73,8 @@ class Run:
     grad_clip: float | None
     grad_norms: bool
     save_checkpoints: bool
+    checkpoint_every_s: float  # last.pt/best.pt at most this often (and always at the end)
+    threads: int  # CPU intra-op threads this run uses
     cuda_graphs: bool
     autocast: Any
     config_yaml: str  # stored in every checkpoint
@@ -306,6 +308,9 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
                                            for t in (data.x, data.x_val, data.x_test))
 
+    threads = tc.threads if tc.threads != "auto" else (1 if dry else auto_threads(model, data.x[:tc.batch_size]))
+    if not dry:
+        torch.set_num_threads(threads)
     bf16, cuda_graphs = tc.precision == "bf16", tc.cuda_graphs
     if bf16 and device.type == "cpu" and not dry:
         print("dlx: precision=bf16 on CPU runs with CPU autocast (slow on most CPUs; fp32 is the CPU default)")
@@ -402,9 +407,31 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         steps_per_epoch=steps_per_epoch, total_steps=total_steps,
         max_epochs=math.ceil(total_steps / steps_per_epoch),  # max_steps, when set, replaces max_epochs
         log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
-        grad_norms=tc.grad_norms, save_checkpoints=tc.checkpoint, cuda_graphs=cuda_graphs, autocast=autocast,
+        grad_norms=tc.grad_norms, save_checkpoints=tc.checkpoint, checkpoint_every_s=tc.checkpoint_every_s,
+        threads=threads, cuda_graphs=cuda_graphs, autocast=autocast,
         config_yaml=OmegaConf.to_yaml(cfg), hparams=flat(c), overrides=list(overrides or []), resume=state,
         pruner=search.TrialPruner(**c["trial"]) if c.get("trial") and not dry else None)
+
+
+CORES = torch.get_num_threads()  # this process's share of the machine (a joblib worker's is cores / n_jobs)
+SMALL_FLOPS = 1e9  # forward FLOPs per batch below which one thread is fastest (measured: scripts/bench_threads.py)
+
+
+@torch.no_grad()
+def auto_threads(model: nn.Module, xb: torch.Tensor) -> int:
+    """trainer.threads=auto: one thread for a model whose forward pass over a batch is under SMALL_FLOPS (its
+    steps are too small to split: a second thread costs more in handoffs than it gives, and one thread gives the
+    same numbers whichever launcher runs the job), else all of this process's cores. On a GPU: unchanged."""
+    if xb.device.type != "cpu":
+        return torch.get_num_threads()
+    from torch.utils.flop_counter import FlopCounterMode
+
+    was_training = model.training
+    model.eval()  # no dropout draw, no batch-norm statistics update
+    with FlopCounterMode(display=False) as counter:
+        model(xb)
+    model.train(was_training)
+    return 1 if counter.get_total_flops() < SMALL_FLOPS else CORES
 
 
 def build_optimizer(node: dict, params: list) -> torch.optim.Optimizer:

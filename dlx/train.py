@@ -9,6 +9,7 @@ an epoch.
 from __future__ import annotations
 
 import contextlib
+import copy
 import errno
 import fcntl
 import math
@@ -197,7 +198,8 @@ def train(run: Run, run_dir: Path) -> dict:
     step_fn = graphs.GraphedStep(make_step(run), batch, device) if run.cuda_graphs else make_step(run)
     tracker = start(run, run_dir, p.step)
     status = "completed"
-    last_good = f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None
+    saver = Checkpoints(ckpt_dir, run.checkpoint_every_s, run.save_checkpoints,
+                        f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None)
     print_every = max(1, run.max_epochs // 20)  # at most ~20 epoch lines per run
     if print_every > 1:  # said once, so a missing epoch line does not look like a skipped epoch
         tracker.print(f"dlx: an epoch line every {print_every} epochs (and the last); TensorBoard has every epoch")
@@ -236,8 +238,7 @@ def train(run: Run, run_dir: Path) -> dict:
                 if stop.requested and i + 1 < run.steps_per_epoch and p.step < run.total_steps:
                     # Ctrl-C between two steps: save the state mid-epoch (consistent: no step half done).
                     p.train_time += time.perf_counter() - t_epoch
-                    if run.save_checkpoints:
-                        checkpoint.save(ckpt_dir / "last.pt", snapshot(run, p, gen, wall(), i + 1))
+                    saver.save(lambda i=i: snapshot(run, p, gen, wall(), i + 1), improved=False, now=True)
                     raise KeyboardInterrupt
                 if p.step >= run.total_steps:
                     break
@@ -266,14 +267,11 @@ def train(run: Run, run_dir: Path) -> dict:
             p.best.update({k: v for k, v in p.final.items() if metrics.better(v, p.best.get(k), metrics.direction(k))})
             if es and es.update(p.final, model, p.epoch, p.step):  # before the checkpoint, which carries its state
                 status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back below
-            if run.save_checkpoints:
-                state = snapshot(run, p, gen, wall(), 0)
-                checkpoint.save(ckpt_dir / "last.pt", state)
-                last_good = f"{ckpt_dir / 'last.pt'} (epoch {p.epoch}, step {p.step})"
-                if improved:
-                    checkpoint.save(ckpt_dir / "best.pt", state)
             if run.pruner and run.pruner(p.epoch, p.final[run.metric]) and status == "completed":
-                status = "pruned"  # by a search's pruner; after last.pt, so a promoted trial continues from it
+                status = "pruned"  # by a search's pruner; last.pt is written now, so a promoted trial continues
+            saver.save(lambda: snapshot(run, p, gen, wall(), 0), improved,
+                       now=status != "completed" or p.step >= run.total_steps or stop.requested,
+                       where=f"epoch {p.epoch}, step {p.step}")
             if p.epoch % print_every == 0 or p.step >= run.total_steps or status == "stopped_early":
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in p.final.items())
                 tracker.print(f"epoch {p.epoch:>4}/{run.max_epochs}  step {p.step:>6}  {shown}")
@@ -288,7 +286,35 @@ def train(run: Run, run_dir: Path) -> dict:
         stop.restore()
         tracker.stop_progress()
     steady = round(steady_samples / steady_time, 1) if steady_time else None
-    return finish(run, run_dir, p, status, tracker, round(wall(), 3), steady, last_good)
+    return finish(run, run_dir, p, status, tracker, round(wall(), 3), steady, saver.last_good)
+
+
+class Checkpoints:
+    """checkpoints/last.pt and best.pt, written at most every ``every_s`` seconds (0: every epoch) and always when
+    ``now`` (the end of the run, early stopping, pruning, Ctrl-C): for tiny epochs two checkpoint writes per
+    epoch cost more than the training. A better epoch between two writes is kept in memory until the next."""
+
+    def __init__(self, folder: Path, every_s: float, enabled: bool, last_good: str | None):
+        self.folder, self.every_s, self.enabled, self.last_good = folder, every_s, enabled, last_good
+        self.written = time.monotonic()
+        self.best: dict | None = None  # best.pt's state, waiting for the next write
+
+    def save(self, state_fn, improved: bool, now: bool, where: str = "") -> None:
+        if not self.enabled:
+            return
+        due = now or time.monotonic() - self.written >= self.every_s
+        if not (due or improved):
+            return
+        state = state_fn()
+        if improved:
+            self.best = state if due else copy.deepcopy(state)  # the live tensors change at the next step
+        if due:
+            checkpoint.save(self.folder / "last.pt", state)
+            if self.best is not None:
+                checkpoint.save(self.folder / "best.pt", self.best)
+                self.best = None
+            self.written = time.monotonic()
+            self.last_good = f"{self.folder / 'last.pt'} ({where or 'mid-epoch'})"
 
 
 def start(run: Run, run_dir: Path, step: int) -> Tracker:
@@ -303,7 +329,7 @@ def start(run: Run, run_dir: Path, step: int) -> Tracker:
     checkpoint.write_json(run_dir / "data.json", {"task": model.task, "in_shape": list(d.in_shape),
                                                   "n_out": d.n_out, **d.meta})
     n_params = sum(t.numel() for t in model.parameters())
-    tracker.print(f"dlx: run {run_dir}: device {run.device.type}, {torch.get_num_threads()} threads, "
+    tracker.print(f"dlx: run {run_dir}: device {run.device.type}, {run.threads} thread{'s' * (run.threads > 1)}, "
                   f"{type(model).__name__} with {n_params:,} parameters; train/val/test examples "
                   f"{len(d.x)}/{len(d.x_val)}/{len(d.x_test)}")
     if run.pretrain:
@@ -317,7 +343,8 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
     """The end of a run: test, result.json, hparams, the summary table."""
     result = {"status": status, "final": p.final, "best": p.best, "epochs": p.epoch, "steps": p.step,
               "wall_s": wall_s, "samples_per_s": round(p.samples_seen / max(p.train_time, 1e-9), 1),
-              "steady_samples_per_s": steady, "seed": run.seed, "overrides": run.overrides, "metric": run.metric,
+              "steady_samples_per_s": steady, "threads": run.threads,
+              "seed": run.seed, "overrides": run.overrides, "metric": run.metric,
               "error": None}
     es = run.early_stopping
     restored = bool(es and es.state is not None and status in ("completed", "stopped_early"))

@@ -21,6 +21,7 @@ from dlx.train import run
 
 # Small but real: 3 epochs of 41 steps, dropout on (so the torch RNG matters), batch order from its generator.
 BASE = ["dataset=digits", "model.hidden=[32]", "+regularization.dropout={input:0.0,hidden:0.3}", "trainer.max_epochs=3",
+        "trainer.checkpoint_every_s=0",
         "trainer.batch_size=32", "trainer.log_every=5", "device=cpu"]
 
 
@@ -314,7 +315,9 @@ def test_wrong_overrides_through_a_real_process(tmp_path):
 
 # ---- a real SIGKILL in the middle of an epoch ---------------------------------------------------------------
 
+# checkpoint_every_s=0: a checkpoint at every epoch end, so a kill in epoch 2 finds epoch 1's
 KILL = ["dataset=digits", "model.hidden=[64]", "+regularization.dropout={input:0.0,hidden:0.2}", "trainer.max_epochs=2",
+        "trainer.checkpoint_every_s=0",
         "trainer.batch_size=8",
         "trainer.log_every=1", "device=cpu"]
 

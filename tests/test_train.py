@@ -117,3 +117,22 @@ def test_lr_logged_decays_with_linear_schedule(tmp_path):
     acc.Reload()
     lrs = [e.value for e in acc.Scalars("lr")]
     assert lrs[0] > lrs[-1] and lrs[-1] == pytest.approx(0.1 * 0.01, rel=0.05)
+
+
+def test_checkpoints_at_most_every_n_seconds_and_always_at_the_end(tmp_path, monkeypatch):
+    saves = []
+    real_save = checkpoint.save
+    monkeypatch.setattr(checkpoint, "save", lambda path, state: (saves.append((path.name, state["epoch"])),
+                                                                  real_save(path, state)))
+    result = run_cfg([*FAST, "trainer.max_epochs=4", "trainer.checkpoint_every_s=3600"], tmp_path / "slow")
+    assert [name for name, _ in saves] == ["last.pt", "best.pt"] and saves[0][1] == 4  # only at the end
+    best = checkpoint.load(tmp_path / "slow" / "checkpoints" / "best.pt")
+    assert best["final"]["val/acc"] == result["best"]["val/acc"]  # the best epoch, kept in memory until then
+    saves.clear()
+    run_cfg([*FAST, "trainer.max_epochs=4", "trainer.checkpoint_every_s=0"], tmp_path / "each")
+    assert [e for name, e in saves if name == "last.pt"] == [1, 2, 3, 4]
+
+
+def test_threads_auto_uses_one_thread_for_a_small_model(tmp_path):
+    assert run_cfg([*FAST, "trainer.max_epochs=1"], tmp_path / "auto")["threads"] == 1
+    assert run_cfg([*FAST, "trainer.max_epochs=1", "trainer.threads=2"], tmp_path / "two")["threads"] == 2
