@@ -281,11 +281,13 @@ def train(run: Run, run_dir: Path) -> dict:
     return finish(run, run_dir, p, status, tracker, round(wall(), 3), steady, last_good)
 
 
-def start(run: Run, run_dir: Path, step: int) -> Tracker:
+def start(run: Run, run_dir: Path, step: int, progress: bool | None = None) -> Tracker:
     """The run's reporting: TensorBoard (a resumed run appends; purge_step drops the events a killed process
     wrote after its last checkpoint, so no step appears twice), data.json, the start-of-run line, and the
-    greedy pretraining phase (logged as pretrain/...)."""
-    tracker = Tracker(run_dir, run.total_steps, resume_step=step, purge_step=step + 1 if step else None)
+    greedy pretraining phase (logged as pretrain/...). ``progress``: the live progress bar (None: on a
+    terminal); runs trained together (hydra/launcher=batched) show one, as a terminal holds one live display."""
+    tracker = Tracker(run_dir, run.total_steps, progress=progress, resume_step=step,
+                      purge_step=step + 1 if step else None)
     d, model = run.data, run.model
     provenance.write(run_dir)  # which code, packages and machine made this result
     if d.meta:  # class names, feature columns, standardisation: what eval and predict need to read inputs
