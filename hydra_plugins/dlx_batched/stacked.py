@@ -35,10 +35,12 @@ from dlx.track import Tracker, log_images
 ELEMENTWISE = {f"torch.optim.{n}" for n in ("SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adamax", "NAdam",
                                              "RAdam", "Adadelta")} | \
               {f"dlx.optim.course.{n}" for n in ("Momentum", "Nesterov", "RMSProp", "RMSPropNesterov")}
-# Regularizers a stacked step applies per member: dropout (model argument, vmap's own masks per member), the
+# Regularizers a stacked step applies per member: dropout (model argument, vmap's own masks per member), batch
+# norm (each member's running statistics are its slice of the stacked buffers, updated in place), the
 # batch transforms (per example), penalties (inside vmap, on the member's own weights), decoupled decay and
 # max-norm (elementwise / per unit on the stacked weights) and label smoothing (the loss).
-STACKED_REGS = {"dropout", "augment", "input_noise", "l2", "l1", "weight_decay", "max_norm", "label_smoothing"}
+STACKED_REGS = {"dropout", "batchnorm", "augment", "input_noise", "l2", "l1", "weight_decay", "max_norm",
+                "label_smoothing"}
 # Those it does not, and why (one line each).
 UNSTACKED_REGS = {
     "early_stopping": "stops each run at its own epoch and restores its own best weights",
@@ -46,8 +48,6 @@ UNSTACKED_REGS = {
     "distill": "trains a hint regressor beside the model and runs a teacher inside the step",
     "weight_noise": "perturbs one model's weights in place around the step",
     "adversarial": "its FGSM step differentiates one model's loss with respect to its input",
-    "batchnorm": "batch statistics and running buffers in training mode are updated in place, which vmap does "
-                 "not batch",
 }
 
 
