@@ -317,11 +317,13 @@ class Checkpoints:
             self.last_good = f"{self.folder / 'last.pt'} ({where or 'mid-epoch'})"
 
 
-def start(run: Run, run_dir: Path, step: int) -> Tracker:
+def start(run: Run, run_dir: Path, step: int, progress: bool | None = None) -> Tracker:
     """The run's reporting: TensorBoard (a resumed run appends; purge_step drops the events a killed process
     wrote after its last checkpoint, so no step appears twice), data.json, the start-of-run line, and the
-    greedy pretraining phase (logged as pretrain/...)."""
-    tracker = Tracker(run_dir, run.total_steps, resume_step=step, purge_step=step + 1 if step else None)
+    greedy pretraining phase (logged as pretrain/...). ``progress``: the live progress bar (None: on a
+    terminal); runs trained together (hydra/launcher=batched) show one, as a terminal holds one live display."""
+    tracker = Tracker(run_dir, run.total_steps, progress=progress, resume_step=step,
+                      purge_step=step + 1 if step else None)
     d, model = run.data, run.model
     provenance.write(run_dir)  # which code, packages and machine made this result
     # what dlx predict needs to read new inputs as this data was read, without the training data: the model's

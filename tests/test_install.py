@@ -17,6 +17,7 @@ def test_non_editable_install_runs_from_another_folder(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
                     "--target", str(site), str(ROOT)], check=True, capture_output=True, timeout=300)
     assert (site / "dlx" / "configs" / "model" / "cnn.yaml").is_file()
+    assert (site / "hydra_plugins" / "dlx_batched" / "launcher.py").is_file()  # hydra/launcher=batched
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}

@@ -1,0 +1,219 @@
+"""``hydra/launcher=batched``: Hydra's basic launcher, except that jobs differing only in ``seed`` train together.
+
+The jobs of a sweep are grouped by their composed config without ``seed``. A group that can be stacked (see
+stacked.refusal, then one probe step under vmap) is prepared job by job through Hydra's ``run_job`` (so each
+job's folder, ``.hydra/`` files, logging and callbacks are the basic launcher's) with a task function that
+builds the job's Run instead of training it, then trained as one stack (stacked.py), and each job's
+JobReturn gets its number as dlx.train.main would return it. Every other job runs through the normal task
+function, one after another, after one line saying which and why.
+"""
+
+import contextlib
+import copy
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
+from hydra.plugins.launcher import Launcher
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchedLauncherConf:
+    _target_: str = "hydra_plugins.dlx_batched.launcher.BatchedLauncher"
+    max_members: int = 0  # most jobs in one stack; 0: no limit
+
+
+ConfigStore.instance().store(group="hydra/launcher", name="dlx_batched", node=BatchedLauncherConf, provider="dlx")
+
+
+def say(line: str) -> None:
+    print(f"dlx: batched launcher: {line}", flush=True)
+
+
+def jobs_text(nums: list[int]) -> str:
+    return f"job {nums[0]}" if len(nums) == 1 else "jobs " + ", ".join(map(str, nums))
+
+
+class BatchedLauncher(Launcher):
+    def __init__(self, max_members: int = 0) -> None:
+        self.max_members = max_members
+        self.config: DictConfig | None = None
+        self.task_function: TaskFunction | None = None
+        self.hydra_context: HydraContext | None = None
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
+
+    # ---- Hydra's side: one job as the basic launcher runs it --------------------------------------------------
+
+    def _run_job(self, config: DictConfig, task_function: TaskFunction) -> JobReturn:
+        ret = run_job(hydra_context=self.hydra_context, task_function=task_function, config=config,
+                      job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        return ret
+
+    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        setup_globals()
+        assert self.config is not None and self.hydra_context is not None and self.task_function is not None
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        log.info(f"Launching {len(job_overrides)} jobs locally, jobs that differ only in seed as one stacked model")
+        jobs = []
+        for k, overrides in enumerate(job_overrides):
+            idx = initial_job_idx + k
+            log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
+            sc = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
+            with open_dict(sc):
+                sc.hydra.job.id = idx
+                sc.hydra.job.num = idx
+            jobs.append((idx, sc, task_container(sc)))
+        rets: dict[int, JobReturn] = {}
+        for group in self.groups(jobs):
+            nums = [idx for idx, _, _ in group]
+            why = ("no other job of this sweep differs from it only in seed" if len(group) == 1
+                   else self.refusal(group[0][2], group[0][1]))
+            if why:
+                say(f"{jobs_text(nums)} {'runs' if len(nums) == 1 else 'run one after another'}, not stacked: {why}")
+                for idx, sc, _ in group:
+                    rets[idx] = self._run_job(sc, self.task_function)
+            else:
+                say(f"{jobs_text(nums)} train together as one stacked model of {len(group)}")
+                rets.update(self.launch_stacked(group))
+        return [rets[i] for i in sorted(rets)]
+
+    def groups(self, jobs: list) -> list[list]:
+        """Jobs whose configs are equal but for ``seed``, in job order; at most max_members per group."""
+        by_key: dict[str, list] = {}
+        for job in jobs:
+            c = job[2]
+            key = json.dumps({k: v for k, v in c.items() if k != "seed"}, sort_keys=True, default=str) \
+                if c is not None else f"#{job[0]}"  # a config that does not resolve stays on its own
+            by_key.setdefault(key, []).append(job)
+        size = self.max_members if self.max_members > 0 else len(jobs)
+        out = [g[i:i + size] for g in by_key.values() for i in range(0, len(g), size)]
+        return sorted(out, key=lambda g: g[0][0])
+
+    def refusal(self, c: dict, sc: DictConfig) -> str | None:
+        from hydra_plugins.dlx_batched import stacked
+
+        why = stacked.refusal(c)
+        if why:
+            return why
+        from dlx import setup
+
+        HydraConfig.instance().set_config(sc)
+        try:
+            run = setup.build(strip_hydra(sc))
+        except Exception as e:  # the normal task function reports it, job by job
+            return f"its setup fails ({type(e).__name__}: {str(e).strip().splitlines()[0][:160]})"
+        why = stacked.probe(run, c)
+        return f"vmap cannot run this model ({why})" if why else None
+
+    # ---- the stacked path ------------------------------------------------------------------------------------
+
+    def launch_stacked(self, group: list) -> dict[int, JobReturn]:
+        from dlx import train as T
+        from dlx.track import error_line, write_result
+        from hydra_plugins.dlx_batched import stacked
+
+        rets, members, later = {}, [], []
+        for idx, sc, _ in group:  # folders, .hydra/, logging and callbacks as the basic launcher makes them
+            rets[idx] = ret = self._run_job(sc, prepare)
+            value = ret.return_value
+            if isinstance(value, stacked.Member):
+                members.append((idx, value))
+            elif isinstance(value, str):
+                later.append((idx, sc, value))
+        interrupted = False
+        t0 = time.time()
+        try:
+            if len(members) > 1:
+                stacked.train_group([m for _, m in members])
+            elif members:  # the others were kept or failed: the one left trains as the loop trains it
+                m = members[0][1]
+                m.result = T.train(m.run, m.run_dir)
+        except KeyboardInterrupt:
+            interrupted = True
+        except Exception as e:
+            for idx, m in members:
+                if m.result is None:
+                    msg = f"{type(e).__name__}: {e}"
+                    write_result(m.run_dir, T.failed_result(m.extra["cfg"], m.extra["overrides"], msg,
+                                                            time.time() - t0))
+                    error_line(f"job {idx} failed: {msg} (see {m.run_dir / 'result.json'})")
+        finally:
+            for _, m in members:
+                m.extra["lock"].close()
+        for idx, m in members:
+            rets[idx].return_value = T.primary(m.result) if m.result and "best" in m.result else float("nan")
+        if interrupted:
+            raise SystemExit(130)
+        for idx, sc, why in later:
+            say(f"job {idx} runs on its own, not stacked: {why}")
+            rets[idx] = self._run_job(sc, self.task_function)
+        return rets
+
+
+def strip_hydra(sc: DictConfig) -> DictConfig:
+    """The job's config without its hydra node, as run_job hands it to the task function."""
+    cfg = copy.deepcopy(sc)
+    with read_write(cfg), open_dict(cfg):
+        del cfg["hydra"]
+    return cfg
+
+
+def task_container(sc: DictConfig) -> dict | None:
+    HydraConfig.instance().set_config(sc)
+    try:
+        return OmegaConf.to_container(strip_hydra(sc), resolve=True)
+    except Exception:
+        return None
+
+
+def prepare(cfg: DictConfig) -> Any:
+    """The task function of a stacked job: dlx.train.main up to the training itself. Returns the job's
+    stacked.Member (its folder locked, its Run built); the number main would return for a job that needs no
+    training (kept by resume_sweep) or that failed to set up (result.json says why); or, as a string, why the
+    job must run on its own (an interrupted job of a resumed sweep continues from its checkpoint)."""
+    from dlx import setup, sweep
+    from dlx import train as T
+    from dlx.setup import USER_ERRORS
+    from dlx.track import error_line, write_result
+    from hydra_plugins.dlx_batched import stacked
+
+    hc = HydraConfig.get()
+    run_dir, overrides = Path(hc.runtime.output_dir), list(hc.overrides.task)
+    lock, t0 = contextlib.ExitStack(), time.time()
+    try:
+        if cfg.resume_sweep:
+            kept = sweep.resume_job(run_dir, overrides, continue_interrupted=True)
+            if kept is not None:
+                print(f"dlx: job {hc.job.num} kept from the earlier sweep ({kept['status']})")
+                return T.primary(kept)
+            if (run_dir / "checkpoints" / "last.pt").is_file():
+                return "it continues from its checkpoints/last.pt"
+        lock.enter_context(T.lock(run_dir))
+        run = setup.build(cfg, overrides, None, run_dir)
+        return stacked.Member(run, run_dir, OmegaConf.to_container(cfg, resolve=True),
+                              extra={"lock": lock, "cfg": cfg, "overrides": overrides})
+    except sweep.SweepMismatch as e:
+        lock.close()
+        error_line(str(e))
+        return float("nan")
+    except Exception as e:
+        lock.close()
+        msg = str(e) if isinstance(e, USER_ERRORS) else f"{type(e).__name__}: {e}"
+        error_line(msg if isinstance(e, USER_ERRORS) else f"job {hc.job.num} failed: {msg}")
+        write_result(run_dir, T.failed_result(cfg, overrides, msg, time.time() - t0))
+        return float("nan")

@@ -1,0 +1,120 @@
+"""hydra/launcher=batched: seeds trained as one stacked model, each job its own complete run folder."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import dlx_cli, make_cfg
+from omegaconf import OmegaConf
+
+SMALL = ["dataset=digits", "dataset.subset=256", "model.hidden=[16]", "trainer.max_epochs=2",
+         "trainer.batch_size=64", "trainer.log_every=2", "device=cpu"]
+
+
+def sequential(overrides: list[str], run_dir: Path) -> dict:
+    from dlx.train import run
+
+    run(make_cfg(overrides), run_dir, overrides)
+    return json.loads((run_dir / "result.json").read_text())
+
+
+def stacked_runs(overrides: list[str], seeds: list[int], root: Path) -> list[dict]:
+    """The members of one stack, trained as the launcher trains them (without Hydra's job folders)."""
+    from dlx import setup
+    from hydra_plugins.dlx_batched import stacked
+
+    members = []
+    for seed in seeds:
+        cfg = make_cfg([*overrides, f"seed={seed}"])
+        run_dir = root / str(seed)
+        run_dir.mkdir(parents=True)
+        members.append(stacked.Member(setup.build(cfg, [f"seed={seed}"], None, run_dir), run_dir,
+                                      OmegaConf.to_container(cfg, resolve=True)))
+    stacked.train_group(members)
+    return [m.result for m in members]
+
+
+@pytest.mark.parametrize("extra", [
+    pytest.param(["optim=sgd"], id="sgd"),
+    pytest.param(["optim=adam", "regularization=[l2,max_norm]"], id="adam-l2-maxnorm", marks=pytest.mark.slow),
+    pytest.param(["optim=momentum", "schedule=linear", "regularization=batchnorm"], id="momentum-linear-batchnorm",
+                 marks=pytest.mark.slow),
+    pytest.param(["model=cnn", "model.channels=[4]", "model.hidden=[8]", "optim=rmsprop"], id="cnn-rmsprop",
+                 marks=pytest.mark.slow),
+])
+def test_a_member_follows_its_sequential_run(tmp_path, extra):
+    """Same seed, same batches, no dropout: every member ends where its own sequential run ends."""
+    overrides = [*SMALL, *extra]
+    results = stacked_runs(overrides, [0, 1, 2], tmp_path / "stack")
+    for seed, got in zip([0, 1, 2], results):
+        want = sequential([*overrides, f"seed={seed}"], tmp_path / f"seq{seed}")
+        assert got["status"] == want["status"] == "completed"
+        assert got["steps"] == want["steps"] and got["epochs"] == want["epochs"]
+        for k in ("train/loss", "val/loss", "test/loss", "train/eval_loss"):
+            assert got["final"][k] == pytest.approx(want["final"][k], rel=1e-5, abs=1e-6), k
+        assert got["final"]["test/acc"] == pytest.approx(want["final"]["test/acc"], abs=1 / 360)
+    # the checkpoint holds the member's own weights, as a normal nn.Module state_dict
+    a = torch.load(tmp_path / "stack" / "1" / "checkpoints" / "last.pt", weights_only=True)["model"]
+    b = torch.load(tmp_path / "seq1" / "checkpoints" / "last.pt", weights_only=True)["model"]
+    assert a.keys() == b.keys() and all(torch.allclose(a[k].float(), b[k].float(), atol=1e-5) for k in a)
+
+
+def test_dropout_members_differ_and_learn(tmp_path):
+    results = stacked_runs([*SMALL, "regularization=dropout", "trainer.max_epochs=3"], [0, 1], tmp_path)
+    assert [r["status"] for r in results] == ["completed", "completed"]
+    assert results[0]["final"]["train/loss"] != results[1]["final"]["train/loss"]
+    assert all(math.isfinite(r["final"]["test/loss"]) for r in results)
+
+
+def test_refusals_name_the_reason():
+    from hydra_plugins.dlx_batched import stacked
+
+    def why(*ov):
+        return stacked.refusal(OmegaConf.to_container(make_cfg([*SMALL, *ov]), resolve=True))
+
+    assert why() is None and why("regularization=[dropout,l2,augment]") is None
+    assert "not an elementwise optimizer" in why("optim=lbfgs")
+    assert "global gradient norm" in why("trainer.grad_clip=1.0")
+    assert why("regularization=early_stopping").startswith("regularization=early_stopping")
+    assert "pretrain" in why("model=dbn")
+
+
+@pytest.mark.slow
+def test_batched_sweep_writes_complete_folders_compares_and_resumes(tmp_path):
+    sweep = tmp_path / "sweep"
+    out = dlx_cli("train", "-m", "hydra/launcher=batched", *SMALL, "optim=sgd,lbfgs", "seed=0,1",
+                  f"hydra.sweep.dir={sweep}", timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "dlx: batched launcher: jobs 0, 1 train together as one stacked model of 2" in out.stdout
+    # the job it cannot stack runs through the normal task function, after one line saying why
+    assert ("dlx: batched launcher: jobs 2, 3 run one after another, not stacked: optim torch.optim.LBFGS is not "
+            "an elementwise optimizer") in out.stdout
+    for job in "0123":
+        d = sweep / job
+        names = {p.name for p in d.iterdir()}
+        assert {"result.json", "provenance.json", ".hydra", "checkpoints", "train.log"} <= names, names
+        assert any(n.startswith("events.out.tfevents") for n in names)
+        assert {p.name for p in (d / "checkpoints").iterdir()} == {"last.pt", "best.pt"}
+        assert {p.name for p in (d / ".hydra").iterdir()} == {"config.yaml", "hydra.yaml", "overrides.yaml"}
+        r = json.loads((d / "result.json").read_text())
+        assert r["status"] == "completed" and r["seed"] == int(job) % 2
+    # a stacked member matches its sequential run
+    want = sequential([*SMALL, "optim=sgd", "seed=1"], tmp_path / "seq")
+    got = json.loads((sweep / "1" / "result.json").read_text())
+    assert got["final"]["val/loss"] == pytest.approx(want["final"]["val/loss"], rel=1e-5)
+    # the end-of-sweep summary and dlx compare see the sweep as any other
+    assert "dlx compare: 4 runs in 2 groups" in out.stdout
+    cmp = dlx_cli("compare", str(sweep), "--out", str(tmp_path / "cmp"), "--no-plot")
+    assert cmp.returncode == 0, cmp.stderr
+    assert (tmp_path / "cmp" / "summary.csv").exists()
+    # dlx eval reads a member's checkpoint; resume continues the member's folder as a normal run
+    ev = dlx_cli("eval", str(sweep / "1"))
+    assert ev.returncode == 0, ev.stderr
+    res = dlx_cli("train", f"resume={sweep / '1'}", "trainer.max_epochs=3", timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    again = json.loads((sweep / "1" / "result.json").read_text())
+    assert again["status"] == "completed" and again["epochs"] == 3 and again["steps"] == got["steps"] * 3 // 2
