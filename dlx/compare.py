@@ -707,19 +707,20 @@ def print_summary(s: Summary, title: str, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console(width=None if sys.stdout.isatty() else 200)
     header, rows = table_rows(s, ci=False)
+    # every cell stays on one line; a header wraps at its words to its column's width
+    widths = [max(max((len(r[j]) for r in rows), default=1), *map(len, h.replace("/", "/ ").split()))
+              for j, h in enumerate(header)]
+    # a log file gets the whole table; a terminal narrower than it shortens cells with an ellipsis
+    console = console or Console(width=None if sys.stdout.isatty() else max(120, sum(w + 3 for w in widths) + 1))
     table = Table(
         title=title,
         caption=f"ranked by {s.primary} {s.by} ({s.mode}); mean ± std over seeds; "
         "diverged/failed/pruned runs are counted, not averaged\n" + stats_note(s) + " (in summary.md)",
     )
-    for j, h in enumerate(header):
-        keep = h in ("group", "runs")
-        if h in s.columns:  # a number and its spread stay on one line; the header wraps to their width
-            keep = True
-            h = textwrap.fill(h, max(max((len(r[j]) for r in rows), default=1), *map(len, h.split())))
-        table.add_column(h, justify="left" if h == "group" else "right", overflow="fold", no_wrap=keep)
+    for h, w in zip(header, widths):
+        table.add_column(textwrap.fill(h.replace("/", "/ "), w).replace("/ ", "/").replace("/\n", "/\n"),
+                         justify="left" if h == "group" else "right", overflow="ellipsis", no_wrap=True)
     for i, r in enumerate(rows):
         g = s.groups[i]
         style = "bold green" if i == 0 else ("red" if g.count("failed", "diverged") == len(g.runs) else None)
