@@ -240,12 +240,24 @@ def preflight(args: list[str]) -> list[str] | None:
         if not any(o.startswith("hydra.sweeper.direction=") for o in overrides):  # the run's real metric
             args = [*args, f"hydra.sweeper.direction={'maximize' if run.mode == 'max' else 'minimize'}"]
         return args
-    wrong = []
+    wrong, seen = [], {}
     for num, job in enumerate(planned[:MAX_CHECKED]):
-        try:
-            _check(job, dirs)
-        except ConfigError as e:
-            wrong.append(f"job {num} ({' '.join(job)}): {e}")
+        # Jobs that differ only in their seed build the same objects: check one fully, the others' seed alone
+        # (a 10-seed grid costs one compose and build instead of ten).
+        others = tuple(o for o in job if _key(o) != "seed")
+        plain_seeds = all(re.fullmatch(r"-?\d+", o.split("=", 1)[1]) for o in job if _key(o) == "seed")
+        if plain_seeds and others in seen:
+            error = seen[others]
+        else:
+            try:
+                _check(job, dirs)
+                error = None
+            except ConfigError as e:
+                error = str(e)
+            if plain_seeds:
+                seen[others] = error
+        if error:
+            wrong.append(f"job {num} ({' '.join(job)}): {error}")
     if wrong:
         more = f"\n... and {len(wrong) - MAX_SHOWN} more wrong jobs" if len(wrong) > MAX_SHOWN else ""
         raise ConfigError(f"the sweep's {len(wrong)} of {len(planned)} jobs cannot run; nothing was started:\n"
