@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import dlx_cli
 
 TINY = ["trainer.max_steps=2", "device=cpu"]
@@ -40,6 +41,7 @@ def test_multirun_two_jobs_two_folders(tmp_path):
     assert {json.loads(p.read_text())["overrides"][0] for p in results} == {"optim=sgd", "optim=adam"}
 
 
+@pytest.mark.slow  # through a real process; the same cases run in-process in the default suite: tests/test_fuzz.py
 def test_bad_inputs_give_one_clear_line_and_nonzero_exit(tmp_path):
     cases = {
         "optim.lr=-0.1": "optim.lr=-0.1 is wrong: allowed is a number > 0",

@@ -109,6 +109,7 @@ def test_cuda_graphs_refuses_what_a_replay_cannot_do(extra, says):
     check(ok)
 
 
+@pytest.mark.slow  # through a real process; the same cases run in-process in the default suite: tests/test_fuzz.py
 def test_cuda_graphs_on_a_cpu_machine_exits_2_with_one_line(tmp_path):
     out = dlx_cli("train", "trainer.cuda_graphs=true", "device=cpu", *TINY, cwd=tmp_path)
     assert out.returncode == 2

@@ -133,6 +133,7 @@ def test_autoencoder_encoder_seeds_a_classifier(tmp_path, capsys):
     assert torch.equal(_weights(clf)["net.1.weight"], _weights(ae)["encoder.1.weight"])
 
 
+@pytest.mark.slow  # through a real process; the same cases run in-process in the default suite: tests/test_fuzz.py
 def test_bad_init_from_and_freeze_are_one_line(tmp_path):
     for arg, msg in [(f"model.init_from={tmp_path}/nothing", "model.init_from="),
                      ("model.freeze=[trunk]", "model.freeze=trunk is wrong: allowed is a parameter name prefix")]:

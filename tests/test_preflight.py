@@ -14,6 +14,7 @@ def _lines(out):
     return [line for line in out.stderr.splitlines() if line.strip()]
 
 
+@pytest.mark.slow  # through a real process; the same cases run in-process in the default suite: tests/test_fuzz.py
 @pytest.mark.parametrize("args,wrong", [
     (["trainer.max_epoch=1,2"], "trainer.max_epoch"),
     (["model=mlp,nosuch"], "model=nosuch"),
@@ -29,6 +30,7 @@ def test_a_sweep_with_a_wrong_job_starts_nothing(args, wrong, tmp_path):
     assert not (tmp_path / "outputs").exists() and not (tmp_path / "multirun").exists()
 
 
+@pytest.mark.slow  # through a real process; the same cases run in-process in the default suite: tests/test_fuzz.py
 def test_config_dir_runs_get_the_same_checks(tmp_path):
     (tmp_path / "conf").mkdir()
     for args, wrong in ((["trainer.max_epoch=3"], "trainer.max_epoch"), (["model.widht=32"], "model.widht"),

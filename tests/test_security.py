@@ -7,7 +7,7 @@ import torch
 from conftest import TINY, dlx_cli, run_cfg
 from omegaconf import OmegaConf
 
-from dlx import checkpoint
+from dlx import checkpoint, cli
 from dlx.regularize import load_teacher
 from dlx.setup import instantiate_model
 
@@ -70,7 +70,7 @@ def test_a_flipped_bit_is_caught_on_load(trained, tmp_path):
     assert out.returncode == 2 and "flipped.pt is corrupt" in out.stderr
 
 
-def test_resume_refuses_a_run_folder_whose_overrides_name_foreign_code(trained, tmp_path):
+def test_resume_refuses_a_run_folder_whose_overrides_name_foreign_code(trained, tmp_path, capsys):
     import shutil
 
     run = tmp_path / "run"
@@ -79,9 +79,9 @@ def test_resume_refuses_a_run_folder_whose_overrides_name_foreign_code(trained, 
     for planted in ("+model.extra._target_=builtins.open", "hydra.callbacks.x._target_=os.system"):
         (run / ".hydra").mkdir(exist_ok=True)
         (run / ".hydra" / "overrides.yaml").write_text(f"- {planted}\n")
-        out = dlx_cli("train", f"resume={run}", cwd=tmp_path)
-        assert out.returncode == 2, out.stderr
-        assert "dlx: error:" in out.stderr and planted.split("=")[0].lstrip("+") in out.stderr, out.stderr
+        assert cli.main(["train", f"resume={run}"]) == 2
+        err = capsys.readouterr().err
+        assert "dlx: error:" in err and planted.split("=")[0].lstrip("+") in err, err
     (run / ".hydra" / "overrides.yaml").write_text("{not: [a list\n")
-    out = dlx_cli("train", f"resume={run}", cwd=tmp_path)
-    assert out.returncode == 2 and "cannot be read" in out.stderr, out.stderr
+    assert cli.main(["train", f"resume={run}"]) == 2
+    assert "cannot be read" in capsys.readouterr().err
