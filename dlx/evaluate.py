@@ -65,15 +65,20 @@ def load_weights(run: Path, which: str = "final", config_dirs: list[Path] = ()) 
                    f"{label}{path} (epoch {state.get('epoch')}, step {state.get('step')})", state.get("cwd"))
 
 
-def main(argv: list[str]) -> int:
-    p = checks.ArgumentParser(prog="dlx eval", description=__doc__)
-    p.add_argument("run", type=Path, help="a run folder (holding checkpoints/) or a .pt checkpoint")
+def add_weights_args(p) -> None:
+    """The options dlx eval and dlx predict share: which weights, where, and whose targets."""
     p.add_argument("--checkpoint", choices=CHECKPOINTS, default="final",
                    help="final (default): the weights result.json's final test/* describe; best: best.pt; "
                         "last: last.pt")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--config-dir", action="append", default=[], type=Path,
                    help="a config folder whose _target_s (your own models) a checkpoint may name")
+
+
+def main(argv: list[str]) -> int:
+    p = checks.ArgumentParser(prog="dlx eval", description=__doc__)
+    p.add_argument("run", type=Path, help="a run folder (holding checkpoints/) or a .pt checkpoint")
+    add_weights_args(p)
     args = p.parse_args(argv)
     try:
         w = load_weights(args.run, args.checkpoint, args.config_dir)

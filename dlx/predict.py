@@ -9,7 +9,6 @@ gives on the same data and weights: both come from dlx.objective.evaluate.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -18,29 +17,24 @@ from pathlib import Path
 
 import torch
 
-from dlx import checkpoint, objective, setup
+from dlx import checkpoint, checks, objective, setup
 from dlx.checks import ConfigError
 from dlx.data import DataError, image_folder, standardized, tensors
 from dlx.data import csv as csv_data
-from dlx.evaluate import CHECKPOINTS, load_weights
+from dlx.evaluate import add_weights_args, load_weights
 
 IMAGE_FOLDER = "dlx.data.image_folder.load"
 CSV = "dlx.data.csv.load"
 
 
 def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="dlx predict", description=__doc__.split("\n\n")[0])
+    p = checks.ArgumentParser(prog="dlx predict", description=__doc__.split("\n\n")[0])
     p.add_argument("run", type=Path, help="a run folder (holding checkpoints/ and data.json)")
     p.add_argument("inputs", type=Path, nargs="+",
                    help="a CSV with the training file's feature columns (label column optional), an .npz/.pt "
                         "with x (and optional y), a folder of images (or of class sub-folders), or image files")
     p.add_argument("--out", type=Path, help="where predictions.csv goes (default: beside the inputs)")
-    p.add_argument("--checkpoint", choices=CHECKPOINTS, default="final",
-                   help="final (default): the weights result.json's final test/* describe; best: best.pt; "
-                        "last: last.pt")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    p.add_argument("--config-dir", action="append", default=[], type=Path,
-                   help="a config folder whose _target_s (your own models) the checkpoint may name")
+    add_weights_args(p)
     args = p.parse_args(argv)
     try:
         predict(args.run, args.inputs, args.out, args.checkpoint, args.device, args.config_dir)
