@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 from torch.func import functional_call, stack_module_state
 
-from dlx import checkpoint, metrics, setup
+from dlx import metrics, setup
 from dlx import regularize as R
 from dlx import train as T
 from dlx.objective import _float
@@ -85,7 +85,7 @@ class Member:
     tracker: Tracker | None = None
     p: T.Progress | None = None
     gen: torch.Generator | None = None
-    last_good: str | None = None
+    saver: T.Checkpoints | None = None  # last.pt/best.pt, as often as the loop writes them
     done: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -200,12 +200,12 @@ def train_group(members: list[Member]) -> None:
         m.gen = torch.Generator(device=device).manual_seed(m.run.seed)  # as the loop: batch order per member
         m.p = T.Progress(T.LossSum(device))
         m.tracker = T.start(m.run, m.run_dir, 0, progress=None if k == 0 else False)
+        m.saver = T.Checkpoints(m.run_dir / "checkpoints", m.run.checkpoint_every_s, m.run.save_checkpoints, None)
     wall = lambda: time.time() - t_start
     print_every = max(1, r0.max_epochs // 20)
     active = list(range(n))
     step, epoch, samples = 0, 0, 0
     train_time, epochs_here, steady_time, steady_samples = 0.0, 0, 0.0, 0
-    ckpt = lambda m: m.run_dir / "checkpoints"
     stop = T._StopOnSigint()
 
     def end(m: Member, status: str) -> None:
@@ -213,7 +213,8 @@ def train_group(members: list[Member]) -> None:
         m.p.step, m.p.train_time, m.p.samples_seen = step, train_time, samples
         m.done = True
         try:
-            m.result = T.finish(m.run, m.run_dir, m.p, status, m.tracker, round(wall(), 3), steady, m.last_good)
+            m.result = T.finish(m.run, m.run_dir, m.p, status, m.tracker, round(wall(), 3), steady,
+                                m.saver.last_good)
         except KeyboardInterrupt:
             m.result = {"status": "interrupted"}
 
@@ -255,8 +256,7 @@ def train_group(members: list[Member]) -> None:
                         sync(m, k, params, buffers, optimizer, scheduler, True)
                         m.p.step, m.p.epoch, m.p.perm, m.p.samples_seen = step, epoch, perms[k], samples
                         m.p.train_time, m.p.losses = train_time, T.LossSum(device, total=total[k], count=count)
-                        if m.run.save_checkpoints:
-                            checkpoint.save(ckpt(m) / "last.pt", T.snapshot(m.run, m.p, m.gen, wall(), i + 1))
+                        m.saver.save(lambda m=m, i=i: T.snapshot(m.run, m.p, m.gen, wall(), i + 1), False, now=True)
                     raise KeyboardInterrupt
                 if step >= r0.total_steps:
                     break
@@ -286,15 +286,13 @@ def train_group(members: list[Member]) -> None:
                     end(m, "diverged")
                     continue
                 m.tracker.scalars({**p.final, "lr": optimizer.param_groups[0]["lr"]}, step)
-                improved = metrics.better(p.final[run.metric], p.best.get(run.metric), run.mode)
+                improved = metrics.better_checkpoint(p.final, p.best_at, run.metric, run.mode)  # as the loop
+                if improved:
+                    p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
                 p.best.update({a: v for a, v in p.final.items()
                                if metrics.better(v, p.best.get(a), metrics.direction(a))})
-                if run.save_checkpoints:
-                    state = T.snapshot(run, p, m.gen, wall(), 0)
-                    checkpoint.save(ckpt(m) / "last.pt", state)
-                    m.last_good = f"{ckpt(m) / 'last.pt'} (epoch {epoch}, step {step})"
-                    if improved:
-                        checkpoint.save(ckpt(m) / "best.pt", state)
+                m.saver.save(lambda run=run, p=p, m=m: T.snapshot(run, p, m.gen, wall(), 0), improved,
+                             now=step >= r0.total_steps or stop.requested, where=f"epoch {epoch}, step {step}")
                 if epoch % print_every == 0 or step >= r0.total_steps:
                     shown = "  ".join(f"{a} {v:.4f}" for a, v in p.final.items())
                     m.tracker.print(f"epoch {epoch:>4}/{run.max_epochs}  step {step:>6}  {shown}")
