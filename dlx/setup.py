@@ -260,6 +260,56 @@ def load_teacher(path: str, data: Data, device: torch.device) -> nn.Module:
     return R.load_teacher(path, lambda cfg: build_model(cfg, data, {}), device)
 
 
+def _model(mcfg: dict, keys: dict, data: Data, reg: dict, device: torch.device, dry: bool,
+           restoring: bool) -> nn.Module:
+    """The model on the device with init_from/freeze applied (dry: on the meta device, their paths and names
+    checked), its pretraining keys checked by the class."""
+    with torch.device("meta") if dry else contextlib.nullcontext():
+        model = build_model(mcfg, data, reg)
+    pre = keys.get("pretrain")
+    if pre and hasattr(type(model), "check_pretrain"):
+        try:
+            type(model).check_pretrain(**pre)
+        except ConfigError as e:
+            raise checks.in_group("model", e) from None
+    if not dry:
+        model = model.to(device)
+        apply_loop_keys(model, keys, restoring=restoring)
+        return model
+    if keys.get("init_from"):
+        transfer.checkpoint_path(keys["init_from"])  # exists and is a checkpoint or run folder
+    if keys.get("freeze"):
+        try:
+            transfer.freeze(model, list(keys["freeze"]))
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+    return model
+
+
+def _early_stopping(o: dict, metric: str, logged: list[str]) -> R.EarlyStopping:
+    es_metric = metric if o.get("metric", "auto") == "auto" else o["metric"]
+    if es_metric not in logged:
+        raise ConfigError(f"regularization.early_stopping.metric={es_metric} is wrong: allowed are auto and "
+                          "the metrics this run logs: " + ", ".join(logged))
+    mode = checks.one_of("regularization.early_stopping.mode", o.get("mode", "auto"), ("auto", "max", "min"))
+    return R.EarlyStopping(es_metric, checks.count("regularization.early_stopping.patience", o["patience"]),
+                           checks.non_negative("regularization.early_stopping.min_delta", o["min_delta"]),
+                           metrics.direction(es_metric, mode))
+
+
+def _curriculum(o: dict, data: Data, multi: bool, device: torch.device, batch: int, dry: bool):
+    """(example indices easy -> hard, start fraction, epochs), by a teacher's loss or the class-mean distance."""
+    start = checks.number("regularization.curriculum.start", o["start"], 0, 1, low_open=True)
+    epochs = checks.count("regularization.curriculum.epochs", o["epochs"])
+    judge = load_teacher(o["teacher"], data, device) if o.get("teacher") else None
+    if multi:
+        raise ConfigError("regularization=curriculum is wrong with a multi-task model: allowed with it are the "
+                          "regularizers that do not need a single output")
+    if dry:
+        return None
+    return torch.argsort(R.difficulty(data.x, data.y, data.task, judge, batch)), start, epochs
+
+
 def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Path | None = None,
           run_dir: Path | None = None, dry: bool = False) -> Run:
     """Every object of one run (``resume``: the run folder to continue, else ``cfg.resume``). ``dry`` builds the
@@ -283,25 +333,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         data = data.to(device)
     y, y_val, y_test = targets(data, task)
 
-    with torch.device("meta") if dry else contextlib.nullcontext():
-        model = build_model(mcfg, data, reg)
+    model = _model(mcfg, keys, data, reg, device, dry, resume is not None)
     pre = keys.get("pretrain")
-    if pre and hasattr(type(model), "check_pretrain"):
-        try:
-            type(model).check_pretrain(**pre)
-        except ConfigError as e:
-            raise checks.in_group("model", e) from None
-    if dry:
-        if keys.get("init_from"):
-            transfer.checkpoint_path(keys["init_from"])  # exists and is a checkpoint or run folder
-        if keys.get("freeze"):
-            try:
-                transfer.freeze(model, list(keys["freeze"]))
-            except ValueError as e:
-                raise ConfigError(str(e)) from None
-    else:
-        model = model.to(device)
-        apply_loop_keys(model, keys, restoring=resume is not None)
     if device.type == "cuda" and data.x.ndim == 4 and tc.precision == "bf16" and not dry:
         # NHWC feeds bf16 tensor-core conv kernels; in fp32 small LeNet-size convs ran slower in NHWC (H200)
         model = model.to(memory_format=torch.channels_last)
@@ -364,29 +397,9 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
     if metric not in logged:
         raise ConfigError(f"trainer.metric={metric} is wrong: allowed are auto and the metrics this run logs: "
                           + ", ".join(logged))
-    es = None
-    if "early_stopping" in reg:
-        o = reg["early_stopping"]
-        es_metric = metric if o.get("metric", "auto") == "auto" else o["metric"]
-        if es_metric not in logged:
-            raise ConfigError(f"regularization.early_stopping.metric={es_metric} is wrong: allowed are auto and "
-                              "the metrics this run logs: " + ", ".join(logged))
-        es = R.EarlyStopping(es_metric, checks.count("regularization.early_stopping.patience", o["patience"]),
-                             checks.non_negative("regularization.early_stopping.min_delta", o["min_delta"]),
-                             metrics.direction(es_metric, checks.one_of("regularization.early_stopping.mode",
-                                                                        o.get("mode", "auto"), ("auto", "max", "min"))))
-    curriculum = None
-    if "curriculum" in reg:
-        o = reg["curriculum"]
-        start = checks.number("regularization.curriculum.start", o["start"], 0, 1, low_open=True)
-        epochs = checks.count("regularization.curriculum.epochs", o["epochs"])
-        judge = load_teacher(o["teacher"], data, probe.device) if o.get("teacher") else None
-        if multi:
-            raise ConfigError("regularization=curriculum is wrong with a multi-task model: allowed with it are the "
-                              "regularizers that do not need a single output")
-        if not dry:  # example indices from easy to hard, by a teacher's loss or the class-mean distance proxy
-            order = torch.argsort(R.difficulty(data.x, data.y, data.task, judge, tc.eval_batch_size))
-            curriculum = (order, start, epochs)
+    es = _early_stopping(reg["early_stopping"], metric, logged) if "early_stopping" in reg else None
+    curriculum = (_curriculum(reg["curriculum"], data, multi, probe.device, tc.eval_batch_size, dry)
+                  if "curriculum" in reg else None)
 
     state = None
     if resume is not None and dry:  # the checkpoint must be there before anything starts
