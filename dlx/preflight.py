@@ -125,27 +125,33 @@ def _one_line(e: Exception, args: list[str], dirs: list[str] = ()) -> str:
     return f"the config cannot be composed: {first}"
 
 
-def _flags(args: list[str]) -> tuple[list[str], list[str], bool, bool]:
-    """(overrides, --config-dir folders, multirun, print_only) from `dlx train`'s arguments."""
-    overrides, dirs, multirun, print_only = [], [], False, False
+def _flags(args: list[str]) -> tuple[list[str], list[str], list[str], bool, bool]:
+    """(flags, overrides, --config-dir folders, multirun, print_only) from `dlx train`'s arguments; ``flags``
+    are the Hydra flags with their values, in their order."""
+    flags, overrides, dirs, multirun, print_only = [], [], [], False, False
     i = 0
     while i < len(args):
         a = args[i]
         if a in ("--config-dir", "-cd"):
             dirs.append(args[i + 1] if i + 1 < len(args) else "")
+            flags += args[i:i + 2]
             i += 1
         elif a.startswith("--config-dir="):
             dirs.append(a.split("=", 1)[1])
+            flags.append(a)
         elif a in MULTIRUN:
             multirun = True
+            flags.append(a)
         elif a in PRINT_ONLY or a.split("=", 1)[0] in PRINT_ONLY:
             print_only = True
         elif a in ("--config-name", "-cn", "--config-path", "-cp", "--experimental-rerun"):
             print_only = True  # another primary config: Hydra checks it
         elif not a.startswith("-"):
             overrides.append(a)
+        else:
+            flags.append(a)
         i += 1
-    return overrides, dirs, multirun, print_only
+    return flags, overrides, dirs, multirun, print_only
 
 
 def _compose(overrides: list[str], dirs: list[str], hydra_cfg: bool = False):
@@ -222,13 +228,14 @@ def preflight(args: list[str]) -> list[str] | None:
     args = resume_args(args)
     if args is None:
         return None
-    overrides, dirs, multirun, print_only = _flags(args)
+    flags, overrides, dirs, multirun, print_only = _flags(args)
     for d in dirs:
         if not Path(d).is_dir():
             raise ConfigError(f"--config-dir {d or '(missing)'} is wrong: allowed is an existing folder of "
                               "config groups (e.g. conf/ holding model/mynet.yaml)")
     if print_only:
         return args
+    args = [*flags, *overrides]  # Hydra's argparse takes its flags only before the overrides
     _writable(overrides, multirun)
     if not multirun:
         _check(overrides, dirs)

@@ -162,10 +162,28 @@ SMALL = [
 ]
 
 
-def multirun(sweep_dir: Path, *args: str, timeout: int = 300):
+def multirun(sweep_dir: Path, *args: str, timeout: int = 300, cwd: Path | None = None):
     from conftest import dlx_cli
 
-    return dlx_cli("train", "-m", *SMALL, *args, f"hydra.sweep.dir={sweep_dir}", timeout=timeout)
+    return dlx_cli("train", "-m", *SMALL, *args, f"hydra.sweep.dir={sweep_dir}", timeout=timeout, cwd=cwd)
+
+
+def boom_model(folder: Path) -> list[str]:
+    """A user's model that fails while training when fail=true: a failure no check before the start can see
+    (the preflight refuses wrong config values before any job starts)."""
+    (folder / "boom.py").write_text(
+        "import math, torch\n"
+        "class Net(torch.nn.Module):\n"
+        "    def __init__(self, in_shape, n_out, hidden=(), fail=False):\n"
+        "        super().__init__()\n"
+        "        self.fail, self.f = fail, torch.nn.Linear(math.prod(in_shape), n_out)\n"
+        "    def forward(self, x):\n"
+        "        if self.fail:\n"
+        "            raise RuntimeError('boom: this job fails while training')\n"
+        "        return self.f(x.flatten(1))\n")
+    (folder / "conf" / "model").mkdir(parents=True)
+    (folder / "conf" / "model" / "boom.yaml").write_text("_target_: boom.Net\nhidden: []\nfail: false\n")
+    return ["--config-dir", str(folder / "conf"), "model=boom"]
 
 
 def results(sweep_dir: Path) -> dict[str, dict]:
@@ -199,12 +217,12 @@ def test_2x2_multirun_end_to_end_with_compare(tmp_path):
 @pytest.mark.slow
 def test_a_failed_job_does_not_stop_the_sweep_and_sets_the_exit_code(tmp_path):
     sweep_dir = tmp_path / "sweep"
-    # job 1 asks for a negative learning rate: it fails (ConfigError), jobs 0 and 2 still run
-    out = multirun(sweep_dir, "optim.lr=0.1,-1,0.01")
-    assert out.returncode == 1
+    # job 1's model raises while training: it fails, jobs 0 and 2 still run
+    out = multirun(sweep_dir, *boom_model(tmp_path), "model.fail=false,true,false", cwd=tmp_path)
+    assert out.returncode == 1, out.stderr[-2000:]
     res = results(sweep_dir)
     assert [res[k]["status"] for k in ("0", "1", "2")] == ["completed", "failed", "completed"]
-    assert "optim.lr=-1 is wrong" in res["1"]["error"]
+    assert "boom: this job fails while training" in res["1"]["error"]
     assert "1 of 3 jobs failed" in out.stdout and "resume_sweep=true" in out.stdout
 
 
@@ -271,8 +289,9 @@ def test_joblib_launcher_runs_jobs_in_parallel_processes(tmp_path):
 def test_submitit_local_launcher(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason="needs the `slurm` extra (submitit)")
     sweep_dir = tmp_path / "sweep"
-    out = multirun(sweep_dir, "hydra/launcher=local", "optim=sgd,adam", "optim.lr=0.01,-1")
-    assert out.returncode == 1  # the -1 jobs fail; the others complete
+    out = multirun(sweep_dir, "hydra/launcher=local", "optim=sgd,adam", *boom_model(tmp_path), "model.fail=false,true",
+                   cwd=tmp_path)
+    assert out.returncode == 1, out.stderr[-2000:]  # the fail=true jobs fail; the others complete
     res = results(sweep_dir)
     assert sorted(r["status"] for r in res.values()) == ["completed", "completed", "failed", "failed"]
     assert (sweep_dir / ".submitit").is_dir()  # submitit's own job logs
