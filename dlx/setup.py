@@ -427,7 +427,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
 
 
 CORES = torch.get_num_threads()  # this process's share of the machine (a joblib worker's is cores / n_jobs)
-SMALL_FLOPS = 1e9  # forward FLOPs per batch below which one thread is fastest (measured: scripts/bench_threads.py)
+SMALL_FLOPS = 5e7  # forward FLOPs per batch below which one thread is as fast (scripts/bench_threads.py, idle
+# 2-core machine: digits MLP 6.5 MFLOP 1.04x from a second thread, MNIST MLP 137 MFLOP 1.54x; under load 1 thread wins)
 
 
 @torch.no_grad()
