@@ -277,7 +277,7 @@ def train_group(members: list[Member]) -> None:
             for k in list(active):
                 m, run = members[k], members[k].run
                 p = m.p
-                sync(m, k, params, buffers, optimizer, scheduler, run.save_checkpoints)
+                sync(m, k, params, buffers, optimizer, scheduler, False)  # weights for evaluation
                 p.epoch, p.step, p.samples_seen, p.train_time = epoch, step, samples, train_time
                 p.losses = T.LossSum(device, total=total[k], count=count)
                 p.final = {"train/loss": means[k], **T.eval_split(run, "train"), **T.eval_split(run, "val")}
@@ -291,8 +291,12 @@ def train_group(members: list[Member]) -> None:
                     p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
                 p.best.update({a: v for a, v in p.final.items()
                                if metrics.better(v, p.best.get(a), metrics.direction(a))})
-                m.saver.save(lambda run=run, p=p, m=m: T.snapshot(run, p, m.gen, wall(), 0), improved,
-                             now=step >= r0.total_steps or stop.requested, where=f"epoch {epoch}, step {step}")
+                def state(run=run, p=p, m=m, k=k):  # the optimizer's slice only when a checkpoint needs it
+                    sync(m, k, params, buffers, optimizer, scheduler, True)
+                    return T.snapshot(run, p, m.gen, wall(), 0)
+
+                m.saver.save(state, improved, now=step >= r0.total_steps or stop.requested,
+                             where=f"epoch {epoch}, step {step}")
                 if epoch % print_every == 0 or step >= r0.total_steps:
                     shown = "  ".join(f"{a} {v:.4f}" for a, v in p.final.items())
                     m.tracker.print(f"epoch {epoch:>4}/{run.max_epochs}  step {step:>6}  {shown}")
