@@ -130,6 +130,21 @@ def in_group(group: str, err: ConfigError) -> ConfigError:
     return err
 
 
+def cannot_write(folder) -> tuple[object, str] | None:
+    """(the folder checked, why) when no file can be created in ``folder`` or, if it does not exist yet, in its
+    nearest existing parent (a read-only or full disk); None when one can."""
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(folder)
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            return None
+    except OSError as e:
+        return existing, e.strerror
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """argparse for dlx's subcommands: a wrong argument is one ``dlx: error:`` line and exit 2 (argparse's own
     usage-plus-error pair is two lines)."""

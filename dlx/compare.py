@@ -27,7 +27,6 @@ import logging
 import math
 import os
 import sys
-import tempfile
 import textwrap
 import warnings
 from collections import Counter
@@ -769,13 +768,15 @@ def checked_runs(paths: list[Path], metrics: list[str] | None) -> list[Run]:
 
 def writable(folder: Path, flag: str = "--out") -> None:
     """Make ``folder`` and check a file can be written in it (a read-only or full disk: one line)."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as e:
-        raise CompareError(f"{flag} {folder} is wrong: it cannot be written ({e.strerror}); allowed is a folder "
-                           "you can write to") from None
+    refused = checks.cannot_write(folder)
+    if refused is None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            refused = folder, e.strerror
+    if refused:
+        raise CompareError(f"{flag} {folder} is wrong: it cannot be written ({refused[1]}); allowed is a folder "
+                           "you can write to")
 
 
 def compare(

@@ -14,7 +14,7 @@ from hydra.errors import HydraException
 from omegaconf import ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from dlx import CONFIG_DIR
+from dlx import CONFIG_DIR, checks
 from dlx.checks import ConfigError
 
 MAX_SHOWN = 5  # wrong jobs listed, one line each
@@ -205,18 +205,13 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
 def _writable(overrides: list[str], multirun: bool) -> None:
     """The folder the run or sweep will write to must be writable (a read-only or full disk: one line, before
     Hydra makes it). Checked at the nearest folder that exists, by creating a file there."""
-    import tempfile
-
     key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
     given = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == key]
     target = Path(given[-1].strip("'\"")).expanduser() if given else Path("outputs")
-    existing = next((p for p in (target, *target.parents) if p.exists()), Path("."))
-    try:
-        with tempfile.TemporaryFile(dir=existing):
-            pass
-    except OSError as e:
-        raise ConfigError(f"{key}={target} is wrong: {existing} cannot be written ({e.strerror}); allowed is a "
-                          "folder on a writable disk") from None
+    refused = checks.cannot_write(target)
+    if refused:
+        raise ConfigError(f"{key}={target} is wrong: {refused[0]} cannot be written ({refused[1]}); allowed is a "
+                          "folder on a writable disk")
 
 
 def preflight(args: list[str]) -> list[str] | None:

@@ -51,6 +51,15 @@ def dlx_cli(*args: str, cwd: Path | None = None, env_extra: dict | None = None, 
                           text=True, timeout=timeout)
 
 
+def user_model(folder: Path, name: str, source: str, yaml: str) -> list[str]:
+    """A user's own model as a user writes one: ``<name>.py`` (its ``source``) and ``conf/model/<name>.yaml``
+    in ``folder``; returns the arguments that select it (run with ``cwd=folder``)."""
+    (folder / f"{name}.py").write_text(source)
+    (folder / "conf" / "model").mkdir(parents=True, exist_ok=True)
+    (folder / "conf" / "model" / f"{name}.yaml").write_text(yaml)
+    return ["--config-dir", str(folder / "conf"), f"model={name}"]
+
+
 @pytest.fixture(autouse=True)
 def _clear_hydra():
     yield

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import dlx_cli
+from conftest import dlx_cli, user_model
 
 TINY = ["trainer.max_steps=2", "device=cpu"]
 
@@ -67,7 +67,7 @@ def test_unknown_group_option_names_the_allowed_ones(tmp_path):
 
 
 def test_user_config_dir_adds_a_model(tmp_path):
-    (tmp_path / "mynets.py").write_text(
+    args = user_model(tmp_path, "mynets", (
         "import math, torch\n"
         "class Net(torch.nn.Module):\n"
         "    def __init__(self, in_shape, n_out, width=8):\n"
@@ -75,9 +75,7 @@ def test_user_config_dir_adds_a_model(tmp_path):
         "        self.f = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(math.prod(in_shape), width),\n"
         "                                     torch.nn.ReLU(), torch.nn.Linear(width, n_out))\n"
         "    def forward(self, x):\n"
-        "        return self.f(x)\n")
-    (tmp_path / "conf" / "model").mkdir(parents=True)
-    (tmp_path / "conf" / "model" / "mynet.yaml").write_text("_target_: mynets.Net\nwidth: 12\n")
-    out = dlx_cli("train", "--config-dir", "conf", "model=mynet", *TINY, "hydra.run.dir=run", cwd=tmp_path)
+        "        return self.f(x)\n"), "_target_: mynets.Net\nwidth: 12\n")
+    out = dlx_cli("train", *args, *TINY, "hydra.run.dir=run", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert json.loads((tmp_path / "run" / "result.json").read_text())["status"] == "completed"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import dlx_cli
+from conftest import dlx_cli, user_model
 
 TINY = ["trainer.max_steps=2", "device=cpu"]
 
@@ -48,18 +48,16 @@ def test_an_unresolvable_interpolation_is_one_line(tmp_path):
 
 
 def test_own_model_without_in_shape_and_n_out(tmp_path):
-    (tmp_path / "plain.py").write_text(
+    args = user_model(tmp_path, "plain", (
         "import torch\n"
         "class Net(torch.nn.Module):\n"
         "    def __init__(self, in_features=64, num_classes=10):\n"
         "        super().__init__()\n"
         "        self.f = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(in_features, num_classes))\n"
         "    def forward(self, x):\n"
-        "        return self.f(x)\n")
-    (tmp_path / "conf" / "model").mkdir(parents=True)
-    (tmp_path / "conf" / "model" / "plain.yaml").write_text("_target_: plain.Net\nin_features: 64\n")
-    out = dlx_cli("train", "--config-dir", "conf", "model=plain", *TINY, "hydra.run.dir=run", cwd=tmp_path)
+        "        return self.f(x)\n"), "_target_: plain.Net\nin_features: 64\n")
+    out = dlx_cli("train", *args, *TINY, "hydra.run.dir=run", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert json.loads((tmp_path / "run" / "result.json").read_text())["status"] == "completed"
-    out = dlx_cli("train", "--config-dir", "conf", "model=plain", "regularization=dropout", *TINY, cwd=tmp_path)
+    out = dlx_cli("train", *args, "regularization=dropout", *TINY, cwd=tmp_path)
     assert out.returncode == 2 and "regularization=dropout is wrong with model plain.Net" in out.stderr

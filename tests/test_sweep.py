@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import user_model
 from omegaconf import OmegaConf
 
 from dlx import sweep
@@ -171,7 +172,7 @@ def multirun(sweep_dir: Path, *args: str, timeout: int = 300, cwd: Path | None =
 def boom_model(folder: Path) -> list[str]:
     """A user's model that fails while training when fail=true: a failure no check before the start can see
     (the preflight refuses wrong config values before any job starts)."""
-    (folder / "boom.py").write_text(
+    return user_model(folder, "boom", (
         "import math, torch\n"
         "class Net(torch.nn.Module):\n"
         "    def __init__(self, in_shape, n_out, hidden=(), fail=False):\n"
@@ -180,10 +181,7 @@ def boom_model(folder: Path) -> list[str]:
         "    def forward(self, x):\n"
         "        if self.fail:\n"
         "            raise RuntimeError('boom: this job fails while training')\n"
-        "        return self.f(x.flatten(1))\n")
-    (folder / "conf" / "model").mkdir(parents=True)
-    (folder / "conf" / "model" / "boom.yaml").write_text("_target_: boom.Net\nhidden: []\nfail: false\n")
-    return ["--config-dir", str(folder / "conf"), "model=boom"]
+        "        return self.f(x.flatten(1))\n"), "_target_: boom.Net\nhidden: []\nfail: false\n")
 
 
 def results(sweep_dir: Path) -> dict[str, dict]:
