@@ -16,6 +16,11 @@ from torch.utils.tensorboard.summary import hparams
 
 from dlx.checkpoint import write_json
 
+# Set by hydra/launcher=parallel's workers (hydra_plugins/dlx_pool): several jobs share one terminal there, so no
+# live progress bar (they would overwrite each other) and console lines start with the job number.
+LIVE = True
+PREFIX = ""
+
 
 class Tracker:
     """Writes scalars to TensorBoard in ``run_dir`` and shows progress a few times a second."""
@@ -26,7 +31,7 @@ class Tracker:
         # purge_step drops events past a resumed checkpoint, so curves continue without doubled steps.
         self.writer = SummaryWriter(log_dir=str(self.run_dir), purge_step=purge_step)
         self.console = Console(stderr=False)
-        interactive = self.console.is_terminal if progress is None else progress
+        interactive = (self.console.is_terminal and LIVE) if progress is None else progress
         self.progress = None
         self._last = 0.0
         self._text = ""
@@ -54,7 +59,7 @@ class Tracker:
 
     def print(self, line: str) -> None:
         """A line for the console and the run folder's train.log (the log a user reads after the run)."""
-        (self.progress.console if self.progress else self.console).print(line)
+        (self.progress.console if self.progress else self.console).print(PREFIX + line)
         with open(self.run_dir / "train.log", "a") as f:
             f.write(line + "\n")
 
@@ -91,8 +96,8 @@ class Tracker:
                 tests = "  ".join(f"{k} {v:.4f}" for k, v in bc.items() if k.startswith("test/"))
                 line += f"; checkpoints/best.pt (epoch {bc['epoch']}, step {bc['step']}): {tests}"
             self.console.print(line)
-        self.console.print(f"epochs {result['epochs']}  steps {result['steps']}  wall {result['wall_s']:.1f} s  "
-                           f"{result['samples_per_s']:.0f} samples/s  ->  {self.run_dir}")
+        self.console.print(f"{PREFIX}epochs {result['epochs']}  steps {result['steps']}  wall {result['wall_s']:.1f} "
+                           f"s  {result['samples_per_s']:.0f} samples/s  ->  {self.run_dir}")
 
 
 def write_result(run_dir: Path, result: dict) -> None:

@@ -275,8 +275,8 @@ def _comparable_job(result: dict) -> list[str]:
 @pytest.mark.slow
 def test_joblib_launcher_runs_jobs_in_parallel_processes(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_joblib_launcher", reason="needs the `sweep` extra (joblib launcher)")
-    sweep_dir = tmp_path / "sweep"
-    out = multirun(sweep_dir, "hydra/launcher=parallel", "hydra.launcher.n_jobs=2", "optim=sgd,adam", "seed=0,1")
+    sweep_dir = tmp_path / "sweep"  # the plugin's own config: hydra/launcher=parallel is dlx's (test_pool.py)
+    out = multirun(sweep_dir, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "optim=sgd,adam", "seed=0,1")
     assert out.returncode == 0, out.stderr[-3000:]
     assert "Joblib.Parallel(n_jobs=2" in out.stdout + out.stderr
     assert {r["status"] for r in results(sweep_dir).values()} == {"completed"} and len(results(sweep_dir)) == 4

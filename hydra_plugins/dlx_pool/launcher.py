@@ -1,0 +1,175 @@
+"""``hydra/launcher=parallel``: the jobs of a sweep in ``n_jobs`` processes on this machine, started cheaply.
+
+joblib's workers (hydra-joblib-launcher) are fresh interpreters: each imports torch, Hydra and dlx again (about
+3 s of CPU), which on small jobs ate the whole gain of a second process. Here the workers are forked from a
+server process (multiprocessing's ``forkserver``) that imported ``dlx.train`` once, before any tensor
+arithmetic, so a worker starts in milliseconds and OpenMP is never forked mid-use (a fork after torch has run
+a parallel CPU kernel can hang in the child). The server starts while the parent is still composing, on the
+core the parent does not use. The standard library's pool is used as is; what is dlx's here is the preloading
+and the worker set-up, which joblib does not offer.
+
+Each job runs exactly as the basic launcher runs it (Hydra's ``run_job``: its folder, ``.hydra/`` files, logging,
+callbacks), composed in its worker. Each worker gets cores / n_jobs intra-op threads, which is what
+``trainer.threads=auto`` then uses for a large model; a small one trains on one thread under every launcher, so
+the numbers match the basic launcher's. Workers print their lines prefixed with the job number and show no
+live progress bar (two bars would overwrite each other). Ctrl-C reaches every worker: each running job saves a
+checkpoint and stops as a single run does, jobs not yet started are dropped, and the command exits 130.
+"""
+
+import importlib
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.singleton import Singleton
+from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
+from hydra.plugins.launcher import Launcher
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, open_dict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PoolLauncherConf:
+    _target_: str = "hydra_plugins.dlx_pool.launcher.PoolLauncher"
+    n_jobs: int = 2  # jobs at once; 0 or less: one per core
+
+
+ConfigStore.instance().store(group="hydra/launcher", name="dlx_pool", node=PoolLauncherConf, provider="dlx")
+
+PRELOAD = ["dlx.train"]  # imported once in the fork server: torch, Hydra, TensorBoard, the loop
+
+
+class PoolLauncher(Launcher):
+    def __init__(self, n_jobs: int = 2) -> None:
+        self.n_jobs = n_jobs
+        self.config: DictConfig | None = None
+        self.task_function: TaskFunction | None = None
+        self.hydra_context: HydraContext | None = None
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
+
+    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        setup_globals()
+        assert self.config is not None and self.hydra_context is not None and self.task_function is not None
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        cores = os.cpu_count() or 1
+        n = max(1, min(self.n_jobs if self.n_jobs > 0 else cores, len(job_overrides)))
+        threads = max(1, cores // n)
+        log.info(f"Launching {len(job_overrides)} jobs in {n} processes ({threads} thread(s) each)")
+        jobs = [(initial_job_idx + k, list(o)) for k, o in enumerate(job_overrides)]
+        for idx, overrides in jobs:
+            log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        task = (self.task_function.__module__, self.task_function.__qualname__)  # by name: see _init_worker
+        # OmegaConf's resolvers are closures, which do not pickle: the worker has Hydra's (setup_globals) and dlx's
+        # (registered when dlx.train is imported); only the singletons' instances travel.
+        stop = ctx.Event()  # set by the first Ctrl-C anywhere: no worker starts another job
+        state = (self.hydra_context, self.config, task, Singleton.get_state()["instances"], threads, stop)
+        pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=state)
+        futures = [pool.submit(_run, idx, overrides) for idx, overrides in jobs]
+        try:
+            rets = [f.result() for f in futures]
+        except KeyboardInterrupt:
+            # Every worker got the Ctrl-C too: running jobs save their checkpoint and return; wait for them.
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise SystemExit(130) from None
+        except SystemExit:  # a job was interrupted (SIGTERM, or Ctrl-C sent to it alone)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        except BrokenProcessPool:  # a worker was killed (the OOM killer, kill -9): the others are stopped too
+            pool.shutdown(wait=False, cancel_futures=True)
+            print("dlx: error: a worker process of hydra/launcher=parallel died (killed, or out of memory); the "
+                  "jobs that finished keep their folders: re-run with resume_sweep=true to do the rest",
+                  file=sys.stderr)
+            raise SystemExit(1) from None
+        pool.shutdown(wait=True)
+        return rets
+
+
+# ---- the worker side -------------------------------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(hydra_context: HydraContext, config: DictConfig, task: tuple[str, str],
+                 instances: dict, threads: int, stop) -> None:
+    """Once per worker: Hydra's global state as the parent has it, the thread share, quiet output. The task
+    function comes by name: the module attribute is @hydra.main's wrapper, the function it wraps is the task."""
+    import torch
+    from omegaconf.basecontainer import BaseContainer
+
+    from dlx import setup, track
+
+    signal.signal(signal.SIGINT, _on_sigint)
+    setup_globals()
+    Singleton.set_state({"instances": instances, "omegaconf_resolvers": BaseContainer._resolvers})
+    torch.set_num_threads(threads)
+    setup.CORES = threads  # trainer.threads=auto's "all of this process's cores"
+    track.LIVE = False
+    fn = getattr(importlib.import_module(task[0]), task[1])
+    _worker.update(hydra_context=hydra_context, config=config, task_function=getattr(fn, "__wrapped__", fn),
+                   stop=stop)
+
+
+def _on_sigint(signum, frame) -> None:
+    """Ctrl-C reaches every process of the terminal's group. An idle worker leaves it to the parent (which
+    drops the jobs not started); a job being set up stops at once, as a single run does (the training loop
+    installs dlx's own handler: finish the step, save, stop)."""
+    _worker["stop"].set()
+    if _worker.get("busy"):
+        raise KeyboardInterrupt
+
+
+def _run(idx: int, overrides: list[str]) -> JobReturn:
+    if _worker["stop"].is_set():  # after a Ctrl-C: the job is left for resume_sweep=true
+        raise SystemExit(130)
+    _worker["busy"] = True
+    try:
+        return _slim(_job(idx, overrides))
+    except (SystemExit, KeyboardInterrupt):  # this job was interrupted: so is the sweep
+        _worker["stop"].set()
+        raise
+    finally:
+        _worker["busy"] = False
+
+
+def _job(idx: int, overrides: list[str]) -> JobReturn:
+    """One job as Hydra's basic launcher runs it, composed here."""
+    from dlx import track
+
+    hydra_context, config = _worker["hydra_context"], _worker["config"]
+    sc = hydra_context.config_loader.load_sweep_config(config, overrides)
+    with open_dict(sc):
+        sc.hydra.job.id = f"{sc.hydra.job.name}_{idx}"
+        sc.hydra.job.num = idx
+    HydraConfig.instance().set_config(sc)
+    track.PREFIX = f"job {idx}: "
+    return run_job(hydra_context=hydra_context, task_function=_worker["task_function"], config=sc,
+                   job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+
+
+def _slim(ret: JobReturn) -> JobReturn:
+    # What goes back to the parent: the number, the status and where. The configs stay here: they hold
+    # structured-config classes that Hydra's plugin scan loaded outside sys.modules, which do not pickle, and no
+    # sweeper reads them (the basic sweeper checks return_value, dlx's optuna sweeper reads the run folders).
+    value = ret._return_value
+    if isinstance(value, BaseException):  # not every exception pickles
+        value = RuntimeError(f"{type(value).__name__}: {value}")
+    return JobReturn(overrides=ret.overrides, cfg=None, hydra_cfg=None, working_dir=ret.working_dir,
+                     task_name=ret.task_name, status=ret.status, _return_value=value)
