@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         if os.path.isdir(os.path.join(root, "hydra_plugins")) and root not in sys.path:
             sys.path.append(root)
+        from dlx import preflight as preflight_mod
         from dlx.checks import ConfigError
         from dlx.preflight import preflight
 
@@ -53,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if rest is None:
             return 0
+        if preflight_mod.one_thread_cpu_sweep and preflight_mod.launcher.endswith("dlx_pool.launcher.PoolLauncher"):
+            from hydra_plugins.dlx_pool.launcher import start_server
+
+            start_server()  # its imports run on another core while Hydra starts here
         sys.argv = ["dlx train", *rest]
         train.main()  # Hydra parses sys.argv and exits on its own errors; a sweep with a failed job exits 1
         return 0

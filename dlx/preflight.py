@@ -195,6 +195,8 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
         raise ConfigError(_one_line(e, overrides, dirs)) from None
     plain = [o.input_line for o in parsed if not o.is_sweep_override()]
     hydra_cfg = _compose(plain, dirs, hydra_cfg=True).hydra
+    global launcher
+    launcher = str(hydra_cfg.launcher.get("_target_", ""))
     if not str(hydra_cfg.sweeper.get("_target_", "")).endswith("BasicSweeper"):
         return None
     params = [f"{k}={v}" for k, v in (hydra_cfg.sweeper.get("params") or {}).items()]
@@ -242,7 +244,8 @@ def preflight(args: list[str]) -> list[str] | None:
         if not any(o.startswith("hydra.sweeper.direction=") for o in overrides):  # the run's real metric
             args = [*args, f"hydra.sweeper.direction={'maximize' if run.mode == 'max' else 'minimize'}"]
         return args
-    wrong, seen = [], {}
+    global one_thread_cpu_sweep
+    wrong, seen, shapes = [], {}, set()
     for num, job in enumerate(planned[:MAX_CHECKED]):
         # Jobs that differ only in their seed build the same objects: check one fully, the others' seed alone
         # (a 10-seed grid costs one compose and build instead of ten).
@@ -252,7 +255,8 @@ def preflight(args: list[str]) -> list[str] | None:
             error = seen[others]
         else:
             try:
-                _check(job, dirs)
+                run = _check(job, dirs)
+                shapes.add((run.device.type, run.threads))
                 error = None
             except ConfigError as e:
                 error = str(e)
@@ -264,4 +268,12 @@ def preflight(args: list[str]) -> list[str] | None:
         more = f"\n... and {len(wrong) - MAX_SHOWN} more wrong jobs" if len(wrong) > MAX_SHOWN else ""
         raise ConfigError(f"the sweep's {len(wrong)} of {len(planned)} jobs cannot run; nothing was started:\n"
                           + "\n".join(wrong[:MAX_SHOWN]) + more)
+    one_thread_cpu_sweep = len(planned) <= MAX_CHECKED and shapes == {("cpu", 1)}
     return args
+
+
+# Set by preflight() for a grid whose every job trains on the CPU with one thread (trainer.threads=auto's choice
+# for a small model, or 1): hydra/launcher=parallel's n_jobs=auto then runs one job per core. None: not known
+# (no grid checked in this process), which keeps jobs in one process.
+one_thread_cpu_sweep: bool | None = None
+launcher = ""  # the grid's hydra.launcher._target_

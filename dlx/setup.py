@@ -341,7 +341,7 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
                                            for t in (data.x, data.x_val, data.x_test))
 
-    threads = tc.threads if tc.threads != "auto" else (1 if dry else auto_threads(model, data.x[:tc.batch_size]))
+    threads = tc.threads if tc.threads != "auto" else auto_threads(model, data.x[:tc.batch_size], device, dry)
     if not dry:
         torch.set_num_threads(threads)
     bf16, cuda_graphs = tc.precision == "bf16", tc.cuda_graphs
@@ -432,19 +432,28 @@ SMALL_FLOPS = 5e7  # forward FLOPs per batch below which one thread is as fast (
 
 
 @torch.no_grad()
-def auto_threads(model: nn.Module, xb: torch.Tensor) -> int:
+def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: bool = False) -> int:
     """trainer.threads=auto: one thread for a model whose forward pass over a batch is under SMALL_FLOPS (its
     steps are too small to split: a second thread costs more in handoffs than it gives, and one thread gives the
-    same numbers whichever launcher runs the job), else all of this process's cores. On a GPU: unchanged."""
-    if xb.device.type != "cpu":
+    same numbers whichever launcher runs the job), else all of this process's cores. On a GPU: unchanged.
+    ``dry``: the model is on the meta device (the preflight), counted on a meta batch of the same shape."""
+    if device.type != "cpu":
         return torch.get_num_threads()
     from torch.utils.flop_counter import FlopCounterMode
 
+    if dry:
+        xb = torch.zeros(xb.shape, dtype=xb.dtype, device="meta")
     was_training = model.training
     model.eval()  # no dropout draw, no batch-norm statistics update
-    with FlopCounterMode(display=False) as counter:
-        model(xb)
-    model.train(was_training)
+    try:
+        with FlopCounterMode(display=False) as counter:
+            model(xb)
+    except Exception:  # a family the meta device cannot run: the real run counts again, on real tensors
+        if not dry:
+            raise
+        return CORES
+    finally:
+        model.train(was_training)
     return 1 if counter.get_total_flops() < SMALL_FLOPS else CORES
 
 

@@ -4,12 +4,13 @@
     OMP_NUM_THREADS=1 python scripts/bench_sweep.py --parts c --repeats 3
 
 (a) `dlx train -m optim=sgd,adam seed=0,1,2,3,4` on digits with dlx's defaults (MLP 64-256-128-10, batch 64,
-    30 epochs; checkpoints, TensorBoard, the end-of-sweep summary and report included) against the same 10
-    trainings as a plain PyTorch loop in one process (data in memory, randperm batches, val accuracy every
-    epoch, test at the end): ratio = plain wall / dlx wall (1.0: dlx costs nothing over the hand loop).
-(b) The basic launcher against hydra/launcher=parallel (joblib, 2 processes) on 8 MNIST-1D MLP jobs
-    (seed=0..7); their results compared job by job.
-(c) The basic launcher against hydra/launcher=batched on 10 seeds of the digits MLP: speed ratio
+    30 epochs; checkpoints, TensorBoard, the end-of-sweep summary and report included; the default launcher
+    runs these small CPU jobs one per core) against the same 10 trainings as a plain PyTorch loop in one process
+    (data in memory, randperm batches, val accuracy every epoch, test at the end): ratio = plain wall / dlx wall
+    (1.0: dlx costs nothing over the hand loop). Also Hydra's basic launcher (one job after another), for scale.
+(b) hydra/launcher=basic against hydra/launcher=parallel with n_jobs=2 on 8 MNIST-1D MLP jobs (seed=0..7);
+    their results compared job by job.
+(c) hydra/launcher=basic against hydra/launcher=batched on 10 seeds of the digits MLP: speed ratio
     basic / batched, and the mean test accuracy of each.
 
 Every figure is a subprocess timed with time.perf_counter (Python start-up included, as a user waits for
@@ -119,6 +120,7 @@ def main() -> None:
     p.add_argument("--parts", default="abc", help="which comparisons to run: any of a, b, c")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--epochs", type=int, default=30, help="trainer.max_epochs of every job")
+    p.add_argument("--basic-too", action="store_true", help="(a) also with hydra/launcher=basic")
     p.add_argument("--plain-loop", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.plain_loop:
@@ -134,15 +136,20 @@ def main() -> None:
         tmp = Path(tmp)
         if "a" in args.parts:
             print("(a) dlx train -m optim=sgd,adam seed=0,1,2,3,4 (digits MLP) vs a plain loop, 10 trainings")
-            d, pl = pair("dlx", lambda r: dlx(["dataset=digits", "optim=sgd,adam", "seed=0,1,2,3,4", ep],
-                                              tmp / f"a{r}"),
-                         "plain", lambda r: plain(args.epochs), args.repeats)
+            grid = ["dataset=digits", "optim=sgd,adam", "seed=0,1,2,3,4", ep]
+            d, pl = pair("dlx", lambda r: dlx(grid, tmp / f"a{r}"), "plain", lambda r: plain(args.epochs),
+                         args.repeats)
             print(f"  {summary('dlx', d)}; {summary('plain', pl)}")
             print(f"  {ratio_line('ratio plain/dlx', pl, d)}")
+            if args.basic_too:
+                bs, pl2 = pair("dlx basic launcher", lambda r: dlx([*grid, "hydra/launcher=basic"], tmp / f"ab{r}"),
+                               "plain", lambda r: plain(args.epochs), args.repeats)
+                print(f"  {summary('dlx basic launcher', bs)}; {summary('plain', pl2)}")
+                print(f"  {ratio_line('ratio plain/dlx with hydra/launcher=basic', pl2, bs)}")
         if "b" in args.parts:
-            print("(b) basic vs parallel (joblib, 2 processes): 8 MNIST-1D MLP jobs (seed=0..7)")
+            print("(b) basic vs parallel (2 processes): 8 MNIST-1D MLP jobs (seed=0..7)")
             common = ["dataset=mnist1d", "seed=0,1,2,3,4,5,6,7", ep]
-            ba, pa = pair("basic", lambda r: dlx(common, tmp / f"b-basic{r}"),
+            ba, pa = pair("basic", lambda r: dlx([*common, "hydra/launcher=basic"], tmp / f"b-basic{r}"),
                           "parallel", lambda r: dlx([*common, "hydra/launcher=parallel", "hydra.launcher.n_jobs=2"],
                                                     tmp / f"b-par{r}"), args.repeats)
             print(f"  {summary('basic', ba)}; {summary('parallel', pa)}")
@@ -155,7 +162,7 @@ def main() -> None:
         if "c" in args.parts:
             print("(c) basic vs batched: 10 seeds of the digits MLP (seed=0..9, optim=adam, dlx's defaults)")
             common = ["dataset=digits", "seed=0,1,2,3,4,5,6,7,8,9", ep]
-            ba, bt = pair("basic", lambda r: dlx(common, tmp / f"c-basic{r}"),
+            ba, bt = pair("basic", lambda r: dlx([*common, "hydra/launcher=basic"], tmp / f"c-basic{r}"),
                           "batched", lambda r: dlx([*common, "hydra/launcher=batched"], tmp / f"c-bat{r}"),
                           args.repeats)
             print(f"  {summary('basic', ba)}; {summary('batched', bt)}")

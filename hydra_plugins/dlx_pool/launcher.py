@@ -4,9 +4,10 @@ joblib's workers (hydra-joblib-launcher) are fresh interpreters: each imports to
 3 s of CPU), which on small jobs ate the whole gain of a second process. Here the workers are forked from a
 server process (multiprocessing's ``forkserver``) that imported ``dlx.train`` once, before any tensor
 arithmetic, so a worker starts in milliseconds and OpenMP is never forked mid-use (a fork after torch has run
-a parallel CPU kernel can hang in the child). The server starts while the parent is still composing, on the
-core the parent does not use. The standard library's pool is used as is; what is dlx's here is the preloading
-and the worker set-up, which joblib does not offer.
+a parallel CPU kernel can hang in the child). ``dlx train`` starts the server as soon as its preflight knows the
+jobs will run here in parallel, so its imports overlap the parent's Hydra start-up on another core. The
+standard library's pool is used as is; what is dlx's here is the preloading and the worker set-up, which joblib
+does not offer.
 
 Each job runs exactly as the basic launcher runs it (Hydra's ``run_job``: its folder, ``.hydra/`` files, logging,
 callbacks), composed in its worker. Each worker gets cores / n_jobs intra-op threads, which is what
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class PoolLauncherConf:
     _target_: str = "hydra_plugins.dlx_pool.launcher.PoolLauncher"
-    n_jobs: int = 2  # jobs at once; 0 or less: one per core
+    n_jobs: Any = "auto"  # jobs at once: auto, or an integer (0 or less: one per core)
 
 
 ConfigStore.instance().store(group="hydra/launcher", name="dlx_pool", node=PoolLauncherConf, provider="dlx")
@@ -52,7 +53,7 @@ PRELOAD = ["dlx.train"]  # imported once in the fork server: torch, Hydra, Tenso
 
 
 class PoolLauncher(Launcher):
-    def __init__(self, n_jobs: int = 2) -> None:
+    def __init__(self, n_jobs: Any = "auto") -> None:
         self.n_jobs = n_jobs
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
@@ -64,17 +65,19 @@ class PoolLauncher(Launcher):
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         setup_globals()
         assert self.config is not None and self.hydra_context is not None and self.task_function is not None
+        cores = os.cpu_count() or 1
+        n = min(self.processes(cores), len(job_overrides))
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
-        cores = os.cpu_count() or 1
-        n = max(1, min(self.n_jobs if self.n_jobs > 0 else cores, len(job_overrides)))
-        threads = max(1, cores // n)
-        log.info(f"Launching {len(job_overrides)} jobs in {n} processes ({threads} thread(s) each)")
         jobs = [(initial_job_idx + k, list(o)) for k, o in enumerate(job_overrides)]
+        threads = max(1, cores // n)
+        log.info(f"Launching {len(jobs)} jobs in {n} processes ({threads} thread(s) each)" if n > 1 else
+                 f"Launching {len(jobs)} jobs locally, one after another")
         for idx, overrides in jobs:
             log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
+        if n == 1:  # Hydra's basic launcher: in this process, with the live progress bar
+            return [self.run_here(idx, overrides) for idx, overrides in jobs]
+        ctx = start_server()
         task = (self.task_function.__module__, self.task_function.__qualname__)  # by name: see _init_worker
         # OmegaConf's resolvers are closures, which do not pickle: the worker has Hydra's (setup_globals) and dlx's
         # (registered when dlx.train is imported); only the singletons' instances travel.
@@ -100,6 +103,42 @@ class PoolLauncher(Launcher):
             raise SystemExit(1) from None
         pool.shutdown(wait=True)
         return rets
+
+    def processes(self, cores: int) -> int:
+        """n_jobs=auto: one process per core when the preflight found every job of the grid on the CPU with one
+        thread (small models: they cannot use a second core themselves), else one; an integer as given."""
+        n = self.n_jobs
+        if n == "auto":
+            from dlx import preflight
+
+            n = cores if preflight.one_thread_cpu_sweep else 1
+        elif isinstance(n, bool) or not isinstance(n, int):
+            print(f"dlx: error: hydra.launcher.n_jobs={n} is wrong: allowed is auto or an integer (0: one job per "
+                  "core)", file=sys.stderr)
+            raise SystemExit(2)
+        n = cores if n <= 0 else n
+        return n if n == 1 or "forkserver" in multiprocessing.get_all_start_methods() else 1  # Windows: one
+
+    def run_here(self, idx: int, overrides: list[str]) -> JobReturn:
+        sc = self.hydra_context.config_loader.load_sweep_config(self.config, overrides)
+        with open_dict(sc):
+            sc.hydra.job.id = idx
+            sc.hydra.job.num = idx
+        HydraConfig.instance().set_config(sc)
+        ret = run_job(hydra_context=self.hydra_context, task_function=self.task_function, config=sc,
+                      job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        return ret
+
+
+def start_server():
+    """The fork server with dlx.train imported (started once per process; later calls return at once)."""
+    from multiprocessing import forkserver
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+    return ctx
 
 
 # ---- the worker side -------------------------------------------------------------------------------------------
