@@ -833,6 +833,9 @@ def compare(
     vs: str | None = None,
 ) -> Summary:
     """Find, summarize, print and write; CompareError (one line) for wrong paths, metrics, --vs or --out."""
+    if best_on and not best_per:
+        raise CompareError(f"--best-on {best_on} is wrong without --best-per: allowed with --best-per KEY, which "
+                           "it chooses for")
     runs = checked_runs(paths, [*(metrics or []), *([best_on] if best_on else [])])
     s = summarize(runs, metrics, mode, by, thresholds, best_per, best_on, vs)
     out = out or (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd())

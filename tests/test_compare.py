@@ -381,3 +381,5 @@ def test_best_on_chooses_on_validation_and_vs_tests_against_the_baseline(tmp_pat
     assert "--vs regularizer=none is wrong: 2 groups match it" in capsys.readouterr().err
     assert compare.main([str(tmp_path), "--vs", "regularizer=l1", "--no-plot"]) == 2
     assert "--vs regularizer=l1 is wrong: no group match" in capsys.readouterr().err
+    assert compare.main([str(tmp_path), "--best-on", "val/acc", "--no-plot"]) == 2
+    assert "--best-on val/acc is wrong without --best-per" in capsys.readouterr().err
