@@ -9,12 +9,13 @@ its seeds, with a 95% bootstrap interval of the mean (BCa, Efron 1987; seeded, s
 interval). Diverged, failed and pruned runs are counted but kept out of the means: a NaN loss says the setting
 is unstable (shown in the ``diverged`` column), not that its accuracy is low.
 
-Each group's primary metric is tested against the best group's (#1): a paired t-test on the seeds both groups
-ran (a seed fixes the initialisation and the batch order, so per-seed differences cancel that noise), Welch's
-t-test (unequal variances; Welch 1947) when they share fewer than two seeds. The p-values are Holm-adjusted
-over all the comparisons with #1 (Holm 1979: controls the chance of any false "differs" at 5%). Effect size:
-Cohen's d (pooled sample std) for Welch, d_z (mean difference / std of the differences) when paired; the sign
-is that of group minus #1.
+Each group's primary metric is tested against the best group's (#1), or against a named baseline group
+(``--vs regularizer=none``): a paired t-test on the seeds both groups ran (a seed fixes the initialisation and
+the batch order, so per-seed differences cancel that noise), Welch's t-test (unequal variances; Welch 1947)
+when they share fewer than two seeds. The p-values are Holm-adjusted over all the comparisons with that group
+(Holm 1979: controls the chance of any false "differs" at 5%). Effect size: Cohen's d (pooled sample std) for
+Welch, d_z (mean difference / std of the differences) when paired; the sign is that of group minus #1 (or the
+baseline).
 """
 
 from __future__ import annotations
@@ -85,10 +86,10 @@ class Group:
     values: dict[str, list[float]] = field(default_factory=dict)  # column -> per-run values
     seeds: list[int | None] = field(default_factory=list)  # the seed of each of those values
     ci: dict[str, tuple[float, float]] = field(default_factory=dict)  # metric column -> 95% interval of the mean
-    p_value: float = math.nan  # vs #1 on the ranking column
-    p_holm: float = math.nan  # the same, Holm-adjusted over every group compared with #1
-    effect: float = math.nan  # Cohen's d (Welch) or d_z (paired), group minus #1
-    test: str = ""  # paired | Welch | "" (not tested: #1 itself, or fewer than 2 values)
+    p_value: float = math.nan  # vs #1 (or the --vs baseline) on the ranking column
+    p_holm: float = math.nan  # the same, Holm-adjusted over every group compared with #1 (or the baseline)
+    effect: float = math.nan  # Cohen's d (Welch) or d_z (paired), group minus #1 (or the baseline)
+    test: str = ""  # paired | Welch | "" (not tested: #1 or the baseline itself, or fewer than 2 values)
 
     def count(self, *statuses: str) -> int:
         return sum(r.status in statuses for r in self.runs)
@@ -369,6 +370,7 @@ class Summary:
     columns: list[str]  # stat columns in display order
     best_per: str | None = None  # only the best group for each value of this override key is kept
     all_groups: list[Group] = field(default_factory=list)  # every group, best_per or not
+    ref: str = "#1"  # the group the others are tested against: #1, or the --vs baseline's label
 
     @property
     def failed(self) -> list[Run]:
@@ -409,9 +411,13 @@ def summarize(
     by: str = "best",
     thresholds: list[tuple[str, float]] | None = None,
     best_per: str | None = None,
+    best_on: str | None = None,
+    vs: str | None = None,
 ) -> Summary:
     """Group the runs and compute every column. metrics[0] is the primary metric (ranks the groups); by
-    default the runs' own primary metric, then val/loss and test/acc where any run logged them."""
+    default the runs' own primary metric, then val/loss and test/acc where any run logged them. best_per keeps
+    each value of that override key's best group on best_on (default: the ranking column); vs names the
+    baseline group the p-values compare with (default #1)."""
     known = {m for r in runs for m in (*r.final, *r.best, *r.curves)}
     # logged with a number by a run that is compared (a diverged run's NaN train/loss says nothing)
     logged = {m for r in runs if r.status not in NOT_COMPARED for m, v in (*r.final.items(), *r.best.items())
@@ -464,22 +470,55 @@ def summarize(
     if best_per:
         # Keep each value of the best_per key's best group: with a grid over the learning rate and the
         # optimizer, best_per="optim" gives every optimizer at its own best rate, chosen on validation
-        # (the DeepOBS protocol, Schneider et al. 2019), with its seeds' spread.
-        seen: set[str] = set()
-        kept = []
-        for g in groups:
-            value = next((o.split("=", 1)[1] for o in g.key if _key(o) == best_per), "(default)")
-            if value not in seen:
-                seen.add(value)
-                kept.append(g)
-        groups = kept
-    if groups and not math.isnan(groups[0].stats[rank_col][0]):
-        top = groups[0]
-        for g in groups[1:]:
+        # (the DeepOBS protocol, Schneider et al. 2019), with its seeds' spread. best_on chooses on another
+        # metric than the ranking one: rank and test on test/acc, choose on val/acc.
+        chosen = _best_per(groups, best_per, best_on, by, mode if best_on in (None, primary) else None)
+        groups = [g for g in groups if g in chosen]
+    top = _baseline(groups, vs) if vs else (groups[0] if groups else None)
+    if top is not None and not math.isnan(top.stats[rank_col][0]):
+        others = [g for g in groups if g is not top]
+        for g in others:
             g.p_value, g.effect, g.test = vs_best(g.values[rank_col], g.seeds, top.values[rank_col], top.seeds)
-        for g, p in zip(groups[1:], holm([g.p_value for g in groups[1:]])):
+        for g, p in zip(others, holm([g.p_value for g in others])):
             g.p_holm = p
-    return Summary(groups, runs, metrics, primary, mode, by, thresholds, columns, best_per, all_groups)
+    ref = top.label if vs and top is not None else "#1"
+    return Summary(groups, runs, metrics, primary, mode, by, thresholds, columns, best_per, all_groups, ref)
+
+
+def _best_per(groups: list[Group], key: str, on: str | None, by: str, mode: str | None) -> list[Group]:
+    """Each value of the override ``key``: its best group on metric ``on`` (its ``by`` value where logged
+    along the way, else its final one; the mean over seeds). ``groups`` are ranked best first, so with ``on``
+    None (the ranking column) the first of each value wins, and ties keep the ranking's order."""
+    mode = mode or direction(on or "")
+    sign = -1.0 if mode == "max" else 1.0
+
+    def score(g: Group) -> float:
+        if on is None:
+            return 0.0
+        counted = [r for r in g.runs if r.status not in NOT_COMPARED]
+        values = [run_metric(r, on, by, mode) for r in counted]
+        if by == "best" and not any(math.isfinite(v) for v in values):
+            values = [run_metric(r, on, "final", mode) for r in counted]
+        mean = _stat(values)[0]
+        return math.inf if math.isnan(mean) else sign * mean
+
+    best: dict[str, Group] = {}
+    for g in sorted(groups, key=score):  # stable: equal scores keep the ranking's order
+        value = next((o.split("=", 1)[1] for o in g.key if _key(o) == key), "(default)")
+        best.setdefault(value, g)
+    return list(best.values())
+
+
+def _baseline(groups: list[Group], vs: str) -> Group:
+    """The group named by ``vs``: its label, or overrides (space-separated) that only it has."""
+    wanted = set(vs.split())
+    found = [g for g in groups if g.label == vs] or [g for g in groups if wanted <= set(g.key)]
+    if len(found) != 1:
+        shown = "; ".join(g.label for g in groups[:8]) + ("; ..." if len(groups) > 8 else "")
+        what = "no group" if not found else f"{len(found)} groups"
+        raise CompareError(f"--vs {vs} is wrong: {what} match it; allowed is a group's label or overrides only "
+                           f"one group has, e.g. one of: {shown}")
+    return found[0]
 
 
 # ---------------------------------------------------------------------------------------------------- output
@@ -503,7 +542,7 @@ def table_rows(s: Summary, ci: bool = True) -> tuple[list[str], list[list[str]]]
     pruned = any(r.status == "pruned" for r in s.runs)  # a column only for sweepers that prune
     header = ["#", "group", "runs", "diverged", "failed", *(["pruned"] if pruned else []), *s.columns]
     header += [f"95% CI ({s.rank_col})"] if ci else []
-    header += [f"p vs #1 ({s.rank_col})", "p (Holm)", "d", "test"]
+    header += [f"p vs {s.ref} ({s.rank_col})", "p (Holm)", "d", "test"]
     rows = []
     for i, g in enumerate(s.groups, 1):
         cells = [str(i), g.label, _runs_cell(g), str(g.count("diverged")), str(g.count("failed"))]
@@ -534,9 +573,9 @@ def _csv_num(x: float) -> str:
 def stats_note(s: Summary) -> str:
     """One line under the table: what the p, Holm and d columns are."""
     return (
-        f"p vs #1: {s.test_name} over the groups compared with #1 on {s.rank_col} (paired: the seeds both groups "
-        "ran); d: effect size, group minus #1 (paired: d_z, mean difference / std of differences; Welch: "
-        "Cohen's d, pooled std); 95% CI: bootstrap (BCa) interval of the mean"
+        f"p vs {s.ref}: {s.test_name} over the groups compared with {s.ref} on {s.rank_col} (paired: the seeds "
+        f"both groups ran); d: effect size, group minus {s.ref} (paired: d_z, mean difference / std of "
+        "differences; Welch: Cohen's d, pooled std); 95% CI: bootstrap (BCa) interval of the mean"
     )
 
 
@@ -555,7 +594,7 @@ def write_csv(s: Summary, path: Path) -> None:
     ci_cols = [c for c in s.columns if c in (s.groups[0].ci if s.groups else {})]
     # new columns go after the old ones: scripts that read summary.csv by position keep working
     tail = ["pruned", *[f"{c} ci95 {e}" for c in ci_cols for e in ("low", "high")]]
-    tail += ["p vs #1", "p vs #1 (Holm)", "effect size vs #1", "test"]
+    tail += [f"p vs {s.ref}", f"p vs {s.ref} (Holm)", f"effect size vs {s.ref}", "test"]
     w.writerow(head + ["p_value"] + tail)
     for i, g in enumerate(s.groups, 1):
         row = [
@@ -759,7 +798,8 @@ def checked_runs(paths: list[Path], metrics: list[str] | None) -> list[Run]:
         raise CompareError(f"{', '.join(map(str, paths))} is wrong: allowed are folders holding runs "
                            "(result.json or .hydra/overrides.yaml); none found")
     known = {k for r in runs for k in (*r.final, *r.best)}
-    unknown = [m for m in metrics or [] if m not in known and known]
+    # a-b, the difference of two logged metrics (run_metric), e.g. the gap train/acc-test/acc
+    unknown = [m for m in metrics or [] if known and m not in known and not set(m.split("-", 1)) <= known]
     if unknown:
         raise CompareError(f"--metric {unknown[0]} is wrong: allowed are the metrics these runs logged: "
                            + ", ".join(sorted(known)))
@@ -789,15 +829,20 @@ def compare(
     plot: bool = True,
     console=None,
     best_per: str | None = None,
+    best_on: str | None = None,
+    vs: str | None = None,
 ) -> Summary:
-    """Find, summarize, print and write; CompareError (one line) for wrong paths, metrics or --out."""
-    runs = checked_runs(paths, metrics)
-    s = summarize(runs, metrics, mode, by, thresholds, best_per)
+    """Find, summarize, print and write; CompareError (one line) for wrong paths, metrics, --vs or --out."""
+    if best_on and not best_per:
+        raise CompareError(f"--best-on {best_on} is wrong without --best-per: allowed with --best-per KEY, which "
+                           "it chooses for")
+    runs = checked_runs(paths, [*(metrics or []), *([best_on] if best_on else [])])
+    s = summarize(runs, metrics, mode, by, thresholds, best_per, best_on, vs)
     out = out or (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd())
     writable(out)
     title = f"dlx compare: {len(runs)} runs in {len(s.all_groups)} groups"
     if best_per:
-        title += f", the best of each {best_per} ({len(s.groups)})"
+        title += f", the best of each {best_per} ({len(s.groups)})" + (f" on {best_on}" if best_on else "")
     title += f" ({', '.join(map(str, paths))})"
     write_csv(s, out / "summary.csv")
     write_runs_csv(s, out / "runs.csv")
@@ -863,6 +908,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep only the best group for each value of this override key, e.g. --best-per optim after an "
         "optimizer x learning-rate grid (every optimizer at its best rate, chosen on the first metric)",
     )
+    p.add_argument(
+        "--best-on",
+        default=None,
+        metavar="METRIC",
+        help="with --best-per: choose each value's best group on this metric instead of the ranking one, e.g. "
+        "--metric test/acc --best-per regularizer --best-on val/acc (its final value when the ranking metric "
+        "is measured only at the end, as test/... is)",
+    )
+    p.add_argument(
+        "--vs",
+        default=None,
+        metavar="GROUP",
+        help="test every group against this one instead of #1: its label or overrides only it has, e.g. "
+        "--vs regularizer=none",
+    )
     p.add_argument("--no-plot", action="store_true", help="skip curves.png")
     return p
 
@@ -874,7 +934,7 @@ def main(argv: list[str]) -> int:
         return int(e.code or 0)
     try:
         compare(args.paths, args.out, args.metric, args.mode, args.by, args.threshold, plot=not args.no_plot,
-                best_per=args.best_per)
+                best_per=args.best_per, best_on=args.best_on, vs=args.vs)
     except CompareError as e:
         print(f"dlx: error: {e}", file=sys.stderr)
         return 2

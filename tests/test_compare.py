@@ -255,6 +255,15 @@ def test_a_difference_of_metrics_is_a_metric(sweep):
     assert "val/acc-val/loss best" not in s.columns
 
 
+def test_the_cli_takes_a_difference_of_logged_metrics(sweep, capsys):
+    """--metric a-b passes the CLI's check when a and b are logged (the README's val/loss-train/loss)."""
+    assert compare.main([str(sweep), "--metric", "val/acc", "--metric", "val/acc-val/loss", "--no-plot"]) == 0
+    assert "val/acc-val/loss final" in (sweep / "summary.md").read_text()
+    capsys.readouterr()
+    assert compare.main([str(sweep), "--metric", "val/acc-val/nope", "--no-plot"]) == 2
+    assert "--metric val/acc-val/nope is wrong" in capsys.readouterr().err
+
+
 def test_welch_test_when_groups_ran_other_seeds(tmp_path):
     """Groups that share fewer than two seeds are compared with Welch's t-test and Cohen's d."""
     a, b = [0.90, 0.93, 0.91], [0.85, 0.80, 0.86, 0.82]
@@ -320,3 +329,57 @@ def test_generalisation_gaps_from_train_metrics(tmp_path):
     other = tmp_path / "other"
     make_run(other / "0", ["optim=adam"], 0, [0.8], extra={"train/loss": [0.2]})
     assert compare.summarize(compare.find_runs([other])).metrics[-1] == "val/loss-train/loss"
+
+
+def _final_only(run: Path, metric: str) -> None:
+    """Make ``metric`` a measured-once number (as test/acc is): in result.json's final, not in best."""
+    result = json.loads((run / "result.json").read_text())
+    result["best"].pop(metric)
+    (run / "result.json").write_text(json.dumps(result))
+
+
+def test_best_on_chooses_on_validation_and_vs_tests_against_the_baseline(tmp_path, capsys):
+    """A regularizer x strength grid ranked on test/acc: --best-on val/acc keeps each regularizer's strength
+    with the best validation accuracy (not the best test accuracy), and --vs tests every group against none."""
+    grid = {  # (regularizer, strength): (val/acc, test/acc) per seed
+        ("none", "weak"): ([0.60, 0.61, 0.62], [0.60, 0.62, 0.61]),
+        ("none", "mid"): ([0.60, 0.61, 0.62], [0.60, 0.62, 0.61]),  # none ignores the strength
+        ("l2", "weak"): ([0.70, 0.71, 0.72], [0.64, 0.67, 0.65]),  # best on validation
+        ("l2", "strong"): ([0.65, 0.66, 0.67], [0.80, 0.81, 0.82]),  # best on test: must not be chosen
+        ("dropout", "mid"): ([0.66, 0.65, 0.64], [0.70, 0.75, 0.72]),
+    }
+    job = 0
+    for (reg, strength), (val, test) in grid.items():
+        for seed, (v, t) in enumerate(zip(val, test)):
+            run = make_run(tmp_path / str(job), [f"regularizer={reg}", f"strength={strength}"], seed, [v / 2, v],
+                           extra={"test/acc": [t]})
+            _final_only(run, "test/acc")
+            job += 1
+    runs = compare.find_runs([tmp_path])
+    s = compare.summarize(runs, ["test/acc"], best_per="regularizer", best_on="val/acc", vs="regularizer=none")
+    labels = [g.label for g in s.groups]
+    assert labels == ["regularizer=dropout strength=mid", "regularizer=l2 strength=weak",
+                      "regularizer=none strength=weak"]  # ranked on test; none's tie keeps the first
+    none = s.groups[2]
+    assert s.ref == none.label and math.isnan(none.p_value) and none.test == ""
+    drop, l2 = s.groups[0], s.groups[1]
+    assert drop.p_value == pytest.approx(ttest_rel(grid["dropout", "mid"][1], grid["none", "weak"][1]).pvalue)
+    assert l2.p_value == pytest.approx(ttest_rel(grid["l2", "weak"][1], grid["none", "weak"][1]).pvalue)
+    assert sorted([drop.p_holm, l2.p_holm]) == pytest.approx(compare.holm(sorted([drop.p_value, l2.p_value])))
+    assert drop.effect > 0  # group minus the baseline
+    # Without --best-on the choice is made on the ranking metric, test/acc: l2 at its strong strength.
+    s = compare.summarize(runs, ["test/acc"], best_per="regularizer")
+    assert s.groups[0].label == "regularizer=l2 strength=strong" and s.ref == "#1"
+    # The table names the baseline; a --vs that matches no group, or two, is one line.
+    assert compare.main([str(tmp_path), "--metric", "test/acc", "--best-per", "regularizer", "--best-on", "val/acc",
+                         "--vs", "regularizer=none", "--no-plot"]) == 0
+    md = (tmp_path / "summary.md").read_text()
+    assert "p vs regularizer=none strength=weak (test/acc final)" in md
+    assert "the best of each regularizer (3) on val/acc" in md
+    capsys.readouterr()
+    assert compare.main([str(tmp_path), "--metric", "test/acc", "--vs", "regularizer=none", "--no-plot"]) == 2
+    assert "--vs regularizer=none is wrong: 2 groups match it" in capsys.readouterr().err
+    assert compare.main([str(tmp_path), "--vs", "regularizer=l1", "--no-plot"]) == 2
+    assert "--vs regularizer=l1 is wrong: no group match" in capsys.readouterr().err
+    assert compare.main([str(tmp_path), "--best-on", "val/acc", "--no-plot"]) == 2
+    assert "--best-on val/acc is wrong without --best-per" in capsys.readouterr().err
