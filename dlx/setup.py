@@ -432,11 +432,13 @@ SMALL_FLOPS = 5e7  # forward FLOPs per batch below which one thread is as fast (
 
 
 @torch.no_grad()
-def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: bool = False) -> int:
+def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: bool = False,
+                 copies: int = 1) -> int:
     """trainer.threads=auto: one thread for a model whose forward pass over a batch is under SMALL_FLOPS (its
     steps are too small to split: a second thread costs more in handoffs than it gives, and one thread gives the
     same numbers whichever launcher runs the job), else all of this process's cores. On a GPU: unchanged.
-    ``dry``: the model is on the meta device (the preflight), counted on a meta batch of the same shape."""
+    ``dry``: the model is on the meta device (the preflight), counted on a meta batch of the same shape.
+    ``copies``: that many models trained as one stack (hydra/launcher=batched) count together."""
     if device.type != "cpu":
         return torch.get_num_threads()
     from torch.utils.flop_counter import FlopCounterMode
@@ -454,7 +456,7 @@ def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: 
         return CORES
     finally:
         model.train(was_training)
-    return 1 if counter.get_total_flops() < SMALL_FLOPS else CORES
+    return 1 if copies * counter.get_total_flops() < SMALL_FLOPS else CORES
 
 
 def build_optimizer(node: dict, params: list) -> torch.optim.Optimizer:

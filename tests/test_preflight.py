@@ -61,3 +61,15 @@ def test_own_model_without_in_shape_and_n_out(tmp_path):
     assert json.loads((tmp_path / "run" / "result.json").read_text())["status"] == "completed"
     out = dlx_cli("train", *args, "regularization=dropout", *TINY, cwd=tmp_path)
     assert out.returncode == 2 and "regularization=dropout is wrong with model plain.Net" in out.stderr
+
+
+def test_preflight_says_whether_every_job_is_a_one_thread_cpu_job():
+    """hydra/launcher=parallel's n_jobs=auto runs one job per core only for such grids."""
+    from dlx import preflight as P
+
+    P.preflight(["-m", "device=cpu", "optim=sgd,adam", "seed=0,1"])
+    assert P.one_thread_cpu_sweep is True and P.launcher.endswith("dlx_pool.launcher.PoolLauncher")
+    P.preflight(["-m", "device=cpu", "model.hidden=[64],[4096,4096]"])  # the second job needs every core
+    assert P.one_thread_cpu_sweep is False
+    P.preflight(["-m", "device=cpu", "trainer.threads=2", "seed=0,1"])
+    assert P.one_thread_cpu_sweep is False

@@ -136,3 +136,21 @@ def test_checkpoints_at_most_every_n_seconds_and_always_at_the_end(tmp_path, mon
 def test_threads_auto_uses_one_thread_for_a_small_model(tmp_path):
     assert run_cfg([*FAST, "trainer.max_epochs=1"], tmp_path / "auto")["threads"] == 1
     assert run_cfg([*FAST, "trainer.max_epochs=1", "trainer.threads=2"], tmp_path / "two")["threads"] == 2
+
+
+def test_threads_auto_counts_flops_on_the_meta_device_and_for_a_stack():
+    """The preflight counts each job's threads without real weights (hydra/launcher=parallel's n_jobs=auto
+    reads it), and a stack of models (hydra/launcher=batched) counts as their sum."""
+    import torch
+
+    from dlx import setup
+
+    cpu = torch.device("cpu")
+    small = torch.nn.Sequential(torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    xb = torch.zeros(64, 64)
+    assert setup.auto_threads(small, xb, cpu) == 1
+    assert setup.auto_threads(small, xb, cpu, copies=1000) == setup.CORES  # 1000 stacked: 2.2 GFLOP a batch
+    with torch.device("meta"):
+        big = torch.nn.Sequential(torch.nn.Linear(784, 4096), torch.nn.ReLU(), torch.nn.Linear(4096, 10))
+    assert setup.auto_threads(big, torch.zeros(64, 784), cpu, dry=True) == setup.CORES
+    assert not any(p.device.type == "cpu" for p in big.parameters())  # counted on meta, nothing allocated

@@ -196,6 +196,11 @@ def train_group(members: list[Member]) -> None:
         r.data, r.y, r.y_val, r.y_test = r0.data, r0.y, r0.y_val, r0.y_test
     params, buffers, optimizer, scheduler, step_fn = build_step(runs, members[0].c)
     device, batch, n_train = r0.device, r0.batch_size, len(r0.data.x)
+    if members[0].c["trainer"]["threads"] == "auto":  # the stack is n models' work: it may use every core
+        threads = setup.auto_threads(r0.model, r0.data.x[:batch], device, copies=n)
+        torch.set_num_threads(threads)
+        for r in runs:
+            r.threads = threads  # what result.json records
     for k, m in enumerate(members):
         m.gen = torch.Generator(device=device).manual_seed(m.run.seed)  # as the loop: batch order per member
         m.p = T.Progress(T.LossSum(device))
