@@ -18,7 +18,9 @@ guide 3.3).
 
 DBN (Hinton et al. 2006): RBMs stacked, trained greedily bottom-up, each on the hidden probabilities (or
 samples) of the one below; then the stack is read as a sigmoid net (mean field, h_l = p(h_l = 1 | h_{l-1}))
-with a linear head on top, and the loop fine-tunes the whole stack by backprop.
+with a linear head on top, and the loop fine-tunes the whole stack by backprop. With ``pretrain.method=
+autoencoder`` each RBM's (W, b, c) is trained instead as a tied autoencoder v -> p(h|v) -> E[v|h] (Bengio et al.
+2007, "Greedy layer-wise training of deep networks", compared the two initialisations of the same network).
 """
 
 from __future__ import annotations
