@@ -145,6 +145,7 @@ class RBM(nn.Module):
                     if log is not None:
                         log(f"{prefix}/recon_mse", last, step)
                     total, n = torch.zeros((), device=x.device), 0
+        opt.zero_grad(set_to_none=True)  # fine-tuning's optimizer starts from no gradient
         with torch.no_grad():
             self.b.copy_(b)
         return last
