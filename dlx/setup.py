@@ -29,6 +29,7 @@ from dlx.checks import ConfigError
 from dlx.config import validate
 from dlx.data import Data, DataError
 from dlx.models import transfer
+from dlx.models.common import pretrain_on
 from dlx.optim import check_torch, schedule
 
 # Errors in what the user asked for (config, data files, checkpoints): one line and exit 2, no traceback.
@@ -61,7 +62,8 @@ class Run:
     objective: objective.Objective
     early_stopping: R.EarlyStopping | None
     curriculum: tuple[torch.Tensor, float, int] | None  # (examples easy -> hard, start fraction, epochs)
-    pretrain: dict | None  # the model's greedy layer-wise phase, run before the loop
+    pretrain: dict | None  # the model's greedy layer-wise phase, run before the loop: model.pretrain(x, **pretrain)
+    pretrain_x: torch.Tensor | None  # what it reads (N, *in_shape): training inputs only, see pretrain_inputs
     metric: str
     mode: str  # max | min
     batch_size: int
@@ -128,7 +130,7 @@ def load_data(node: dict) -> Data:
         _DATA[key] = _instantiate(node, "dataset")
     d = _DATA[key]
     return Data(d.x, d.y, d.x_val, d.y_val, d.x_test, d.y_test, d.task, d.n_out, dict(d.targets),
-                dict(d.target_info), dict(d.meta))
+                dict(d.target_info), dict(d.meta), d.x_unlabeled)
 
 
 def task_view(data: Data, task: str) -> Data:
@@ -136,10 +138,11 @@ def task_view(data: Data, task: str) -> Data:
     model on a dataset without extra targets has one task named ``y``."""
     if task == "reconstruction":
         return Data(data.x, data.x, data.x_val, data.x_val, data.x_test, data.x_test, "regression",
-                    math.prod(data.in_shape), data.targets, data.target_info, data.meta)
+                    math.prod(data.in_shape), data.targets, data.target_info, data.meta, data.x_unlabeled)
     if task == "multitask" and not data.targets:
         return Data(data.x, data.y, data.x_val, data.y_val, data.x_test, data.y_test, data.task, data.n_out,
-                    {"y": (data.y, data.y_val, data.y_test)}, {"y": (data.task, data.n_out)}, data.meta)
+                    {"y": (data.y, data.y_val, data.y_test)}, {"y": (data.task, data.n_out)}, data.meta,
+                    data.x_unlabeled)
     return data
 
 
@@ -286,6 +289,20 @@ def _model(mcfg: dict, keys: dict, data: Data, reg: dict, device: torch.device, 
     return model
 
 
+PRETRAIN_INPUTS = ("all", "labeled")
+
+
+def pretrain_inputs(pre: dict | None) -> tuple[dict | None, str]:
+    """model.pretrain without ``inputs``, which the setup owns (the class checks the other keys), and that key:
+    which training inputs the greedy phase reads. ``all``: the whole training split without its labels, also
+    the examples dataset.subset leaves out (semi-supervised: many unlabeled inputs, few labeled ones);
+    ``labeled``: only the examples the loop trains on. Validation and test inputs never."""
+    if not pre:
+        return pre, "all"
+    pre = dict(pre)
+    return pre, checks.one_of("model.pretrain.inputs", pre.pop("inputs", "all"), PRETRAIN_INPUTS)
+
+
 def _early_stopping(o: dict, metric: str, logged: list[str]) -> R.EarlyStopping:
     es_metric = metric if o.get("metric", "auto") == "auto" else o["metric"]
     if es_metric not in logged:
@@ -325,10 +342,14 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
 
     mcfg = dict(c["model"])
     keys = {k: mcfg.pop(k, None) for k in LOOP_KEYS}
+    keys["pretrain"], pre_inputs = pretrain_inputs(keys["pretrain"])
+    pretraining = pretrain_on(keys["pretrain"]) and resume is None and not dry  # a resumed run skips the phase
     cls = model_class(mcfg.get("_target_"))
     data = load_data(c["dataset"])
     task = getattr(cls, "task", data.task)
     data = task_view(data, task)
+    if not (pretraining and pre_inputs == "all"):
+        data.x_unlabeled = None  # nothing reads it: keep it off the device
     if not dry:
         data = data.to(device)
     y, y_val, y_test = targets(data, task)
@@ -415,7 +436,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         optimizer=optimizer, scheduler=scheduler,
         scheduled=sc["name"] != "constant" or sc.get("warmup", 0) > 0,
         objective=objective.Objective(loss, parts, autocast, create_graph), early_stopping=es,
-        curriculum=curriculum, pretrain=pre if pre and pre.get("steps", 0) > 0 and state is None else None,
+        curriculum=curriculum, pretrain=pre if pretraining else None,
+        pretrain_x=(data.x if data.x_unlabeled is None else data.x_unlabeled) if pretraining else None,
         metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=batch,
         steps_per_epoch=steps_per_epoch, total_steps=total_steps,
         max_epochs=math.ceil(total_steps / steps_per_epoch),  # max_steps, when set, replaces max_epochs

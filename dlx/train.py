@@ -335,7 +335,8 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None) -> T
                   f"{type(model).__name__} with {n_params:,} parameters; train/val/test examples "
                   f"{len(d.x)}/{len(d.x_val)}/{len(d.x_test)}")
     if run.pretrain:
-        model.pretrain(d.x, **run.pretrain, log=lambda name, value, at: tracker.scalars({name: value}, at))
+        tracker.print(f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
+        model.pretrain(run.pretrain_x, **run.pretrain, log=lambda name, value, at: tracker.scalars({name: value}, at))
         log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
     return tracker
 

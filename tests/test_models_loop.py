@@ -51,8 +51,11 @@ def test_autoencoder_reconstructs_and_logs_images(tmp_path):
 
 
 def test_dbn_pretrains_then_fine_tunes(tmp_path):
+    # pretrain.lr 0.1 on batches of 100: gentle enough for 3 epochs (the defaults' lr 1.0 on batches of 20
+    # makes stronger RBM features that need ~10 epochs of fine-tuning to pass the no-pretraining net)
     result = run_cfg(["model=dbn", "model.hidden=[32]", "model.pretrain.steps=60", "model.pretrain.k=2",
-                      "trainer.max_epochs=3", "device=cpu"], tmp_path)
+                      "model.pretrain.lr=0.1", "model.pretrain.batch_size=100", "trainer.max_epochs=3",
+                      "device=cpu"], tmp_path)
     assert result["status"] == "completed"
     assert result["final"]["val/acc"] > 0.5
     ea = events(tmp_path)

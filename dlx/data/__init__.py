@@ -49,6 +49,10 @@ class Data:
     # it to the run folder as data.json): e.g. {"classes": [names by id], "features": [csv columns],
     # "standardize": {"mean": [...], "std": [...]}}. Empty where there is nothing to record (digits, MNIST).
     meta: dict[str, Any] = field(default_factory=dict)
+    # The whole training split's inputs before ``dataset.subset`` (None: no subset, the same as x): what
+    # pretraining reads with model.pretrain.inputs=all (semi-supervised: the inputs without their labels).
+    # Never val or test. The tensor x was cut from, so keeping it costs no copy on the host.
+    x_unlabeled: Tensor | None = None
 
     @property
     def in_shape(self) -> tuple[int, ...]:
@@ -70,6 +74,7 @@ class Data:
             {k: tuple(mv(t) for t in v) for k, v in self.targets.items()},
             dict(self.target_info),
             dict(self.meta),
+            None if self.x_unlabeled is None else mv(self.x_unlabeled),
         )
 
 
@@ -196,6 +201,16 @@ def subset_index(y: Tensor, n: int | None, mode: str = "first", task: str = "cla
     return torch.cat(keep).sort().values
 
 
+def take_subset(x: Tensor, y: Tensor, n: int | None, mode: str = "first", task: str = "classification"
+                ) -> tuple[Tensor, Tensor, Tensor | None]:
+    """``dataset.subset`` on a training split: (x, y) of the examples :func:`subset_index` keeps, and the
+    whole split's inputs for Data.x_unlabeled (None when nothing is cut)."""
+    if n is None:
+        return x, y, None
+    keep = subset_index(y, n, mode, task)
+    return x[keep], y[keep], x
+
+
 def first_nonfinite(t: Tensor) -> tuple[int, ...] | None:
     """Index of the first NaN or +-Inf in ``t`` (row-major), or None when every value is finite."""
     if not t.is_floating_point():
@@ -279,5 +294,5 @@ def finish(
         std = torch.where(std > 0, std, torch.ones_like(std))  # a constant column stays constant (0)
         meta["standardize"] = {"mean": mean.tolist(), "std": std.tolist()}
         x, x_val, x_test = (standardized(t, meta["standardize"]) for t in (x, x_val, x_test))
-    keep = subset_index(y, subset, subset_mode, task)
-    return Data(x[keep], y[keep], x_val, y_val, x_test, y_test, task=task, n_out=n_out, meta=meta)
+    x, y, x_all = take_subset(x, y, subset, subset_mode, task)
+    return Data(x, y, x_val, y_val, x_test, y_test, task=task, n_out=n_out, meta=meta, x_unlabeled=x_all)

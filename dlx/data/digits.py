@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from dlx.data import Data, check_split, split_val, subset_index
+from dlx.data import Data, check_split, split_val, take_subset
 from dlx.data import tasks as derived
 from dlx.data.tasks import add_tasks
 
@@ -43,7 +43,6 @@ def load(val_frac: float = 0.1, test_frac: float = 0.2, split_seed: int = 0, sub
     # A fixed test split (scikit-learn ships no official one), then val carved from the rest.
     x_rest, y_rest, x_test, y_test = split_val(x, y, test_frac, split_seed + 1, "test_frac")
     x_tr, y_tr, x_val, y_val = split_val(x_rest, y_rest, val_frac, split_seed)
-    keep = subset_index(y_tr, subset, subset_mode)  # dataset.subset: training examples only
-    x_tr, y_tr = x_tr[keep], y_tr[keep]
-    data = Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10)
+    x_tr, y_tr, x_all = take_subset(x_tr, y_tr, subset, subset_mode)  # dataset.subset: training only
+    data = Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10, x_unlabeled=x_all)
     return add_tasks(data, tasks)  # extra named targets for model=multitask (dlx/data/tasks.py)

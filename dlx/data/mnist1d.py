@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from dlx import checks
-from dlx.data import Data, cache_dir, check_path, check_split, split_val, subset_index
+from dlx.data import Data, cache_dir, check_path, check_split, split_val, take_subset
 from dlx.data import tasks as derived
 from dlx.data.tasks import add_tasks
 
@@ -52,7 +52,6 @@ def load(val_frac: float = 0.1, split_seed: int = 0, data_seed: int = 42, root: 
         x_test = torch.tensor(z["x_test"], dtype=torch.float32).unsqueeze(1)
         y_test = torch.tensor(z["y_test"], dtype=torch.int64)
     x_tr, y_tr, x_val, y_val = split_val(x, y, val_frac, split_seed)
-    keep = subset_index(y_tr, subset, subset_mode)  # dataset.subset: training examples only
-    x_tr, y_tr = x_tr[keep], y_tr[keep]
-    data = Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10)
+    x_tr, y_tr, x_all = take_subset(x_tr, y_tr, subset, subset_mode)  # dataset.subset: training only
+    data = Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10, x_unlabeled=x_all)
     return add_tasks(data, tasks)  # extra named targets for model=multitask (dlx/data/tasks.py)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from dlx import checks
-from dlx.data import Data, check_split, split_val, subset_index
+from dlx.data import Data, check_split, split_val, take_subset
 
 
 def check(*, n, dim, out_dim, noise, val_frac, test_frac, split_seed, data_seed, subset, subset_mode) -> None:
@@ -30,6 +30,5 @@ def load(n: int = 2000, dim: int = 8, out_dim: int = 1, noise: float = 0.05, val
     y = torch.sin(2 * x @ w1) @ w2 + noise * torch.randn(n, out_dim, generator=g)  # (N, out_dim)
     x_rest, y_rest, x_test, y_test = split_val(x, y, test_frac, split_seed + 1, "test_frac")
     x_tr, y_tr, x_val, y_val = split_val(x_rest, y_rest, val_frac, split_seed)
-    keep = subset_index(y_tr, subset, subset_mode, task="regression")  # dataset.subset: training examples only
-    x_tr, y_tr = x_tr[keep], y_tr[keep]
-    return Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="regression", n_out=out_dim)
+    x_tr, y_tr, x_all = take_subset(x_tr, y_tr, subset, subset_mode, task="regression")  # dataset.subset: training only
+    return Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="regression", n_out=out_dim, x_unlabeled=x_all)

@@ -108,8 +108,10 @@ def check_activation(name: str, maxout_k: int = 2, maxout: bool = True) -> None:
     checks.integer("maxout_k", maxout_k, 2)
 
 
+PRETRAIN_METHODS = ("cd", "autoencoder", "none")  # the DBN's: RBMs by CD, tied autoencoders, or random init
 PRETRAIN_CHECKS = {"steps": lambda n, v: checks.integer(n, v, 0), "lr": checks.positive, "batch_size": checks.count,
-                   "k": checks.count, "persistent": checks.boolean, "sample_up": checks.boolean}
+                   "k": checks.count, "persistent": checks.boolean, "sample_up": checks.boolean,
+                   "method": lambda n, v: checks.one_of(n, v, PRETRAIN_METHODS)}
 
 
 def check_pretrain(pre: dict, keys: tuple[str, ...], required: tuple[str, ...] = ("steps", "lr", "batch_size")):
@@ -123,6 +125,11 @@ def check_pretrain(pre: dict, keys: tuple[str, ...], required: tuple[str, ...] =
         if key in pre or key in required:
             PRETRAIN_CHECKS[key](f"pretrain.{key}", pre.get(key))
     return pre
+
+
+def pretrain_on(pre: dict | None) -> bool:
+    """Whether the ``pretrain`` keys ask for a phase at all: steps > 0 and a method other than none."""
+    return bool(pre) and pre.get("steps", 0) > 0 and pre.get("method", "cd") != "none"
 
 
 def init_weights(module: nn.Module, scheme: str = "default") -> None:

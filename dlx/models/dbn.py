@@ -18,7 +18,9 @@ guide 3.3).
 
 DBN (Hinton et al. 2006): RBMs stacked, trained greedily bottom-up, each on the hidden probabilities (or
 samples) of the one below; then the stack is read as a sigmoid net (mean field, h_l = p(h_l = 1 | h_{l-1}))
-with a linear head on top, and the loop fine-tunes the whole stack by backprop.
+with a linear head on top, and the loop fine-tunes the whole stack by backprop. With ``pretrain.method=
+autoencoder`` each RBM's (W, b, c) is trained instead as a tied autoencoder v -> p(h|v) -> E[v|h] (Bengio et al.
+2007, "Greedy layer-wise training of deep networks", compared the two initialisations of the same network).
 """
 
 from __future__ import annotations
@@ -112,6 +114,42 @@ class RBM(nn.Module):
                 total, n = torch.zeros((), device=x.device), 0
         return last
 
+    def fit_autoencoder(self, x, steps: int, lr: float, batch_size: int,
+                        log: Callable[[str, float, int], None] | None = None, prefix: str = "ae") -> float:
+        """The RBM's weights trained as a tied autoencoder instead (Bengio et al. 2007's "autoassociator"):
+        encode h = p(h|v), decode v_hat = E[v|h] with W^T and the visible bias b, plain SGD on the
+        reconstruction's cross-entropy (Bernoulli visibles) or half squared error (Gaussian), summed over the
+        d visible units and averaged over the batch, so ``lr`` is per example as in :meth:`fit`.
+        Logs ``<prefix>/recon_mse`` every 50 steps; returns the last one."""
+        m = x.mean(0)
+        with torch.no_grad():
+            self.b.copy_(m if self.visible == "gaussian" else torch.logit(m.clamp(1e-3, 1 - 1e-3)))
+        b = self.b.clone().requires_grad_()  # a buffer for the loop (see __init__), a parameter here
+        opt = torch.optim.SGD([self.W, self.c, b], lr=lr)
+        total, n, last = torch.zeros((), device=x.device), 0, math.nan
+        with torch.enable_grad():
+            for step in range(1, steps + 1):
+                v0 = x[torch.randint(0, x.shape[0], (batch_size,), device=x.device)]
+                z = self.p_h(v0) @ self.W.t() + b  # (B, d) pre-activation of the reconstruction
+                if self.visible == "gaussian":
+                    loss, v_hat = 0.5 * ((z - v0) ** 2).sum(1).mean(), z
+                else:
+                    loss = F.binary_cross_entropy_with_logits(z, v0, reduction="none").sum(1).mean()
+                    v_hat = torch.sigmoid(z)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                total, n = total + F.mse_loss(v_hat.detach(), v0), n + 1
+                if step % 50 == 0 or step == steps:
+                    last = (total / n).item()  # one host sync per 50 steps
+                    if log is not None:
+                        log(f"{prefix}/recon_mse", last, step)
+                    total, n = torch.zeros((), device=x.device), 0
+        opt.zero_grad(set_to_none=True)  # fine-tuning's optimizer starts from no gradient
+        with torch.no_grad():
+            self.b.copy_(b)
+        return last
+
 
 class DBN(nn.Module):
     """Stack of RBMs (widths ``hidden``) + linear head. ``visible`` is the first RBM's visible type; higher
@@ -149,19 +187,26 @@ class DBN(nn.Module):
     @staticmethod
     def check_pretrain(**pre) -> dict:
         """The ``pretrain`` keys :meth:`pretrain` takes (``pretrain.<key>=... is wrong`` otherwise)."""
-        return check_pretrain(pre, ("steps", "lr", "batch_size", "k", "persistent", "sample_up"))
+        return check_pretrain(pre, ("steps", "lr", "batch_size", "k", "persistent", "sample_up", "method"))
 
     @torch.no_grad()
     def pretrain(self, x, steps: int, lr: float, batch_size: int,
                  log: Callable[[str, float, int], None] | None = None, k: int = 1, persistent: bool = False,
-                 sample_up: bool = False) -> list[float]:
-        """Greedy layer-wise: RBM l gets ``steps`` CD-k updates on the layer below's hidden probabilities
-        (binary samples of them when ``sample_up``). Logs under ``pretrain/rbm<l>/...``. Dropout plays no part:
-        the RBMs are trained and read directly, not through :meth:`features`."""
+                 sample_up: bool = False, method: str = "cd") -> list[float]:
+        """Greedy layer-wise: RBM l gets ``steps`` updates on the layer below's hidden probabilities (binary
+        samples of them when ``sample_up``): CD-k updates (``method=cd``, logged under ``pretrain/rbm<l>/...``)
+        or SGD steps of the tied autoencoder with the same weights (``method=autoencoder``, Bengio et al. 2007,
+        logged as ``pretrain/ae<l>/recon_mse``); ``none`` leaves the random init. Dropout plays no part: the
+        RBMs are trained and read directly, not through :meth:`features`."""
+        if method == "none":
+            return []
         h = x.flatten(1)
         finals = []
         for i, rbm in enumerate(self.rbms):
-            finals.append(rbm.fit(h, steps, lr, batch_size, k, persistent, log, prefix=f"pretrain/rbm{i}"))
+            if method == "autoencoder":
+                finals.append(rbm.fit_autoencoder(h, steps, lr, batch_size, log, prefix=f"pretrain/ae{i}"))
+            else:
+                finals.append(rbm.fit(h, steps, lr, batch_size, k, persistent, log, prefix=f"pretrain/rbm{i}"))
             h = rbm.p_h(h)
             if sample_up:
                 h = torch.bernoulli(h)

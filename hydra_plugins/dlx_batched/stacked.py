@@ -26,6 +26,7 @@ from torch.func import functional_call, stack_module_state
 from dlx import metrics, setup
 from dlx import regularize as R
 from dlx import train as T
+from dlx.models.common import pretrain_on
 from dlx.objective import _float
 from dlx.optim import schedule
 from dlx.track import Tracker, log_images
@@ -69,7 +70,7 @@ def refusal(c: dict) -> str | None:
         if name not in STACKED_REGS:
             return f"regularization={name} " + UNSTACKED_REGS.get(name, "is not known to act per member")
     pre = (c.get("model") or {}).get("pretrain")
-    if pre and pre.get("steps", 0) > 0:
+    if pretrain_on(pre):
         return "model.pretrain runs a greedy layer-wise phase on one model before the loop"
     return None
 
