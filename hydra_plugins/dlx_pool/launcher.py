@@ -49,7 +49,7 @@ class PoolLauncherConf:
 
 ConfigStore.instance().store(group="hydra/launcher", name="dlx_pool", node=PoolLauncherConf, provider="dlx")
 
-PRELOAD = ["hydra_plugins.dlx_pool.preload"]  # imported once in the fork server: torch, Hydra, the loop
+PRELOAD = ["dlx.preload"]  # imported once in the fork server: torch, Hydra, the loop
 
 
 class PoolLauncher(Launcher):
