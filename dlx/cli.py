@@ -3,6 +3,7 @@ flag works)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -36,13 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     if cmd == "train":
-        from dlx import train
         # Hydra lists plugins with pkgutil, which cannot see through setuptools' editable finder: a checkout
         # installed with pip install -e shows its hydra_plugins/ (dlx's own launcher and sweeper) on the path.
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         if os.path.isdir(os.path.join(root, "hydra_plugins")) and root not in sys.path:
             sys.path.append(root)
+        pool = _start_pool_server(rest)  # a sweep: its imports run on another core while ours run here
         from dlx import preflight as preflight_mod
+        from dlx import train
         from dlx.checks import ConfigError
         from dlx.preflight import preflight
 
@@ -54,10 +56,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if rest is None:
             return 0
-        if preflight_mod.one_thread_cpu_sweep and preflight_mod.launcher.endswith("dlx_pool.launcher.PoolLauncher"):
-            from hydra_plugins.dlx_pool.launcher import start_server
-
-            start_server()  # its imports run on another core while Hydra starts here
+        if pool and not (preflight_mod.one_thread_cpu_sweep and
+                         preflight_mod.launcher.endswith("dlx_pool.launcher.PoolLauncher")):
+            pool.stop_server()  # the jobs run one after another here: no workers to fork
         sys.argv = ["dlx train", *rest]
         train.main()  # Hydra parses sys.argv and exits on its own errors; a sweep with a failed job exits 1
         return 0
@@ -82,5 +83,24 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _start_pool_server(args: list[str]):
+    """For ``dlx train -m``: start hydra/launcher=parallel's fork server now (importing torch and dlx takes it
+    ~3 s, on the core the preflight does not use); the launcher module, or None when this is no sweep."""
+    if not ({"-m", "--multirun"} & set(args)) or {"--cfg", "-c", "--help", "-h", "--info"} & set(args):
+        return None
+    try:
+        from hydra_plugins.dlx_pool import launcher
+    except ImportError:  # hydra_plugins not importable: Hydra will not find the launcher either
+        return None
+    if "forkserver" not in __import__("multiprocessing").get_all_start_methods():
+        return None
+    launcher.start_server()
+    return launcher
+
+
 def entry() -> None:
-    sys.exit(main())
+    code = main()
+    # What is left is the interpreter's teardown, where the garbage collector walks every object torch and
+    # Hydra made (over a second after a sweep); frozen objects are skipped. atexit handlers still run.
+    gc.freeze()
+    sys.exit(code)

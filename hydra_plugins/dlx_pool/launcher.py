@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -85,6 +86,11 @@ class PoolLauncher(Launcher):
         state = (self.hydra_context, self.config, task, Singleton.get_state()["instances"], threads, stop)
         pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=state)
         futures = [pool.submit(_run, idx, overrides) for idx, overrides in jobs]
+        if self.config.hydra.callbacks.get("summary", {}).get("enabled", False):
+            # This process only waits now: import what the end-of-sweep summary needs meanwhile.
+            from dlx import compare
+
+            threading.Thread(target=compare.prefetch, daemon=True).start()
         try:
             rets = [f.result() for f in futures]
         except KeyboardInterrupt:
@@ -139,6 +145,15 @@ def start_server():
     ctx.set_forkserver_preload(PRELOAD)
     forkserver.ensure_running()
     return ctx
+
+
+def stop_server() -> None:
+    """Stop a fork server this process started and will not use (the preflight found jobs to run in turn)."""
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)  # the standard library's own (used by its tests)
+    if stop is not None:
+        stop()
 
 
 # ---- the worker side -------------------------------------------------------------------------------------------
