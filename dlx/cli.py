@@ -48,17 +48,20 @@ def main(argv: list[str] | None = None) -> int:
         from dlx.checks import ConfigError
         from dlx.preflight import preflight
 
+        use_pool = False
         try:
             rest = preflight(rest)  # resume=<folder> -> its overrides; each job composed and checked
+            use_pool = bool(rest and preflight_mod.one_thread_cpu_sweep and
+                            preflight_mod.launcher.endswith("dlx_pool.launcher.PoolLauncher"))
         except ConfigError as e:
             for line in str(e).splitlines():
                 print(f"dlx: error: {line}", file=sys.stderr)
             return 2
+        finally:
+            if pool and not use_pool:
+                pool.stop_server()  # a wrong value, or jobs that run one after another here: no workers to fork
         if rest is None:
             return 0
-        if pool and not (preflight_mod.one_thread_cpu_sweep and
-                         preflight_mod.launcher.endswith("dlx_pool.launcher.PoolLauncher")):
-            pool.stop_server()  # the jobs run one after another here: no workers to fork
         sys.argv = ["dlx train", *rest]
         train.main()  # Hydra parses sys.argv and exits on its own errors; a sweep with a failed job exits 1
         return 0

@@ -197,6 +197,11 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
     hydra_cfg = _compose(plain, dirs, hydra_cfg=True).hydra
     global launcher
     launcher = str(hydra_cfg.launcher.get("_target_", ""))
+    n_jobs = hydra_cfg.launcher.get("n_jobs", "auto")
+    if launcher.endswith("dlx_pool.launcher.PoolLauncher") and n_jobs != "auto" and \
+            (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)):
+        raise ConfigError(f"hydra.launcher.n_jobs={n_jobs} is wrong: allowed is auto or an integer (0: one job "
+                          "per core)")
     if not str(hydra_cfg.sweeper.get("_target_", "")).endswith("BasicSweeper"):
         return None
     params = [f"{k}={v}" for k, v in (hydra_cfg.sweeper.get("params") or {}).items()]
@@ -222,6 +227,8 @@ def preflight(args: list[str]) -> list[str] | None:
     Raises ConfigError (one line; for a sweep one line per wrong job, the first few) for anything wrong, so no
     folder is made for a config that cannot run. Returns the arguments to hand to Hydra, or None when there is
     nothing to do."""
+    global one_thread_cpu_sweep, launcher
+    one_thread_cpu_sweep, launcher = None, ""  # this command's, set below for a grid
     args = resume_args(args)
     if args is None:
         return None
@@ -244,7 +251,6 @@ def preflight(args: list[str]) -> list[str] | None:
         if not any(o.startswith("hydra.sweeper.direction=") for o in overrides):  # the run's real metric
             args = [*args, f"hydra.sweeper.direction={'maximize' if run.mode == 'max' else 'minimize'}"]
         return args
-    global one_thread_cpu_sweep
     wrong, seen, shapes = [], {}, set()
     for num, job in enumerate(planned[:MAX_CHECKED]):
         # Jobs that differ only in their seed build the same objects: check one fully, the others' seed alone

@@ -31,7 +31,7 @@ BAD_TRAIN = [
     "model=dbn model.pretrain.lr=-1", "optim=newton", "model.init_from=/nonexistent", "model.freeze=[nosuch]",
     "optim.lr=${nonexistent.key}", "hydra.run.dir=/proc/dlx-run", "dataset=csv dataset.path=/nonexistent.csv",
     "-m trainer.max_epoch=1,2", "-m model=mlp,nosuch", "-m optim.lr=0.1,-1", "-m seed=0,1.5",
-    "-m regularization=none,batchnorm model=gru",
+    "-m regularization=none,batchnorm model=gru", "-m hydra.launcher.n_jobs=many seed=0,1",
     "--config-dir conf trainer.max_epoch=3", "--config-dir conf model.widht=32", "--config-dir conf optim.lr=-1",
     "--config-dir missing",
 ]
