@@ -51,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         use_pool = False
         try:
             rest = preflight(rest)  # resume=<folder> -> its overrides; each job composed and checked
-            use_pool = bool(rest and preflight_mod.one_thread_cpu_sweep and
-                            preflight_mod.launcher.endswith("dlx_pool.launcher.PoolLauncher"))
+            use_pool = bool(pool and rest and preflight_mod.launcher.endswith("dlx_pool.launcher.PoolLauncher") and
+                            pool.processes(preflight_mod.launcher_n_jobs, preflight_mod.one_thread_cpu_sweep,
+                                           pool.cores()) > 1)
         except ConfigError as e:
             for line in str(e).splitlines():
                 print(f"dlx: error: {line}", file=sys.stderr)
@@ -95,15 +96,17 @@ def _start_pool_server(args: list[str]):
         from hydra_plugins.dlx_pool import launcher
     except ImportError:  # hydra_plugins not importable: Hydra will not find the launcher either
         return None
-    if "forkserver" not in __import__("multiprocessing").get_all_start_methods():
+    if not sys.platform.startswith("linux"):  # see launcher.processes
         return None
     launcher.start_server()
     return launcher
 
 
 def entry() -> None:
-    code = main()
-    # What is left is the interpreter's teardown, where the garbage collector walks every object torch and
-    # Hydra made (over a second after a sweep); frozen objects are skipped. atexit handlers still run.
-    gc.freeze()
+    try:
+        code = main()
+    finally:
+        # What is left is the interpreter's teardown, where the garbage collector walks every object torch and
+        # Hydra made (over a second after a sweep); frozen objects are skipped. atexit handlers still run.
+        gc.freeze()
     sys.exit(code)

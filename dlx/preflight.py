@@ -197,7 +197,8 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
     hydra_cfg = _compose(plain, dirs, hydra_cfg=True).hydra
     global launcher
     launcher = str(hydra_cfg.launcher.get("_target_", ""))
-    n_jobs = hydra_cfg.launcher.get("n_jobs", "auto")
+    global launcher_n_jobs
+    n_jobs = launcher_n_jobs = hydra_cfg.launcher.get("n_jobs", "auto")
     if launcher.endswith("dlx_pool.launcher.PoolLauncher") and n_jobs != "auto" and \
             (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)):
         raise ConfigError(f"hydra.launcher.n_jobs={n_jobs} is wrong: allowed is auto or an integer (0: one job "
@@ -227,8 +228,8 @@ def preflight(args: list[str]) -> list[str] | None:
     Raises ConfigError (one line; for a sweep one line per wrong job, the first few) for anything wrong, so no
     folder is made for a config that cannot run. Returns the arguments to hand to Hydra, or None when there is
     nothing to do."""
-    global one_thread_cpu_sweep, launcher
-    one_thread_cpu_sweep, launcher = None, ""  # this command's, set below for a grid
+    global one_thread_cpu_sweep, launcher, launcher_n_jobs
+    one_thread_cpu_sweep, launcher, launcher_n_jobs = None, "", None  # this command's, set below for a grid
     args = resume_args(args)
     if args is None:
         return None
@@ -283,3 +284,4 @@ def preflight(args: list[str]) -> list[str] | None:
 # (no grid checked in this process), which keeps jobs in one process.
 one_thread_cpu_sweep: bool | None = None
 launcher = ""  # the grid's hydra.launcher._target_
+launcher_n_jobs = None  # and its n_jobs, where it has one

@@ -46,9 +46,12 @@ def test_parallel_launcher_ctrl_c_saves_running_jobs_and_resume_finishes(tmp_pat
     proc = subprocess.Popen([sys.executable, "-m", "dlx", "train", "-m", *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     deadline = time.time() + 120
-    while time.time() < deadline and not any((sweep_dir / j / "checkpoints" / "last.pt").exists() for j in "01"):
-        time.sleep(0.2)
-    time.sleep(0.5)
+    def training(j: str) -> bool:  # an epoch line in the job's train.log: its loop is running
+        log = sweep_dir / j / "train.log"
+        return log.exists() and any(line.startswith("epoch ") for line in log.read_text().splitlines())
+
+    while time.time() < deadline and not (training("0") and training("1")):
+        time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 130, out[-3000:]

@@ -4,8 +4,8 @@ joblib's workers (hydra-joblib-launcher) are fresh interpreters: each imports to
 3 s of CPU), which on small jobs ate the whole gain of a second process. Here the workers are forked from a
 server process (multiprocessing's ``forkserver``) that imported ``dlx.train`` once, before any tensor
 arithmetic, so a worker starts in milliseconds and OpenMP is never forked mid-use (a fork after torch has run
-a parallel CPU kernel can hang in the child). ``dlx train`` starts the server as soon as its preflight knows the
-jobs will run here in parallel, so its imports overlap the parent's Hydra start-up on another core. The
+a parallel CPU kernel can hang in the child). ``dlx train -m`` starts the server before its own imports, so both
+import on separate cores, and kills it when the preflight finds the jobs will run in turn. The
 standard library's pool is used as is; what is dlx's here is the preloading and the worker set-up, which joblib
 does not offer.
 
@@ -17,6 +17,7 @@ live progress bar (two bars would overwrite each other). Ctrl-C reaches every wo
 checkpoint and stops as a single run does, jobs not yet started are dropped, and the command exits 130.
 """
 
+import contextlib
 import importlib
 import logging
 import multiprocessing
@@ -24,6 +25,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -53,6 +55,21 @@ ConfigStore.instance().store(group="hydra/launcher", name="dlx_pool", node=PoolL
 PRELOAD = ["dlx.preload"]  # imported once in the fork server: torch, Hydra, the loop
 
 
+def cores() -> int:
+    """The CPUs this process may use (a cgroup or a SLURM allocation's affinity, not the whole node)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def processes(n_jobs: Any, one_thread_cpu_sweep: bool | None, n_cores: int) -> int:
+    """How many worker processes: n_jobs=auto gives one per core when the preflight found every job of the grid
+    on the CPU with one thread (small models: they cannot use a second core themselves), else 1 (the jobs run in
+    this process); an integer as given (0 or less: one per core). Linux only: on macOS a fork after torch's
+    Accelerate/OpenMP set-up is not safe, and Windows has no fork; there the jobs run in turn."""
+    n = (n_cores if one_thread_cpu_sweep else 1) if n_jobs == "auto" else int(n_jobs)
+    n = n_cores if n <= 0 else n
+    return n if sys.platform.startswith("linux") else 1
+
+
 class PoolLauncher(Launcher):
     def __init__(self, n_jobs: Any = "auto") -> None:
         self.n_jobs = n_jobs
@@ -66,12 +83,14 @@ class PoolLauncher(Launcher):
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         setup_globals()
         assert self.config is not None and self.hydra_context is not None and self.task_function is not None
-        cores = os.cpu_count() or 1
-        n = min(self.processes(cores), len(job_overrides))
+        from dlx import preflight  # the CLI's preflight checked n_jobs and counted each job's threads
+
+        n_cores = cores()
+        n = max(1, min(processes(self.n_jobs, preflight.one_thread_cpu_sweep, n_cores), len(job_overrides)))
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         jobs = [(initial_job_idx + k, list(o)) for k, o in enumerate(job_overrides)]
-        threads = max(1, cores // n)
+        threads = max(1, n_cores // n)
         log.info(f"Launching {len(jobs)} jobs in {n} processes ({threads} thread(s) each)" if n > 1 else
                  f"Launching {len(jobs)} jobs locally, one after another")
         for idx, overrides in jobs:
@@ -85,45 +104,36 @@ class PoolLauncher(Launcher):
         stop = ctx.Event()  # set by the first Ctrl-C anywhere: no worker starts another job
         state = (self.hydra_context, self.config, task, Singleton.get_state()["instances"], threads, stop)
         pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=state)
-        futures = [pool.submit(_run, idx, overrides) for idx, overrides in jobs]
-        if self.config.hydra.callbacks.get("summary", {}).get("enabled", False):
-            # This process only waits now: import what the end-of-sweep summary needs meanwhile.
-            from dlx import compare
-
-            threading.Thread(target=compare.prefetch, daemon=True).start()
+        old_term = signal.signal(signal.SIGTERM, _term_as_interrupt)  # kill/timeout/a scheduler: as Ctrl-C
         try:
+            futures = [pool.submit(_run, idx, overrides) for idx, overrides in jobs]
+            if self.config.hydra.callbacks.get("summary", {}).get("enabled", False):
+                # This process only waits now: import what the end-of-sweep summary needs meanwhile.
+                from dlx import compare
+
+                threading.Thread(target=compare.prefetch, daemon=True).start()
             rets = [f.result() for f in futures]
-        except KeyboardInterrupt:
-            # Every worker got the Ctrl-C too: running jobs save their checkpoint and return; wait for them.
+        except (KeyboardInterrupt, SystemExit) as e:
+            # Ctrl-C reached every worker too (SIGTERM is passed on): running jobs save a checkpoint and return;
+            # no worker starts another job. Wait for them; a second Ctrl-C stops the waiting.
             stop.set()
-            pool.shutdown(wait=True, cancel_futures=True)
+            for pid in list(getattr(pool, "_processes", {}) or {}):
+                with contextlib.suppress(OSError):
+                    if isinstance(e, SystemExit) or _got_sigterm:
+                        os.kill(pid, signal.SIGTERM)
+            with contextlib.suppress(KeyboardInterrupt):
+                pool.shutdown(wait=True, cancel_futures=True)
             raise SystemExit(130) from None
-        except SystemExit:  # a job was interrupted (SIGTERM, or Ctrl-C sent to it alone)
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        except BrokenProcessPool:  # a worker was killed (the OOM killer, kill -9): the others are stopped too
+        except BrokenProcessPool:  # a worker died (the OOM killer, kill -9, or a failure while it started)
             pool.shutdown(wait=False, cancel_futures=True)
-            print("dlx: error: a worker process of hydra/launcher=parallel died (killed, or out of memory); the "
-                  "jobs that finished keep their folders: re-run with resume_sweep=true to do the rest",
-                  file=sys.stderr)
+            print("dlx: error: a worker process of hydra/launcher=parallel died (killed, out of memory, or failed "
+                  "to start: see the lines above); the jobs that finished keep their folders: re-run with "
+                  "resume_sweep=true to do the rest", file=sys.stderr)
             raise SystemExit(1) from None
+        finally:
+            signal.signal(signal.SIGTERM, old_term)
         pool.shutdown(wait=True)
         return rets
-
-    def processes(self, cores: int) -> int:
-        """n_jobs=auto: one process per core when the preflight found every job of the grid on the CPU with one
-        thread (small models: they cannot use a second core themselves), else one; an integer as given."""
-        n = self.n_jobs
-        if n == "auto":
-            from dlx import preflight
-
-            n = cores if preflight.one_thread_cpu_sweep else 1
-        elif isinstance(n, bool) or not isinstance(n, int):
-            print(f"dlx: error: hydra.launcher.n_jobs={n} is wrong: allowed is auto or an integer (0: one job per "
-                  "core)", file=sys.stderr)
-            raise SystemExit(2)
-        n = cores if n <= 0 else n
-        return n if n == 1 or "forkserver" in multiprocessing.get_all_start_methods() else 1  # Windows: one
 
     def run_here(self, idx: int, overrides: list[str]) -> JobReturn:
         sc = self.hydra_context.config_loader.load_sweep_config(self.config, overrides)
@@ -138,7 +148,7 @@ class PoolLauncher(Launcher):
 
 
 def start_server():
-    """The fork server with dlx.train imported (started once per process; later calls return at once)."""
+    """The fork server with dlx.preload imported (started once per process; later calls return at once)."""
     from multiprocessing import forkserver
 
     ctx = multiprocessing.get_context("forkserver")
@@ -151,7 +161,12 @@ def stop_server() -> None:
     """Stop a fork server this process started and will not use (the preflight found jobs to run in turn)."""
     from multiprocessing import forkserver
 
-    stop = getattr(forkserver._forkserver, "_stop", None)  # the standard library's own (used by its tests)
+    server = forkserver._forkserver
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid:  # killed, not asked: it may still be importing, and nobody should wait for that
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    stop = getattr(server, "_stop", None)  # the standard library's own (used by its tests): closes and reaps
     if stop is not None:
         stop()
 
@@ -171,6 +186,8 @@ def _init_worker(hydra_context: HydraContext, config: DictConfig, task: tuple[st
     from dlx import setup, track
 
     signal.signal(signal.SIGINT, _on_sigint)
+    sys.stdout.reconfigure(line_buffering=True)  # a worker's lines reach a pipe in order, not in 8 KiB blocks
+    threading.Thread(target=_watch_parent, daemon=True).start()
     setup_globals()
     Singleton.set_state({"instances": instances, "omegaconf_resolvers": BaseContainer._resolvers})
     torch.set_num_threads(threads)
@@ -184,14 +201,41 @@ def _init_worker(hydra_context: HydraContext, config: DictConfig, task: tuple[st
 def _on_sigint(signum, frame) -> None:
     """Ctrl-C reaches every process of the terminal's group. An idle worker leaves it to the parent (which
     drops the jobs not started); a job being set up stops at once, as a single run does (the training loop
-    installs dlx's own handler: finish the step, save, stop)."""
-    _worker["stop"].set()
+    installs dlx's own handler: finish the step, save, stop). Only a flag here: a lock taken in a signal handler
+    can deadlock with the same thread holding it."""
+    _worker["interrupted"] = True
     if _worker.get("busy"):
         raise KeyboardInterrupt
 
 
+def _watch_parent() -> None:
+    """The parent died (SIGKILL, or SIGTERM before it could pass it on): stop this worker's job as a SIGTERM
+    does (a checkpoint, then stop), then end the worker, which nobody will give another job."""
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    wait([parent.sentinel])
+    _worker["interrupted"] = True
+    if _worker.get("busy"):
+        os.kill(os.getpid(), signal.SIGTERM)  # the loop's handler saves and stops the job
+        while _worker.get("busy"):
+            time.sleep(0.1)
+    os._exit(1)
+
+
+_got_sigterm = False
+
+
+def _term_as_interrupt(signum, frame) -> None:
+    global _got_sigterm
+    _got_sigterm = True
+    raise KeyboardInterrupt
+
+
 def _run(idx: int, overrides: list[str]) -> JobReturn:
-    if _worker["stop"].is_set():  # after a Ctrl-C: the job is left for resume_sweep=true
+    if _worker.get("interrupted") or _worker["stop"].is_set():  # after a Ctrl-C: left for resume_sweep=true
         raise SystemExit(130)
     _worker["busy"] = True
     try:
@@ -210,7 +254,7 @@ def _job(idx: int, overrides: list[str]) -> JobReturn:
     hydra_context, config = _worker["hydra_context"], _worker["config"]
     sc = hydra_context.config_loader.load_sweep_config(config, overrides)
     with open_dict(sc):
-        sc.hydra.job.id = f"{sc.hydra.job.name}_{idx}"
+        sc.hydra.job.id = idx  # as the basic launcher (and run_here) set them
         sc.hydra.job.num = idx
     HydraConfig.instance().set_config(sc)
     track.PREFIX = f"job {idx}: "
