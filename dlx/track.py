@@ -80,7 +80,7 @@ class Tracker:
         self.writer.close()
 
     def summary(self, result: dict) -> None:
-        table = Table(title=f"dlx run: {result['status']}", show_header=True, header_style="bold")
+        table = Table(title=f"{PREFIX}dlx run: {result['status']}", show_header=True, header_style="bold")
         table.add_column("metric")
         table.add_column("final", justify="right")
         table.add_column("best", justify="right")
@@ -91,7 +91,7 @@ class Tracker:
         fw, bc = result.get("final_weights"), result.get("best_checkpoint")
         if fw:  # which weights the final column describes, and what best.pt scores on the test split
             which = "early stopping's best" if fw["early_stopping"] else "the last"
-            line = f"final = {which} weights (epoch {fw['epoch']}, step {fw['step']})"
+            line = f"{PREFIX}final = {which} weights (epoch {fw['epoch']}, step {fw['step']})"
             if bc:
                 tests = "  ".join(f"{k} {v:.4f}" for k, v in bc.items() if k.startswith("test/"))
                 line += f"; checkpoints/best.pt (epoch {bc['epoch']}, step {bc['step']}): {tests}"
