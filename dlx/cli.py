@@ -92,6 +92,8 @@ def _start_pool_server(args: list[str]):
     ~3 s, on the core the preflight does not use); the launcher module, or None when this is no sweep."""
     if not ({"-m", "--multirun"} & set(args)) or {"--cfg", "-c", "--help", "-h", "--info"} & set(args):
         return None
+    if any(a.startswith("hydra/launcher=") and a != "hydra/launcher=parallel" for a in args):
+        return None  # another launcher named on the command line: no workers to fork
     try:
         from hydra_plugins.dlx_pool import launcher
     except ImportError:  # hydra_plugins not importable: Hydra will not find the launcher either
