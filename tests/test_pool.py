@@ -13,6 +13,7 @@ from conftest import ROOT, dlx_cli
 from test_sweep import SMALL, boom_model, multirun, results
 
 
+@pytest.mark.slow  # the default suite's sweeps (test_cli) already run through this launcher
 def test_parallel_launcher_gives_the_basic_launchers_numbers(tmp_path):
     par, basic = tmp_path / "par", tmp_path / "basic"
     out = multirun(par, "hydra/launcher=parallel", "hydra.launcher.n_jobs=2", "optim=sgd,adam")
