@@ -155,6 +155,18 @@ def _sweep_failures(sweep_dir: Path) -> tuple[int, list[Path]]:
     return len(runs), sorted(bad, key=lambda p: (len(p.name), p.name))
 
 
+def prefetch_summary(config: DictConfig) -> None:
+    """When the end-of-sweep summary is on, import its libraries (dlx.compare.prefetch) in a background thread:
+    for a launcher whose main thread only waits meanwhile (workers in other processes, a stack in torch's
+    threads)."""
+    if (config.hydra.callbacks.get("summary") or {}).get("enabled", False):
+        import threading
+
+        from dlx.compare import prefetch
+
+        threading.Thread(target=prefetch, daemon=True).start()
+
+
 class SweepSummary(Callback):
     """At the end of a multirun: `dlx compare` on the sweep folder, and the failed jobs for the exit code."""
 

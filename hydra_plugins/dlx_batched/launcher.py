@@ -12,7 +12,6 @@ import contextlib
 import copy
 import json
 import logging
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -140,12 +139,9 @@ class BatchedLauncher(Launcher):
         t0 = time.time()
         try:
             if len(members) > 1:
-                if self.config.hydra.callbacks.get("summary", {}).get("enabled", False):
-                    # The stack's steps run in torch's threads, outside the GIL: import what the end-of-sweep
-                    # summary needs meanwhile (as hydra/launcher=parallel's parent does).
-                    from dlx import compare
+                from dlx.sweep import prefetch_summary
 
-                    threading.Thread(target=compare.prefetch, daemon=True).start()
+                prefetch_summary(self.config)  # the stack's steps run in torch's threads, outside the GIL
                 stacked.train_group([m for _, m in members])
             elif members:  # the others were kept or failed: the one left trains as the loop trains it
                 m = members[0][1]

@@ -107,11 +107,9 @@ class PoolLauncher(Launcher):
         old_term = signal.signal(signal.SIGTERM, _term_as_interrupt)  # kill/timeout/a scheduler: as Ctrl-C
         try:
             futures = [pool.submit(_run, idx, overrides) for idx, overrides in jobs]
-            if self.config.hydra.callbacks.get("summary", {}).get("enabled", False):
-                # This process only waits now: import what the end-of-sweep summary needs meanwhile.
-                from dlx import compare
+            from dlx.sweep import prefetch_summary
 
-                threading.Thread(target=compare.prefetch, daemon=True).start()
+            prefetch_summary(self.config)  # this process only waits now
             rets = [f.result() for f in futures]
         except (KeyboardInterrupt, SystemExit) as e:
             # Ctrl-C reached every worker too (SIGTERM is passed on): running jobs save a checkpoint and return;
