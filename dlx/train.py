@@ -336,8 +336,18 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None) -> T
                   f"{len(d.x)}/{len(d.x_val)}/{len(d.x_test)}")
     if run.pretrain:
         tracker.print(f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
-        model.pretrain(run.pretrain_x, **run.pretrain, log=lambda name, value, at: tracker.scalars({name: value}, at))
+        pre = dict(run.pretrain)
+        probe = pre.pop("probe", 0)
+        model.pretrain(run.pretrain_x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
         log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
+        for i, off in enumerate(model.units_off(run.pretrain_x) if hasattr(model, "units_off") else []):
+            if off > 0.5:
+                tracker.print(f"dlx: warning: pretraining switched off {off:.0%} of layer {i}'s units for every "
+                              "training input; fine-tuning starts from a net that ignores its input "
+                              "(lower model.pretrain.lr)")
+        if probe:
+            tracker.scalars({"pretrain/probe_loss": model.probe(d.x, run.y, run.objective.loss, probe)}, probe)
+            tracker.print(f"dlx: linear probe: the head fit to the {len(d.x)} labeled training examples")
     return tracker
 
 

@@ -1,6 +1,6 @@
-"""DBN (greedy CD-1 pretraining + backprop fine-tuning through `dlx train model=dbn`) against scikit-learn's
-BernoulliRBM + LogisticRegression pipeline (its "RBM features for digit classification" example: 100
-components, learning rate 0.06, 10 epochs, C=6000), on dlx's digits split (train fits, test scores).
+"""DBN (greedy CD-1 pretraining, a linear probe of the head, backprop fine-tuning: `dlx train model=dbn`)
+against scikit-learn's BernoulliRBM + LogisticRegression pipeline (its "RBM features for digit classification"
+example: 100 components, learning rate 0.06, 10 epochs, C=6000), on dlx's digits split (train fits, test scores).
 
     python scripts/dbn_vs_sklearn.py --seeds 5            # prints a markdown table
 
@@ -84,7 +84,8 @@ def main() -> None:
         add("sklearn BernoulliRBM + LogisticRegression", sklearn_pipeline(x, y, xt, yt, seed))
         add("same, nudged training set (5x)", sklearn_pipeline(*nudge(x, y), xt, yt, seed))
         for name, extra in (("dlx DBN, no pretraining", ["model.pretrain.steps=0"]),
-                            ("dlx DBN, CD-1 pretraining + fine-tuning", [])):
+                            ("dlx DBN, CD-1 pretraining + fine-tuning, no linear probe", ["model.pretrain.probe=0"]),
+                            ("dlx DBN, CD-1 pretraining + linear probe + fine-tuning", [])):
             add(name, dlx_run([*dbn, f"seed={seed}", *extra])["final"]["test/acc"])
     print(f"digits: {len(x)} train / {len(xt)} test; test accuracy over {args.seeds} seeds; "
           f"DBN overrides: {' '.join(dbn)}\n")

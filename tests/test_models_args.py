@@ -228,6 +228,7 @@ PRETRAIN_WRONG = [
     (DBN, {"k": 0}, "pretrain.k=0 is wrong"),
     (DBN, {"persistent": "yes"}, "pretrain.persistent=yes is wrong: allowed is true or false"),
     (DBN, {"sample_up": 1}, "pretrain.sample_up=1 is wrong"),
+    (DBN, {"probe": -1}, "pretrain.probe=-1 is wrong: allowed is an integer >= 0"),
     (DBN, {"momentum": 0.5}, "pretrain.momentum=0.5 is wrong: allowed is only the keys steps, lr, batch_size, k"),
     (Autoencoder, {"lr": -0.1}, "pretrain.lr=-0.1 is wrong"),
     (Autoencoder, {"k": 1}, "pretrain.k=1 is wrong: allowed is only the keys steps, lr, batch_size under pretrain"),

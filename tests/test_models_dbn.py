@@ -134,12 +134,37 @@ def test_pretrain_methods_log_their_own_names_and_none_keeps_the_init():
     assert not torch.equal(m.rbms[1].W, before["rbms.1.W"])
 
 
+def test_the_linear_probe_fits_the_head_alone_on_the_pretrained_features():
+    torch.manual_seed(0)
+    x, y, xt, yt = digits()
+    m = DBN((1, 8, 8), 10, hidden=[64])
+    m.pretrain(x, steps=300, lr=0.2, batch_size=20)
+    rbm = {k: v.clone() for k, v in m.state_dict().items() if not k.startswith("head.")}
+    chance = accuracy(m, xt, yt)
+    final = m.probe(x, y, torch.nn.functional.cross_entropy, steps=100)
+    assert math.isfinite(final) and chance < 0.3 and accuracy(m, xt, yt) > 0.75  # a classifier before fine-tuning
+    assert all(torch.equal(v, m.state_dict()[k]) for k, v in rbm.items())  # the features are left as they were
+    assert all(p.grad is None for p in m.parameters())
+
+
+def test_units_off_finds_the_hidden_units_a_too_fast_cd_phase_kills():
+    x = digits()[0]
+    torch.manual_seed(0)
+    healthy, dead = DBN((1, 8, 8), 10, hidden=[64, 16]), DBN((1, 8, 8), 10, hidden=[64])
+    healthy.pretrain(x, steps=300, lr=0.2, batch_size=20)
+    torch.manual_seed(0)
+    dead.pretrain(x, steps=1000, lr=1.0, batch_size=20)  # the former defaults: every unit ends up off
+    off = healthy.units_off(x)
+    assert len(off) == 2 and off[0] < 0.1
+    assert dead.units_off(x) == [1.0]
+
+
 @pytest.mark.slow  # five 30-epoch runs through the loop (~20 s on one core)
 def test_the_defaults_on_digits_over_five_seeds(tmp_path):
-    """The figure README's Reference results quote for `dlx train -m model=dbn seed=0,1,2,3,4` (0.9487; the
-    former defaults, pretrain.lr 0.1 on batches of 100, gave 0.9426)."""
+    """The figure README's Reference results quote for `dlx train -m model=dbn seed=0,1,2,3,4` (0.9621; without
+    the linear probe 0.9437, without pretraining 0.9398; the issue's target is 0.95)."""
     from conftest import run_cfg
 
     accs = [run_cfg(["model=dbn", f"seed={s}", "device=cpu", "trainer.checkpoint=false"], tmp_path / str(s))
             ["final"]["test/acc"] for s in range(5)]
-    assert sum(accs) / 5 >= 0.945, accs
+    assert sum(accs) / 5 >= 0.95, accs

@@ -51,10 +51,10 @@ def test_autoencoder_reconstructs_and_logs_images(tmp_path):
 
 
 def test_dbn_pretrains_then_fine_tunes(tmp_path):
-    # pretrain.lr 0.1 on batches of 100: gentle enough for 3 epochs (the defaults' lr 1.0 on batches of 20
-    # makes stronger RBM features that need ~10 epochs of fine-tuning to pass the no-pretraining net)
+    # pretrain.lr 0.1 on batches of 100 and no linear probe: the CD phase alone, then fine-tuning
     result = run_cfg(["model=dbn", "model.hidden=[32]", "model.pretrain.steps=60", "model.pretrain.k=2",
-                      "model.pretrain.lr=0.1", "model.pretrain.batch_size=100", "trainer.max_epochs=3",
+                      "model.pretrain.lr=0.1", "model.pretrain.batch_size=100", "model.pretrain.probe=0",
+                      "trainer.max_epochs=3",
                       "device=cpu"], tmp_path)
     assert result["status"] == "completed"
     assert result["final"]["val/acc"] > 0.5
@@ -62,6 +62,17 @@ def test_dbn_pretrains_then_fine_tunes(tmp_path):
     assert {"pretrain/rbm0/recon_mse", "pretrain/rbm0/free_energy"} <= set(ea.Tags()["scalars"])
     assert "pretrain/rbm0/filters" in ea.Tags()["images"]
     assert [e.step for e in ea.Scalars("pretrain/rbm0/recon_mse")] == [50, 60]
+
+
+def test_the_probe_logs_its_loss_and_a_dead_cd_phase_is_named(tmp_path, capsys):
+    over = ["model=dbn", "trainer.max_epochs=1", "device=cpu"]  # the defaults: 256 units, 1000 CD-1 steps
+    run_cfg(over, tmp_path / "ok")
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert "linear probe: the head fit to the 1294 labeled training examples" in out and "warning" not in out
+    assert [e.step for e in events(tmp_path / "ok").Scalars("pretrain/probe_loss")] == [100]
+    run_cfg([*over, "model.pretrain.lr=1.0", "model.pretrain.probe=0"], tmp_path / "dead")
+    out = " ".join(capsys.readouterr().out.split())
+    assert "warning: pretraining switched off 100% of layer 0's units" in out and "linear probe" not in out
 
 
 def test_pretraining_is_skipped_with_zero_steps(tmp_path):

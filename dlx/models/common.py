@@ -111,7 +111,8 @@ def check_activation(name: str, maxout_k: int = 2, maxout: bool = True) -> None:
 PRETRAIN_METHODS = ("cd", "autoencoder", "none")  # the DBN's: RBMs by CD, tied autoencoders, or random init
 PRETRAIN_CHECKS = {"steps": lambda n, v: checks.integer(n, v, 0), "lr": checks.positive, "batch_size": checks.count,
                    "k": checks.count, "persistent": checks.boolean, "sample_up": checks.boolean,
-                   "method": lambda n, v: checks.one_of(n, v, PRETRAIN_METHODS)}
+                   "method": lambda n, v: checks.one_of(n, v, PRETRAIN_METHODS),
+                   "probe": lambda n, v: checks.integer(n, v, 0)}
 
 
 def check_pretrain(pre: dict, keys: tuple[str, ...], required: tuple[str, ...] = ("steps", "lr", "batch_size")):

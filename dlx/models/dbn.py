@@ -186,8 +186,9 @@ class DBN(nn.Module):
 
     @staticmethod
     def check_pretrain(**pre) -> dict:
-        """The ``pretrain`` keys :meth:`pretrain` takes (``pretrain.<key>=... is wrong`` otherwise)."""
-        return check_pretrain(pre, ("steps", "lr", "batch_size", "k", "persistent", "sample_up", "method"))
+        """The ``pretrain`` keys: those :meth:`pretrain` takes, and ``probe``, the L-BFGS steps of :meth:`probe`
+        that the loop runs after it (``pretrain.<key>=... is wrong`` otherwise)."""
+        return check_pretrain(pre, ("steps", "lr", "batch_size", "k", "persistent", "sample_up", "method", "probe"))
 
     @torch.no_grad()
     def pretrain(self, x, steps: int, lr: float, batch_size: int,
@@ -211,6 +212,44 @@ class DBN(nn.Module):
             if sample_up:
                 h = torch.bernoulli(h)
         return finals
+
+    @torch.no_grad()
+    def units_off(self, x) -> list[float]:
+        """Per RBM, the fraction of its hidden units with p(h = 1 | below) < 0.01 for every row of x: units a
+        too-fast CD phase has switched off for good (with pretrain.lr 1.0 on batches of 20, all 256 on digits)."""
+        was, h, off = self.training, x.flatten(1), []
+        self.eval()
+        for rbm in self.rbms:
+            h = rbm.p_h(h)
+            off.append((h.amax(0) < 0.01).float().mean().item())
+        self.train(was)
+        return off
+
+    def probe(self, x, y, loss: Callable, steps: int, l2: float = 1e-4) -> float:
+        """The linear probe of LP-FT (Kumar et al. 2022, "Fine-tuning can distort pretrained features"): the head
+        alone, fit by ``steps`` iterations of full-batch L-BFGS to the labeled training examples (x, y) on the
+        frozen pretrained features, minimising the run's ``loss`` + ``l2`` ||head.weight||^2, before the loop
+        fine-tunes the whole net. Fine-tuning then starts from a net that already classifies (about 0.9 on
+        digits) instead of sending a random head's gradients down into the pretrained features (Hinton et al.
+        2006 likewise train their DBN's top level with the labels). Returns the final objective."""
+        was = self.training
+        self.eval()  # the features fine-tuning's eval mode reads: no dropout
+        with torch.no_grad():
+            f = self.features(x)
+        self.train(was)
+        opt = torch.optim.LBFGS(self.head.parameters(), lr=1, max_iter=steps, line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad(set_to_none=True)
+            value = loss(self.head(f), y) + l2 * self.head.weight.square().sum()
+            value.backward()
+            return value
+
+        with torch.enable_grad():
+            opt.step(closure)
+            final = closure().item()
+        opt.zero_grad(set_to_none=True)  # fine-tuning's optimizer starts from no gradient
+        return final
 
     def filters(self) -> torch.Tensor:
         """First RBM's weights as one image per hidden unit: (m, *in_shape), for TensorBoard."""
