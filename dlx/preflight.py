@@ -228,8 +228,8 @@ def preflight(args: list[str]) -> list[str] | None:
     Raises ConfigError (one line; for a sweep one line per wrong job, the first few) for anything wrong, so no
     folder is made for a config that cannot run. Returns the arguments to hand to Hydra, or None when there is
     nothing to do."""
-    global one_thread_cpu_sweep, launcher, launcher_n_jobs
-    one_thread_cpu_sweep, launcher, launcher_n_jobs = None, "", None  # this command's, set below for a grid
+    global one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs
+    one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs = None, "", None, None  # this command's
     args = resume_args(args)
     if args is None:
         return None
@@ -276,6 +276,8 @@ def preflight(args: list[str]) -> list[str] | None:
         raise ConfigError(f"the sweep's {len(wrong)} of {len(planned)} jobs cannot run; nothing was started:\n"
                           + "\n".join(wrong[:MAX_SHOWN]) + more)
     one_thread_cpu_sweep = len(planned) <= MAX_CHECKED and shapes == {("cpu", 1)}
+    if len(planned) <= MAX_CHECKED:  # the jobs as the sweeper will list them: Hydra's own keys are not task overrides
+        checked_jobs = {tuple(o for o in job if not _key(o).startswith(("hydra.", "hydra/"))) for job in planned}
     return args
 
 
@@ -283,5 +285,6 @@ def preflight(args: list[str]) -> list[str] | None:
 # for a small model, or 1): hydra/launcher=parallel's n_jobs=auto then runs one job per core. None: not known
 # (no grid checked in this process), which keeps jobs in one process.
 one_thread_cpu_sweep: bool | None = None
+checked_jobs: set[tuple[str, ...]] | None = None  # every job of that grid, composed and checked: see dlx_sweeper/grid
 launcher = ""  # the grid's hydra.launcher._target_
 launcher_n_jobs = None  # and its n_jobs, where it has one

@@ -481,13 +481,24 @@ def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: 
     return 1 if copies * counter.get_total_flops() < SMALL_FLOPS else CORES
 
 
+# torch.optim classes with a fused CPU kernel: on the CPU dlx asks for it unless the optim config names
+# ``fused`` or ``foreach`` itself. One kernel call updates every tensor, where the default ("for-loop") code
+# runs about ten small ops per tensor from Python: Adam on the digits MLP 0.54 -> 0.05 ms of a 1.8 ms step, ten
+# stacked MLPs 0.96 -> 0.20 ms. The update is the same up to float rounding (SGD's bit for bit; Adam's and
+# AdamW's in the last bit), so a run is still reproducible on the same machine.
+FUSED_CPU = {f"torch.optim.{n}" for n in ("SGD", "Adam", "AdamW", "Adagrad")}
+
+
 def build_optimizer(node: dict, params: list) -> torch.optim.Optimizer:
     """``instantiate(cfg.optim)(params)`` (optim configs are partial); torch.optim's own classes get dlx's
-    argument checks first (dlx/optim), dlx's classes check their own."""
+    argument checks first (dlx/optim), dlx's classes check their own; see FUSED_CPU."""
     try:
         check_torch(node["_target_"], {k: v for k, v in node.items() if not k.startswith("_")})
     except ConfigError as e:
         raise checks.in_group("optim", e) from None
+    if node["_target_"] in FUSED_CPU and not {"fused", "foreach"} & node.keys() and params and \
+            all(p.device.type == "cpu" for p in params):
+        node = {**node, "fused": True}
     try:
         return _instantiate(node, "optim")(params)
     except ConfigError as e:

@@ -106,3 +106,27 @@ def test_schedule_tau_one_and_null_are_fine():
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     schedule.build(opt, "linear", total_steps=10, tau=1, final_frac=0.0, warmup=0)
     schedule.build(opt, "cosine", total_steps=10, tau=None, final_frac=1.0, warmup=3)
+
+
+@pytest.mark.parametrize("optim, fused", [("adam", True), ("adagrad", True), ("sgd", True), ("momentum", None),
+                                          ("lbfgs", None)])
+def test_cpu_runs_step_with_torchs_fused_kernel_where_there_is_one(optim, fused):
+    """torch.optim's fused CPU kernel (one call for every tensor, not ~10 small ops per tensor from Python);
+    dlx's course optimizers and torch classes without one keep their own step."""
+    from conftest import make_cfg
+
+    from dlx import setup
+
+    run = setup.build(make_cfg(["device=cpu", f"optim={optim}"]))
+    assert run.optimizer.defaults.get("fused") is fused
+
+
+def test_an_optim_config_that_names_foreach_or_fused_keeps_its_choice():
+    from conftest import make_cfg
+
+    from dlx import setup
+
+    run = setup.build(make_cfg(["device=cpu", "optim=adam", "+optim.foreach=true"]))
+    assert run.optimizer.defaults["foreach"] is True and not run.optimizer.defaults["fused"]
+    run = setup.build(make_cfg(["device=cpu", "optim=adam", "+optim.fused=false"]))
+    assert run.optimizer.defaults["fused"] is False

@@ -73,3 +73,34 @@ def test_preflight_says_whether_every_job_is_a_one_thread_cpu_job():
     assert P.one_thread_cpu_sweep is False
     P.preflight(["-m", "device=cpu", "trainer.threads=2", "seed=0,1"])
     assert P.one_thread_cpu_sweep is False
+
+
+def test_the_grid_sweeper_composes_only_jobs_the_preflight_did_not_check(monkeypatch):
+    """Hydra's BasicSweeper composes every job before the launcher composes it again; dlx's default sweeper
+    (hydra/sweeper=grid) leaves out that first pass for the jobs dlx.preflight composed and checked."""
+    from hydra._internal.core_plugins import basic_sweeper
+
+    from dlx import preflight as P
+    from hydra_plugins.dlx_sweeper.grid import BasicSweeper
+
+    P.preflight(["-m", "device=cpu", "optim=sgd,adam", "seed=0,1", "hydra.sweep.dir=/tmp/x", "hydra/launcher=basic"])
+    validated = []
+    monkeypatch.setattr(basic_sweeper.BasicSweeper, "validate_batch_is_legal",
+                        lambda self, batch: validated.append(batch))
+    sweeper = BasicSweeper(max_batch_size=None)
+    sweeper.validate_batch_is_legal([["device=cpu", "optim=sgd", "seed=1"], ["device=cpu", "optim=adam", "seed=0"]])
+    assert validated == []
+    batch = [["device=cpu", "optim=sgd", "seed=7"]]  # not a job of that grid
+    sweeper.validate_batch_is_legal(batch)
+    assert validated == [batch]
+    P.preflight(["device=cpu"])  # a single run checks no grid: a later sweep in this process validates
+    assert P.checked_jobs is None
+
+
+def test_a_sweep_under_the_grid_sweeper_is_hydras_basic_sweep(tmp_path):
+    out = dlx_cli("train", "-m", "device=cpu", "trainer.max_epochs=1", "seed=0,1", "hydra/launcher=basic",
+                  f"hydra.sweep.dir={tmp_path}", "hydra.callbacks.summary.enabled=false")
+    assert out.returncode == 0, out.stderr
+    assert "_target_: hydra_plugins.dlx_sweeper.grid.BasicSweeper" in (tmp_path / "multirun.yaml").read_text()
+    assert [json.loads((tmp_path / str(i) / "result.json").read_text())["overrides"] for i in (0, 1)] == \
+        [["device=cpu", "trainer.max_epochs=1", "seed=0"], ["device=cpu", "trainer.max_epochs=1", "seed=1"]]

@@ -141,8 +141,9 @@ class BatchedLauncher(Launcher):
             if len(members) > 1:
                 from dlx.sweep import prefetch_summary
 
-                prefetch_summary(self.config)  # the stack's steps run in torch's threads, outside the GIL
-                stacked.train_group([m for _, m in members])
+                # the summary's imports run while the stack's steps run in torch's threads, outside the GIL (not
+                # during the members' start, which is Python and would wait for the GIL)
+                stacked.train_group([m for _, m in members], started=lambda: prefetch_summary(self.config))
             elif members:  # the others were kept or failed: the one left trains as the loop trains it
                 m = members[0][1]
                 m.result = T.train(m.run, m.run_dir)

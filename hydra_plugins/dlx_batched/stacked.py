@@ -17,6 +17,7 @@ each run folder exactly as the loop does.
 import copy
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,7 +105,10 @@ def build_step(runs: list[setup.Run], c: dict):
     trainable = [k for k, p in r0.model.named_parameters() if p.requires_grad]  # model.freeze leaves the rest
     for k, t in params.items():
         t.requires_grad_(k in trainable)
-    optimizer = setup.build_optimizer(c["optim"], [params[k] for k in trainable])
+    node = dict(c["optim"])
+    if node["_target_"] in setup.FUSED_CPU and r0.device.type == "cuda" and not {"fused", "foreach"} & node.keys():
+        node["fused"] = True  # torch's fused kernel on the GPU too (build_optimizer asks for it on the CPU)
+    optimizer = setup.build_optimizer(node, [params[k] for k in trainable])
     sc = c["schedule"]
     scheduler = schedule.build(optimizer, sc["name"], r0.total_steps, sc.get("tau"), sc.get("final_frac", 0.01),
                                sc.get("warmup", 0))
@@ -183,13 +187,16 @@ def sync(m: Member, k: int, params: dict, buffers: dict, optimizer, scheduler, w
         stacked = [p for g in optimizer.param_groups for p in g["params"]]
         state = {i: {s: (v[k] if torch.is_tensor(v) and v.shape == stacked[i].shape else v) for s, v in st.items()}
                  for i, st in sd["state"].items()}
-        m.run.optimizer.load_state_dict({"state": state, "param_groups": sd["param_groups"]})
+        own = m.run.optimizer.state_dict()["param_groups"]  # its own fused/foreach: the stack's are not the run's
+        groups = [{**g, **{f: o[f] for f in ("fused", "foreach") if f in o}} for g, o in zip(sd["param_groups"], own)]
+        m.run.optimizer.load_state_dict({"state": state, "param_groups": groups})
         m.run.scheduler.load_state_dict(scheduler.state_dict())
 
 
-def train_group(members: list[Member]) -> None:
-    """Train the members together; each gets result.json etc. in its folder and ``member.result``.
-    Raises KeyboardInterrupt after writing every member's interrupted result (Ctrl-C)."""
+def train_group(members: list[Member], started: Callable[[], None] | None = None) -> None:
+    """Train the members together; each gets result.json etc. in its folder and ``member.result``. ``started`` is
+    called once every member's run has started (its folder, TensorBoard and start line written), before the first
+    step. Raises KeyboardInterrupt after writing every member's interrupted result (Ctrl-C)."""
     t_start = time.time()
     runs = [m.run for m in members]
     r0, n = runs[0], len(members)
@@ -207,6 +214,8 @@ def train_group(members: list[Member]) -> None:
         m.p = T.Progress(T.LossSum(device))
         m.tracker = T.start(m.run, m.run_dir, 0, progress=None if k == 0 else False)
         m.saver = T.Checkpoints(m.run_dir / "checkpoints", m.run.checkpoint_every_s, m.run.save_checkpoints, None)
+    if started is not None:
+        started()
     wall = lambda: time.time() - t_start
     print_every = max(1, r0.max_epochs // 20)
     active = list(range(n))
