@@ -1,1 +1,2 @@
-"""dlx's Hydra sweeper plugin: Optuna ask/tell with pruning and resume (optuna_sweeper.py)."""
+"""dlx's Hydra sweeper plugins: the default grid sweeper (grid.py) and Optuna ask/tell with pruning and resume
+(optuna_sweeper.py)."""
