@@ -483,9 +483,9 @@ def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: 
 
 # torch.optim classes with a fused CPU kernel: on the CPU dlx asks for it unless the optim config names
 # ``fused`` or ``foreach`` itself. One kernel call updates every tensor, where the default ("for-loop") code
-# runs about ten small ops per tensor from Python: Adam on the digits MLP 0.54 -> 0.05 ms of a 1.8 ms step, ten
-# stacked MLPs 0.96 -> 0.20 ms. The update is the same up to float rounding (SGD's bit for bit; Adam's and
-# AdamW's in the last bit), so a run is still reproducible on the same machine.
+# runs about ten small ops per tensor from Python: a digits-MLP step with Adam 1.5-1.7 -> 1.0-1.1 ms on one
+# thread, the update alone of ten stacked MLPs 0.96 -> 0.20 ms. The update is the same up to float rounding
+# (SGD's bit for bit; Adam's and AdamW's in the last bit), so a run is still reproducible on the same machine.
 FUSED_CPU = {f"torch.optim.{n}" for n in ("SGD", "Adam", "AdamW", "Adagrad")}
 
 
