@@ -9,6 +9,7 @@ every job of a sweep before the first one starts, so every constructor's own arg
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
 import math
 import random
@@ -23,7 +24,7 @@ from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
-from dlx import checkpoint, checks, graphs, metrics, objective, search
+from dlx import checkpoint, checks, graphs, lazy_dynamo, metrics, objective, search
 from dlx import regularize as R
 from dlx.checks import ConfigError
 from dlx.config import validate
@@ -34,6 +35,8 @@ from dlx.optim import check_torch, schedule
 
 # Errors in what the user asked for (config, data files, checkpoints): one line and exit 2, no traceback.
 USER_ERRORS = (ConfigError, DataError, checkpoint.CheckpointError)
+
+lazy_dynamo.defer()  # an eager run never imports torch._dynamo (1.7 s)
 
 LOOP_KEYS = ("init_from", "freeze", "prefix_map", "pretrain")  # model.<key> the setup applies, not the class
 # Regularizers that are model arguments: regularization.<name> -> the constructor's keyword arguments.
@@ -333,6 +336,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
     model on the meta device and skips what needs real weights (pretraining, init_from's copy, curriculum's
     ordering): a check that costs no training."""
     validate(cfg)  # the loop's own keys (dlx/config.py)
+    if not dry:
+        lazy_dynamo.import_now()  # what the first optimizer step imports, cheaper, before this run's objects
     resume = resume if resume is not None else cfg.get("resume")
     tc = cfg.trainer
     device = pick_device(cfg.device)
@@ -459,20 +464,29 @@ def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: 
     """trainer.threads=auto: one thread for a model whose forward pass over a batch is under SMALL_FLOPS (its
     steps are too small to split: a second thread costs more in handoffs than it gives, and one thread gives the
     same numbers whichever launcher runs the job), else all of this process's cores. On a GPU: unchanged.
-    ``dry``: the model is on the meta device (the preflight), counted on a meta batch of the same shape.
+    ``dry``: the model is on the meta device (the preflight). Counting there would run torch's Python meta
+    kernels, which import torch._dynamo (dlx/lazy_dynamo.py). So a model with so many parameters that, at 2
+    FLOPs per parameter per example (what a matmul or convolution does at least with each of its weights), it
+    is 4x over SMALL_FLOPS (a margin for biases and norms, which no matmul uses) gets all cores uncounted, and a
+    smaller one is counted on a CPU copy left uninitialized (the count does not depend on the values).
     ``copies``: that many models trained as one stack (hydra/launcher=batched) count together."""
     if device.type != "cpu":
         return torch.get_num_threads()
     from torch.utils.flop_counter import FlopCounterMode
 
     if dry:
-        xb = torch.zeros(xb.shape, dtype=xb.dtype, device="meta")
+        if copies * 2 * len(xb) * sum(p.numel() for p in model.parameters()) >= 4 * SMALL_FLOPS:
+            return CORES
+        # what Module.to_empty does, with torch.empty for empty_like: on a meta tensor that runs a Python meta
+        # kernel, which imports sympy (0.6 s)
+        model = copy.deepcopy(model)._apply(lambda t: torch.empty(t.shape, dtype=t.dtype))
+        xb = xb.to("cpu")
     was_training = model.training
     model.eval()  # no dropout draw, no batch-norm statistics update
     try:
         with FlopCounterMode(display=False) as counter:
             model(xb)
-    except Exception:  # a family the meta device cannot run: the real run counts again, on real tensors
+    except Exception:  # a family that needs its initialised values to run: the real run counts again
         if not dry:
             raise
         return CORES

@@ -140,7 +140,9 @@ def test_threads_auto_uses_one_thread_for_a_small_model(tmp_path):
 
 def test_threads_auto_counts_flops_on_the_meta_device_and_for_a_stack():
     """The preflight counts each job's threads without real weights (hydra/launcher=parallel's n_jobs=auto
-    reads it), and a stack of models (hydra/launcher=batched) counts as their sum."""
+    reads it), and a stack of models (hydra/launcher=batched) counts as their sum. A model with many weights
+    is many FLOPs without a count; a small one is counted on an uninitialised CPU copy, which finds a conv net
+    with few weights but many FLOPs; the meta model itself is left on the meta device."""
     import torch
 
     from dlx import setup
@@ -152,5 +154,12 @@ def test_threads_auto_counts_flops_on_the_meta_device_and_for_a_stack():
     assert setup.auto_threads(small, xb, cpu, copies=1000) == setup.CORES  # 1000 stacked: 2.2 GFLOP a batch
     with torch.device("meta"):
         big = torch.nn.Sequential(torch.nn.Linear(784, 4096), torch.nn.ReLU(), torch.nn.Linear(4096, 10))
+        small_meta = torch.nn.Sequential(torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+        conv = torch.nn.Sequential(torch.nn.Conv2d(3, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+                                   torch.nn.Linear(32 * 32 * 32, 10))  # 0.33M weights, 155 MFLOP a batch of 64
     assert setup.auto_threads(big, torch.zeros(64, 784), cpu, dry=True) == setup.CORES
-    assert not any(p.device.type == "cpu" for p in big.parameters())  # counted on meta, nothing allocated
+    assert setup.auto_threads(small_meta, xb, cpu, dry=True) == 1
+    assert setup.auto_threads(small_meta, xb, cpu, dry=True, copies=1000) == setup.CORES
+    assert setup.auto_threads(conv, torch.zeros(64, 3, 32, 32), cpu, dry=True) == setup.CORES
+    for m in (big, small_meta, conv):
+        assert all(p.device.type == "meta" for p in m.parameters())  # the preflight's model is not moved
