@@ -63,6 +63,32 @@ def test_a_member_follows_its_sequential_run(tmp_path, extra):
     assert a.keys() == b.keys() and all(torch.allclose(a[k].float(), b[k].float(), atol=1e-5) for k in a)
 
 
+def test_a_members_checkpoint_holds_only_its_own_state(tmp_path):
+    """Adam's moments are sliced from the stack's: a member's checkpoint must not carry the whole stack's
+    storage (a file as large as every member's together)."""
+    overrides = [*SMALL, "optim=adam"]
+    stacked_runs(overrides, [0, 1, 2, 3], tmp_path / "stack")
+    sequential([*overrides, "seed=1"], tmp_path / "seq1")
+    for name in ("last.pt", "best.pt"):
+        path = tmp_path / "stack" / "1" / "checkpoints" / name
+        state = torch.load(path, weights_only=True)
+        assert state["optimizer"]["state"], "Adam keeps moments"
+        shared = [t for t in _tensors(state) if t.untyped_storage().nbytes() > t.numel() * t.element_size()]
+        assert not shared, [tuple(t.shape) for t in shared]
+        assert path.stat().st_size < 1.2 * (tmp_path / "seq1" / "checkpoints" / name).stat().st_size
+
+
+def _tensors(o):
+    if torch.is_tensor(o):
+        yield o
+    elif isinstance(o, dict):
+        for v in o.values():
+            yield from _tensors(v)
+    elif isinstance(o, (list, tuple)):
+        for v in o:
+            yield from _tensors(v)
+
+
 def test_dropout_members_differ_and_learn(tmp_path):
     results = stacked_runs([*SMALL, "regularization=dropout", "trainer.max_epochs=3"], [0, 1], tmp_path)
     assert [r["status"] for r in results] == ["completed", "completed"]

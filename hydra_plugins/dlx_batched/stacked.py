@@ -185,8 +185,10 @@ def sync(m: Member, k: int, params: dict, buffers: dict, optimizer, scheduler, w
     if with_optimizer:
         sd = optimizer.state_dict()
         stacked = [p for g in optimizer.param_groups for p in g["params"]]
-        state = {i: {s: (v[k] if torch.is_tensor(v) and v.shape == stacked[i].shape else v) for s, v in st.items()}
-                 for i, st in sd["state"].items()}
+        # a copy of the slice: a view would keep the whole stack's storage (torch.save writes all of it) and
+        # change with the stack's next step
+        state = {i: {s: (v[k].clone() if torch.is_tensor(v) and v.shape == stacked[i].shape else v)
+                     for s, v in st.items()} for i, st in sd["state"].items()}
         own = m.run.optimizer.state_dict()["param_groups"]  # its own fused/foreach: the stack's are not the run's
         groups = [{**g, **{f: o[f] for f in ("fused", "foreach") if f in o}} for g, o in zip(sd["param_groups"], own)]
         m.run.optimizer.load_state_dict({"state": state, "param_groups": groups})
