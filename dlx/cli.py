@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         use_pool = False
         try:
             rest = preflight(rest)  # resume=<folder> -> its overrides; each job composed and checked
-            use_pool = bool(pool and rest and preflight_mod.launcher.endswith("dlx_pool.launcher.PoolLauncher") and
+            use_pool = bool(pool and rest and preflight_mod.launcher.endswith(POOL_LAUNCHERS) and
                             pool.processes(preflight_mod.launcher_n_jobs, preflight_mod.one_thread_cpu_sweep,
                                            pool.cores()) > 1)
         except ConfigError as e:
@@ -87,12 +87,17 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+# The launchers that run jobs in the fork server's workers (hydra_plugins/dlx_pool.run_pool).
+POOL_LAUNCHERS = ("dlx_pool.launcher.PoolLauncher", "dlx_batched.launcher.BatchedLauncher")
+
+
 def _start_pool_server(args: list[str]):
     """For ``dlx train -m``: start hydra/launcher=parallel's fork server now (importing torch and dlx takes it
     ~3 s, on the core the preflight does not use); the launcher module, or None when this is no sweep."""
     if not ({"-m", "--multirun"} & set(args)) or {"--cfg", "-c", "--help", "-h", "--info"} & set(args):
         return None
-    if any(a.startswith("hydra/launcher=") and a != "hydra/launcher=parallel" for a in args):
+    if any(a.startswith("hydra/launcher=") and a not in ("hydra/launcher=parallel", "hydra/launcher=batched")
+           for a in args):
         return None  # another launcher named on the command line: no workers to fork
     try:
         from hydra_plugins.dlx_pool import launcher

@@ -199,7 +199,8 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
     launcher = str(hydra_cfg.launcher.get("_target_", ""))
     global launcher_n_jobs
     n_jobs = launcher_n_jobs = hydra_cfg.launcher.get("n_jobs", "auto")
-    if launcher.endswith("dlx_pool.launcher.PoolLauncher") and n_jobs != "auto" and \
+    if launcher.endswith(("dlx_pool.launcher.PoolLauncher", "dlx_batched.launcher.BatchedLauncher")) and \
+            n_jobs != "auto" and \
             (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)):
         raise ConfigError(f"hydra.launcher.n_jobs={n_jobs} is wrong: allowed is auto or an integer (0: one job "
                           "per core)")

@@ -109,15 +109,59 @@ def test_refusals_name_the_reason():
     assert "pretrain" in why("model=dbn")
 
 
+def test_chunks_cut_the_stacks_for_the_processes():
+    """With n processes each group is cut into stacks of two members at least, so that there are n where the
+    groups allow; a job that is not stacked is a task of its own."""
+    from hydra_plugins.dlx_batched.launcher import BatchedLauncher
+
+    def sizes(groups, n):
+        return [len(c) for c in BatchedLauncher.chunks([list(range(k)) for k in groups], n)]
+
+    assert sizes([10], 2) == [5, 5] and sizes([10], 4) == [2, 3, 3, 2] and sizes([10], 8) == [2, 2, 2, 2, 2]
+    assert sizes([10], 1) == [10] and sizes([3], 2) == [3] and sizes([2], 2) == [2] and sizes([4], 2) == [2, 2]
+    assert sizes([5, 5], 2) == [5, 5] and sizes([5, 1, 1], 2) == [2, 3, 1, 1]
+
+
+def test_seed_groups_stack_only_jobs_whose_configs_differ_in_seed_alone(monkeypatch, capsys):
+    """The pool's parent groups by the command's overrides and composes two jobs of a group: a config that reads
+    the seed elsewhere (one dataset per seed) or a refusal runs each job on its own, with the line why."""
+    from hydra_plugins.dlx_batched.launcher import BatchedLauncher
+
+    base = OmegaConf.to_container(make_cfg(SMALL), resolve=True)
+    leaks = False
+
+    def compose(self, idx, overrides):
+        seed = int(next(o for o in overrides if o.startswith("seed=")).split("=")[1])
+        c = {**base, "seed": seed, "optim": {"_target_": "torch.optim.LBFGS"} if "optim=lbfgs" in overrides
+             else base["optim"], "dataset": {**base["dataset"], "split_seed": seed} if leaks else base["dataset"]}
+        return idx, None, c
+
+    monkeypatch.setattr(BatchedLauncher, "compose", compose)
+    jobs = [(i, [f"seed={i % 3}", "optim=sgd" if i < 3 else "optim=lbfgs"]) for i in range(6)] + [(6, ["seed=0",
+                                                                                                  "model=cnn"])]
+    groups = BatchedLauncher().seed_groups(jobs)
+    assert [[idx for idx, _ in g] for g in groups] == [[0, 1, 2], [3], [4], [5], [6]]
+    out = capsys.readouterr().out
+    assert "jobs 3, 4, 5 run each on its own, not stacked: optim torch.optim.LBFGS is not an elementwise" in out
+    assert "job 6 runs, not stacked: no other job of this sweep differs from it only in seed" in out
+    leaks = True
+    assert [len(g) for g in BatchedLauncher().seed_groups(jobs[:3])] == [1, 1, 1]
+    assert "jobs 0, 1, 2 run each on its own, not stacked: their configs differ in more than seed" in \
+        capsys.readouterr().out
+
+
 @pytest.mark.slow
-def test_batched_sweep_writes_complete_folders_compares_and_resumes(tmp_path):
+@pytest.mark.parametrize("n_jobs", [2, 1])
+def test_batched_sweep_writes_complete_folders_compares_and_resumes(tmp_path, n_jobs):
     sweep = tmp_path / "sweep"
-    out = dlx_cli("train", "-m", "hydra/launcher=batched", *SMALL, "optim=sgd,lbfgs", "seed=0,1",
-                  f"hydra.sweep.dir={sweep}", timeout=300)
+    out = dlx_cli("train", "-m", "hydra/launcher=batched", f"hydra.launcher.n_jobs={n_jobs}", *SMALL,
+                  "optim=sgd,lbfgs", "seed=0,1", f"hydra.sweep.dir={sweep}", timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
+    assert (f"Launching 4 jobs in {n_jobs} processes" if n_jobs > 1 else "Launching 4 jobs locally") in \
+        out.stdout + out.stderr
     assert "dlx: batched launcher: jobs 0, 1 train together as one stacked model of 2" in out.stdout
     # the job it cannot stack runs through the normal task function, after one line saying why
-    assert ("dlx: batched launcher: jobs 2, 3 run one after another, not stacked: optim torch.optim.LBFGS is not "
+    assert ("dlx: batched launcher: jobs 2, 3 run each on its own, not stacked: optim torch.optim.LBFGS is not "
             "an elementwise optimizer") in out.stdout
     for job in "0123":
         d = sweep / job
@@ -144,3 +188,41 @@ def test_batched_sweep_writes_complete_folders_compares_and_resumes(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     again = json.loads((sweep / "1" / "result.json").read_text())
     assert again["status"] == "completed" and again["epochs"] == 3 and again["steps"] == got["steps"] * 3 // 2
+
+
+@pytest.mark.slow
+def test_batched_stacks_in_two_processes_ctrl_c_saves_every_member_and_resume_finishes(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    sweep = tmp_path / "sweep"
+    args = [*(a for a in SMALL if not a.startswith("trainer.max_epochs")), "trainer.max_epochs=150", "seed=0,1,2,3",
+            "hydra/launcher=batched", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep}"]
+    proc = subprocess.Popen([sys.executable, "-m", "dlx", "train", "-m", *args], env=dict(os.environ,
+                            PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+    def training(j: str) -> bool:  # an epoch line in the member's train.log: its stack is training
+        log = sweep / j / "train.log"
+        return log.exists() and any(line.startswith("epoch ") for line in log.read_text().splitlines())
+
+    deadline = time.time() + 120
+    while time.time() < deadline and not (training("0") and training("2")):
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out[-3000:]
+    assert "jobs 0, 1 train together as one stacked model of 2" in out and "jobs 2, 3 train together" in out
+    for j in "0123":
+        r = json.loads((sweep / j / "result.json").read_text())
+        assert r["status"] == "interrupted" and (sweep / j / "checkpoints" / "last.pt").is_file(), out[-3000:]
+    again = dlx_cli("train", "-m", *args, "resume_sweep=true", timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    for j in "0123":
+        r = json.loads((sweep / j / "result.json").read_text())
+        assert r["status"] == "completed" and r["epochs"] == 150

@@ -12,6 +12,8 @@ import contextlib
 import copy
 import json
 import logging
+import math
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 class BatchedLauncherConf:
     _target_: str = "hydra_plugins.dlx_batched.launcher.BatchedLauncher"
     max_members: int = 0  # most jobs in one stack; 0: no limit
+    n_jobs: Any = "auto"  # processes: auto (one per core for one-thread CPU jobs, else 1) or an integer
 
 
 ConfigStore.instance().store(group="hydra/launcher", name="dlx_batched", node=BatchedLauncherConf, provider="dlx")
@@ -46,8 +49,8 @@ def jobs_text(nums: list[int]) -> str:
 
 
 class BatchedLauncher(Launcher):
-    def __init__(self, max_members: int = 0) -> None:
-        self.max_members = max_members
+    def __init__(self, max_members: int = 0, n_jobs: Any = "auto") -> None:
+        self.max_members, self.n_jobs = max_members, n_jobs
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
         self.hydra_context: HydraContext | None = None
@@ -66,31 +69,93 @@ class BatchedLauncher(Launcher):
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         setup_globals()
         assert self.config is not None and self.hydra_context is not None and self.task_function is not None
+        from dlx import preflight  # the CLI's preflight counted each job's threads
+        from hydra_plugins.dlx_pool import launcher as pool
+
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
-        log.info(f"Launching {len(job_overrides)} jobs locally, jobs that differ only in seed as one stacked model")
-        jobs = []
-        for k, overrides in enumerate(job_overrides):
-            idx = initial_job_idx + k
+        n_cores = pool.cores()
+        n = max(1, min(pool.processes(self.n_jobs, preflight.one_thread_cpu_sweep, n_cores), len(job_overrides)))
+        log.info(f"Launching {len(job_overrides)} jobs " + (f"in {n} processes, " if n > 1 else "locally, ") +
+                 "jobs that differ only in seed as one stacked model" + (" in each" if n > 1 else ""))
+        jobs = [(initial_job_idx + k, list(o)) for k, o in enumerate(job_overrides)]
+        for idx, overrides in jobs:
             log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
-            sc = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
-            with open_dict(sc):
-                sc.hydra.job.id = idx
-                sc.hydra.job.num = idx
-            jobs.append((idx, sc, task_container(sc)))
-        rets: dict[int, JobReturn] = {}
-        for group in self.groups(jobs):
-            nums = [idx for idx, _, _ in group]
-            why = ("no other job of this sweep differs from it only in seed" if len(group) == 1
-                   else self.refusal(group[0][2], group[0][1]))
-            if why:
-                say(f"{jobs_text(nums)} {'runs' if len(nums) == 1 else 'run one after another'}, not stacked: {why}")
-                for idx, sc, _ in group:
-                    rets[idx] = self._run_job(sc, self.task_function)
-            else:
-                say(f"{jobs_text(nums)} train together as one stacked model of {len(group)}")
-                rets.update(self.launch_stacked(group))
+        if n == 1:
+            rets: dict[int, JobReturn] = {}
+            for group in self.groups([self.compose(idx, overrides) for idx, overrides in jobs]):
+                rets.update(self.run_group(group))
+            return [rets[i] for i in sorted(rets)]
+        chunks = self.chunks(self.seed_groups(jobs), n)
+        tasks = [(pool._run, tuple(c[0])) if len(c) == 1 else (_run_stack, (c,)) for c in chunks]
+        rets = {}
+        for chunk, ret in zip(chunks, pool.run_pool(self.hydra_context, self.config, self.task_function, tasks, n,
+                                                    max(1, n_cores // n))):
+            rets.update(zip([idx for idx, _ in chunk], ret if isinstance(ret, list) else [ret]))
         return [rets[i] for i in sorted(rets)]
+
+    def seed_groups(self, jobs: list[tuple[int, list[str]]]) -> list[list[tuple[int, list[str]]]]:
+        """groups() without composing every job here (the workers compose their own): jobs whose overrides differ
+        only in an integer ``seed``, kept together when the first two composed configs differ only in seed (a
+        config that reads ${seed} elsewhere, e.g. a data split, would not share one dataset)."""
+        by_rest: dict[tuple, list] = {}
+        for idx, overrides in jobs:
+            plain = all(re.fullmatch(r"-?\d+", o.split("=", 1)[1]) for o in overrides if o.startswith("seed="))
+            rest = tuple(o for o in overrides if not (plain and o.startswith("seed="))) if plain else (idx,)
+            by_rest.setdefault(rest, []).append((idx, overrides))
+        from hydra_plugins.dlx_batched import stacked
+
+        out = []
+        for g in by_rest.values():
+            nums = [idx for idx, _ in g]
+            if len(g) == 1:
+                say(f"job {nums[0]} runs, not stacked: no other job of this sweep differs from it only in seed")
+                out.append(g)
+                continue
+            a, b = (self.compose(idx, overrides)[2] for idx, overrides in g[:2])
+            why = ("its config does not resolve" if a is None or b is None else stacked.refusal(a) or
+                   ("their configs differ in more than seed" if {**a, "seed": 0} != {**b, "seed": 0} else None))
+            if why:
+                say(f"{jobs_text(nums)} run each on its own, not stacked: {why}")
+                out.extend([job] for job in g)
+                continue
+            size = self.max_members if self.max_members > 0 else len(g)
+            out.extend(g[i:i + size] for i in range(0, len(g), size))
+        return sorted(out, key=lambda g: g[0][0])
+
+    def compose(self, idx: int, overrides: list[str]) -> tuple[int, DictConfig, dict | None]:
+        """One job's config as the basic launcher composes it, and its resolved container (None where it does
+        not resolve)."""
+        sc = self.hydra_context.config_loader.load_sweep_config(self.config, overrides)
+        with open_dict(sc):
+            sc.hydra.job.id = idx
+            sc.hydra.job.num = idx
+        return idx, sc, task_container(sc)
+
+    def run_group(self, group: list) -> dict[int, JobReturn]:
+        """One group of composed jobs in this process: as one stack, or one after another with a line why."""
+        nums = [idx for idx, _, _ in group]
+        why = ("no other job of this sweep differs from it only in seed" if len(group) == 1
+               else self.refusal(group[0][2], group[0][1]))
+        if not why:
+            say(f"{jobs_text(nums)} train together as one stacked model of {len(group)}")
+            return self.launch_stacked(group)
+        say(f"{jobs_text(nums)} {'runs' if len(nums) == 1 else 'run each on its own'}, not stacked: {why}")
+        return {idx: self._run_job(sc, self.task_function) for idx, sc, _ in group}
+
+    @staticmethod
+    def chunks(groups: list[list], n: int) -> list[list]:
+        """With ``n`` processes: each group cut into stacks of nearly equal size, two members at least, so that
+        there are ``n`` where the groups allow (on a CPU stacking saves no arithmetic, a second core halves the
+        time); a job that is not stacked is a task of its own."""
+        stackable = [g for g in groups if len(g) > 1]
+        parts = max(1, math.ceil(n / max(len(stackable), 1)))
+        out = []
+        for g in groups:
+            k = max(1, min(parts, len(g) // 2))  # stacks of two members at least
+            cuts = [round(i * len(g) / k) for i in range(k + 1)]
+            out.extend(g[a:b] for a, b in zip(cuts, cuts[1:]))
+        return out
 
     def groups(self, jobs: list) -> list[list]:
         """Jobs whose configs are equal but for ``seed``, in job order; at most max_members per group."""
@@ -140,10 +205,13 @@ class BatchedLauncher(Launcher):
         try:
             if len(members) > 1:
                 from dlx.sweep import prefetch_summary
+                from hydra_plugins.dlx_pool import launcher as pool
 
                 # the summary's imports run while the stack's steps run in torch's threads, outside the GIL (not
-                # during the members' start, which is Python and would wait for the GIL)
-                stacked.train_group([m for _, m in members], started=lambda: prefetch_summary(self.config))
+                # during the members' start, which is Python and would wait for the GIL); not in a worker of the
+                # pool, whose parent runs the summary
+                started = None if pool._worker else (lambda: prefetch_summary(self.config))
+                stacked.train_group([m for _, m in members], started=started)
             elif members:  # the others were kept or failed: the one left trains as the loop trains it
                 m = members[0][1]
                 m.result = T.train(m.run, m.run_dir)
@@ -221,3 +289,20 @@ def prepare(cfg: DictConfig) -> Any:
         error_line(msg if isinstance(e, USER_ERRORS) else f"job {hc.job.num} failed: {msg}")
         write_result(run_dir, T.failed_result(cfg, overrides, msg, time.time() - t0))
         return float("nan")
+
+
+def _run_stack(jobs: list[tuple[int, list[str]]]) -> list[JobReturn]:
+    """A worker of the pool (hydra_plugins/dlx_pool): these jobs, composed here, as one stack (or each on its
+    own, with the line why, when the probe step finds that vmap cannot run the model)."""
+    from dlx import track
+    from hydra_plugins.dlx_pool import launcher as pool
+
+    def work() -> list[JobReturn]:
+        me = BatchedLauncher()
+        me.setup(hydra_context=pool._worker["hydra_context"], task_function=pool._worker["task_function"],
+                 config=pool._worker["config"])
+        track.PREFIX = f"{jobs_text([idx for idx, _ in jobs])}: "
+        rets = me.run_group([me.compose(idx, overrides) for idx, overrides in jobs])
+        return [pool._slim(rets[idx]) for idx, _ in jobs]
+
+    return pool.guarded(work)

@@ -291,6 +291,7 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
             epoch += 1
             total = total + (torch.stack(pending).sum(0) if pending else 0)
             means = (total / count).tolist()
+            saved = set()  # members whose checkpoint this epoch end wrote now
             for k in list(active):
                 m, run = members[k], members[k].run
                 p = m.p
@@ -312,13 +313,23 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
                     sync(m, k, params, buffers, optimizer, scheduler, True)
                     return T.snapshot(run, p, m.gen, wall(), 0)
 
-                m.saver.save(state, improved, now=step >= r0.total_steps or stop.requested,
-                             where=f"epoch {epoch}, step {step}")
+                now = step >= r0.total_steps or stop.requested
+                m.saver.save(state, improved, now=now, where=f"epoch {epoch}, step {step}")
+                if now:
+                    saved.add(k)
                 if epoch % print_every == 0 or step >= r0.total_steps:
                     shown = "  ".join(f"{a} {v:.4f}" for a, v in p.final.items())
                     m.tracker.print(f"epoch {epoch:>4}/{run.max_epochs}  step {step:>6}  {shown}")
                     log_images(m.tracker.writer, run.model, run.data.x_val, step)
-            if stop.requested:
+            if stop.requested:  # Ctrl-C during the epoch ends: the members before it have not saved yet
+                for k in (k for k in active if k not in saved):
+                    m = members[k]
+
+                    def state(run=m.run, p=m.p, m=m, k=k):
+                        sync(m, k, params, buffers, optimizer, scheduler, True)
+                        return T.snapshot(run, p, m.gen, wall(), 0)
+
+                    m.saver.save(state, False, now=True, where=f"epoch {epoch}, step {step}")
                 raise KeyboardInterrupt
     except KeyboardInterrupt:
         for k in active:

@@ -26,7 +26,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -97,41 +97,8 @@ class PoolLauncher(Launcher):
             log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
         if n == 1:  # Hydra's basic launcher: in this process, with the live progress bar
             return [self.run_here(idx, overrides) for idx, overrides in jobs]
-        ctx = start_server()
-        task = (self.task_function.__module__, self.task_function.__qualname__)  # by name: see _init_worker
-        # OmegaConf's resolvers are closures, which do not pickle: the worker has Hydra's (setup_globals) and dlx's
-        # (registered when dlx.train is imported); only the singletons' instances travel.
-        stop = ctx.Event()  # set by the first Ctrl-C anywhere: no worker starts another job
-        state = (self.hydra_context, self.config, task, Singleton.get_state()["instances"], threads, stop)
-        pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=state)
-        old_term = signal.signal(signal.SIGTERM, _term_as_interrupt)  # kill/timeout/a scheduler: as Ctrl-C
-        try:
-            futures = [pool.submit(_run, idx, overrides) for idx, overrides in jobs]
-            from dlx.sweep import prefetch_summary
-
-            prefetch_summary(self.config)  # this process only waits now
-            rets = [f.result() for f in futures]
-        except (KeyboardInterrupt, SystemExit) as e:
-            # Ctrl-C reached every worker too (SIGTERM is passed on): running jobs save a checkpoint and return;
-            # no worker starts another job. Wait for them; a second Ctrl-C stops the waiting.
-            stop.set()
-            for pid in list(getattr(pool, "_processes", {}) or {}):
-                with contextlib.suppress(OSError):
-                    if isinstance(e, SystemExit) or _got_sigterm:
-                        os.kill(pid, signal.SIGTERM)
-            with contextlib.suppress(KeyboardInterrupt):
-                pool.shutdown(wait=True, cancel_futures=True)
-            raise SystemExit(130) from None
-        except BrokenProcessPool:  # a worker died (the OOM killer, kill -9, or a failure while it started)
-            pool.shutdown(wait=False, cancel_futures=True)
-            print("dlx: error: a worker process of hydra/launcher=parallel died (killed, out of memory, or failed "
-                  "to start: see the lines above); the jobs that finished keep their folders: re-run with "
-                  "resume_sweep=true to do the rest", file=sys.stderr)
-            raise SystemExit(1) from None
-        finally:
-            signal.signal(signal.SIGTERM, old_term)
-        pool.shutdown(wait=True)
-        return rets
+        return run_pool(self.hydra_context, self.config, self.task_function,
+                        [(_run, (idx, overrides)) for idx, overrides in jobs], n, threads)
 
     def run_here(self, idx: int, overrides: list[str]) -> JobReturn:
         sc = self.hydra_context.config_loader.load_sweep_config(self.config, overrides)
@@ -143,6 +110,48 @@ class PoolLauncher(Launcher):
                       job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         return ret
+
+
+def run_pool(hydra_context: HydraContext, config: DictConfig, task_function: TaskFunction,
+             tasks: list[tuple[Callable, tuple]], n: int, threads: int) -> list:
+    """Run ``tasks`` (a module-level function of the worker side, e.g. :func:`_run`, and its arguments) in ``n``
+    workers forked from the server, ``threads`` intra-op threads each; their results in order. Ctrl-C, SIGTERM
+    and a dead worker are handled as the module's docstring says. hydra/launcher=batched runs its stacks here."""
+    ctx = start_server()
+    task = (task_function.__module__, task_function.__qualname__)  # by name: see _init_worker
+    # OmegaConf's resolvers are closures, which do not pickle: the worker has Hydra's (setup_globals) and dlx's
+    # (registered when dlx.train is imported); only the singletons' instances travel.
+    stop = ctx.Event()  # set by the first Ctrl-C anywhere: no worker starts another job
+    state = (hydra_context, config, task, Singleton.get_state()["instances"], threads, stop)
+    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=state)
+    old_term = signal.signal(signal.SIGTERM, _term_as_interrupt)  # kill/timeout/a scheduler: as Ctrl-C
+    try:
+        futures = [pool.submit(fn, *args) for fn, args in tasks]
+        from dlx.sweep import prefetch_summary
+
+        prefetch_summary(config)  # this process only waits now
+        rets = [f.result() for f in futures]
+    except (KeyboardInterrupt, SystemExit) as e:
+        # Ctrl-C reached every worker too (SIGTERM is passed on): running jobs save a checkpoint and return;
+        # no worker starts another job. Wait for them; a second Ctrl-C stops the waiting.
+        stop.set()
+        for pid in list(getattr(pool, "_processes", {}) or {}):
+            with contextlib.suppress(OSError):
+                if isinstance(e, SystemExit) or _got_sigterm:
+                    os.kill(pid, signal.SIGTERM)
+        with contextlib.suppress(KeyboardInterrupt):
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise SystemExit(130) from None
+    except BrokenProcessPool:  # a worker died (the OOM killer, kill -9, or a failure while it started)
+        pool.shutdown(wait=False, cancel_futures=True)
+        print("dlx: error: a worker process of the sweep died (killed, out of memory, or failed "
+              "to start: see the lines above); the jobs that finished keep their folders: re-run with "
+              "resume_sweep=true to do the rest", file=sys.stderr)
+        raise SystemExit(1) from None
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+    pool.shutdown(wait=True)
+    return rets
 
 
 def start_server():
@@ -233,11 +242,17 @@ def _term_as_interrupt(signum, frame) -> None:
 
 
 def _run(idx: int, overrides: list[str]) -> JobReturn:
-    if _worker.get("interrupted") or _worker["stop"].is_set():  # after a Ctrl-C: left for resume_sweep=true
+    return guarded(lambda: _slim(_job(idx, overrides)))
+
+
+def guarded(work: Callable[[], Any]) -> Any:
+    """A task of the worker: not started after a Ctrl-C (its jobs are left for resume_sweep=true); one that is
+    interrupted stops the sweep."""
+    if _worker.get("interrupted") or _worker["stop"].is_set():
         raise SystemExit(130)
     _worker["busy"] = True
     try:
-        return _slim(_job(idx, overrides))
+        return work()
     except (SystemExit, KeyboardInterrupt):  # this job was interrupted: so is the sweep
         _worker["stop"].set()
         raise
