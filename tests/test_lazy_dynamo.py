@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -52,6 +54,7 @@ def test_an_eager_run_imports_dynamo_once_cheaply_and_then_torch_wraps_as_its_ow
     assert out.split() == ["False", "False", "False", "True", "True", "True", "True", "0"]
 
 
+@pytest.mark.slow  # a second fresh interpreter (3 s)
 def test_the_preflight_of_a_sweep_imports_neither_dynamo_nor_sympy(tmp_path):
     """The parent of hydra/launcher=parallel only checks the jobs: it never pays for the compiler's imports."""
     out = _python(f"""
