@@ -379,11 +379,7 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
                 if bf16 else contextlib.nullcontext)
 
     multi = task == "multitask"
-    if multi:
-        kinds = {n: kind for n, (kind, _) in data.target_info.items()}
-        loss = objective.MultiTaskLoss(kinds, getattr(model, "weights", None))
-    else:
-        loss = objective.family_loss(cfg.loss, data.task, data.n_out)
+    loss = _loss(cfg, data, model, multi)
     probe = data.x[:2] if not dry else torch.zeros(2, *data.in_shape, device="meta")
     ctx = objective.Context(model, data.task, data.n_out, probe, cfg.loss, autocast, multi,
                             lambda path: load_teacher(path, data, probe.device))
@@ -531,6 +527,14 @@ def flat(c: dict, prefix: str = "") -> dict:
 
 
 RESUME_KEYS = ("optimizer", "scheduler", "epoch", "step", "batch", "rng", "best", "final")
+
+
+def _loss(cfg: DictConfig, data: Data, model: nn.Module, multi: bool):
+    """The family's loss, or a multi-task model's weighted sum of its heads' losses."""
+    if multi:
+        kinds = {n: kind for n, (kind, _) in data.target_info.items()}
+        return objective.MultiTaskLoss(kinds, getattr(model, "weights", None))
+    return objective.family_loss(cfg.loss, data.task, data.n_out)
 
 
 def resume_state(run_dir: Path, folder: str | Path) -> dict:

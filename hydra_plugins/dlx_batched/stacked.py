@@ -225,6 +225,11 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
     train_time, epochs_here, steady_time, steady_samples = 0.0, 0, 0.0, 0
     stop = T._StopOnSigint()
 
+    def state_of(k: int, batch_in_epoch: int = 0) -> dict:  # a checkpoint's state: the optimizer's slice too
+        m = members[k]
+        sync(m, k, params, buffers, optimizer, scheduler, True)
+        return T.snapshot(m.run, m.p, m.gen, wall(), batch_in_epoch)
+
     def end(m: Member, status: str) -> None:
         steady = round(steady_samples / steady_time, 1) if steady_time else None
         m.p.step, m.p.train_time, m.p.samples_seen = step, train_time, samples
@@ -270,10 +275,9 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
                     train_time += time.perf_counter() - t_epoch
                     for k in active:  # the state after this whole step, mid-epoch, as the loop saves it
                         m = members[k]
-                        sync(m, k, params, buffers, optimizer, scheduler, True)
                         m.p.step, m.p.epoch, m.p.perm, m.p.samples_seen = step, epoch, perms[k], samples
                         m.p.train_time, m.p.losses = train_time, T.LossSum(device, total=total[k], count=count)
-                        m.saver.save(lambda m=m, i=i: T.snapshot(m.run, m.p, m.gen, wall(), i + 1), False, now=True)
+                        m.saver.save(lambda k=k, i=i: state_of(k, i + 1), False, now=True)
                     raise KeyboardInterrupt
                 if step >= r0.total_steps:
                     break
@@ -309,12 +313,8 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
                     p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
                 p.best.update({a: v for a, v in p.final.items()
                                if metrics.better(v, p.best.get(a), metrics.direction(a))})
-                def state(run=run, p=p, m=m, k=k):  # the optimizer's slice only when a checkpoint needs it
-                    sync(m, k, params, buffers, optimizer, scheduler, True)
-                    return T.snapshot(run, p, m.gen, wall(), 0)
-
                 now = step >= r0.total_steps or stop.requested
-                m.saver.save(state, improved, now=now, where=f"epoch {epoch}, step {step}")
+                m.saver.save(lambda k=k: state_of(k), improved, now=now, where=f"epoch {epoch}, step {step}")
                 if now:
                     saved.add(k)
                 if epoch % print_every == 0 or step >= r0.total_steps:
@@ -323,13 +323,7 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
                     log_images(m.tracker.writer, run.model, run.data.x_val, step)
             if stop.requested:  # Ctrl-C during the epoch ends: the members before it have not saved yet
                 for k in (k for k in active if k not in saved):
-                    m = members[k]
-
-                    def state(run=m.run, p=m.p, m=m, k=k):
-                        sync(m, k, params, buffers, optimizer, scheduler, True)
-                        return T.snapshot(run, p, m.gen, wall(), 0)
-
-                    m.saver.save(state, False, now=True, where=f"epoch {epoch}, step {step}")
+                    members[k].saver.save(lambda k=k: state_of(k), False, now=True, where=f"epoch {epoch}, step {step}")
                 raise KeyboardInterrupt
     except KeyboardInterrupt:
         for k in active:
