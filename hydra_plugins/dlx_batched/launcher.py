@@ -5,8 +5,13 @@ stacked.refusal, then one probe step under vmap) is prepared job by job through 
 job's folder, ``.hydra/`` files, logging and callbacks are the basic launcher's) with a task function that
 builds the job's Run instead of training it, then trained as one stack (stacked.py), and each job's
 JobReturn gets its number as dlx.train.main would return it. Every other job runs through the normal task
-function, one after another, after one line saying which and why.
-"""
+function, after one line saying which and why.
+
+With ``n_jobs`` processes (auto: one per core when the preflight found every job a one-thread CPU job, as
+hydra/launcher=parallel decides) the groups are cut into one stack per process and run in the parallel
+launcher's pool (hydra_plugins/dlx_pool.run_pool): on a CPU stacking saves no arithmetic, and the second core
+is what a stack of small models can gain. The parent then groups by the command's overrides and composes two
+jobs of a group to check that their configs differ only in seed; each worker composes its own jobs."""
 
 import contextlib
 import copy
