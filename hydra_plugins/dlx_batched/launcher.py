@@ -45,6 +45,9 @@ class BatchedLauncherConf:
 ConfigStore.instance().store(group="hydra/launcher", name="dlx_batched", node=BatchedLauncherConf, provider="dlx")
 
 
+ALONE = "no other job of this sweep differs from it only in seed"
+
+
 def say(line: str) -> None:
     print(f"dlx: batched launcher: {line}", flush=True)
 
@@ -114,7 +117,7 @@ class BatchedLauncher(Launcher):
         for g in by_rest.values():
             nums = [idx for idx, _ in g]
             if len(g) == 1:
-                say(f"job {nums[0]} runs, not stacked: no other job of this sweep differs from it only in seed")
+                say(f"job {nums[0]} runs, not stacked: {ALONE}")
                 out.append(g)
                 continue
             a, b = (self.compose(idx, overrides)[2] for idx, overrides in g[:2])
@@ -124,8 +127,7 @@ class BatchedLauncher(Launcher):
                 say(f"{jobs_text(nums)} run each on its own, not stacked: {why}")
                 out.extend([job] for job in g)
                 continue
-            size = self.max_members if self.max_members > 0 else len(g)
-            out.extend(g[i:i + size] for i in range(0, len(g), size))
+            out.extend(self.capped(g))
         return sorted(out, key=lambda g: g[0][0])
 
     def compose(self, idx: int, overrides: list[str]) -> tuple[int, DictConfig, dict | None]:
@@ -140,7 +142,7 @@ class BatchedLauncher(Launcher):
     def run_group(self, group: list) -> dict[int, JobReturn]:
         """One group of composed jobs in this process: as one stack, or one after another with a line why."""
         nums = [idx for idx, _, _ in group]
-        why = ("no other job of this sweep differs from it only in seed" if len(group) == 1
+        why = (ALONE if len(group) == 1
                else self.refusal(group[0][2], group[0][1]))
         if not why:
             say(f"{jobs_text(nums)} train together as one stacked model of {len(group)}")
@@ -170,9 +172,13 @@ class BatchedLauncher(Launcher):
             key = json.dumps({k: v for k, v in c.items() if k != "seed"}, sort_keys=True, default=str) \
                 if c is not None else f"#{job[0]}"  # a config that does not resolve stays on its own
             by_key.setdefault(key, []).append(job)
-        size = self.max_members if self.max_members > 0 else len(jobs)
-        out = [g[i:i + size] for g in by_key.values() for i in range(0, len(g), size)]
+        out = [part for g in by_key.values() for part in self.capped(g)]
         return sorted(out, key=lambda g: g[0][0])
+
+    def capped(self, group: list) -> list[list]:
+        """A group in stacks of at most max_members (0: one stack)."""
+        size = self.max_members if self.max_members > 0 else len(group)
+        return [group[i:i + size] for i in range(0, len(group), size)]
 
     def refusal(self, c: dict, sc: DictConfig) -> str | None:
         from hydra_plugins.dlx_batched import stacked
