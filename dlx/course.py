@@ -37,7 +37,7 @@ def _number(claim_id: str) -> int:
     return int(claim_id[1:])
 
 
-def presets(config_dir: Path = CONFIG_DIR) -> dict[str, list]:
+def presets(config_dir: Path | None = None) -> dict[str, list]:
     """preset name -> its claims (dlx.results.claims.Claim), for every preset with a claim block, each checked
     as data and against the keys and values its own sweeper params sweep. ConfigError names the preset."""
     from omegaconf import OmegaConf
@@ -45,7 +45,7 @@ def presets(config_dir: Path = CONFIG_DIR) -> dict[str, list]:
     from dlx.results import claims
 
     found = {}
-    for path in sorted((config_dir / "experiment").glob("*.yaml")):
+    for path in sorted(((config_dir or CONFIG_DIR) / "experiment").glob("*.yaml")):
         raw = OmegaConf.load(path)
         if raw.get("claim") is None:
             continue
@@ -59,7 +59,7 @@ def presets(config_dir: Path = CONFIG_DIR) -> dict[str, list]:
     return found
 
 
-def catalogue(config_dir: Path = CONFIG_DIR) -> list[dict]:
+def catalogue(config_dir: Path | None = None) -> list[dict]:
     """One row per claim ID, in ID order: id, part, line, es, en, preset (None: not tested), claim, reason."""
     rows = {}
     for preset, claims in presets(config_dir).items():

@@ -90,7 +90,7 @@ def _write(path: Path, data: str | bytes) -> None:
     os.replace(tmp, path)
 
 
-META = ("id", "ids", "part", "line", "es", "en")  # a claim's description: kept once per entry, not per result
+META = ("id", "ids", "part", "line", "es", "en")  # which claim: once per entry, not again in its replication
 
 
 def _load(path: Path) -> dict[str, dict]:
@@ -111,8 +111,8 @@ def record(book: dict[str, dict], preset: str, entries: list[dict], seeds: tuple
                       command=course.commands(preset, seeds))
         if seeds:
             result["wall_s"] = wall if wall is not None else (old.get("replication") or {}).get("wall_s")
-            book[e["id"]] = {"verdict": None, **old, **{k: e[k] for k in META}, "preset": preset,
-                             "replication": result}
+            what = {k: v for k, v in e.items() if k in ("id", *claims.DESCRIPTION)}
+            book[e["id"]] = {**what, "verdict": None, **old, "preset": preset, "replication": result}
         else:
             result["wall_s"] = wall if wall is not None else old.get("wall_s")
             book[e["id"]] = {**{k: e[k] for k in META}, "preset": preset, **result,
@@ -138,11 +138,8 @@ def finish(book: dict[str, dict], rows: list[dict]) -> list[dict]:
         elif r["id"] in book and book[r["id"]].get("preset") == r["preset"]:
             out.append(dict(book[r["id"]], keeps_direction=keeps_direction(book[r["id"]])))
         else:  # a preset that has not run yet
-            c = r["claim"]
-            out.append({k: r[k] for k in ("id", "part", "line", "es", "en", "preset")} | dict(
-                ids=list(c.ids), verdict=None, metric=c.metric.text, arms=c.arms, best_on=c.best_on,
-                expect=[str(x) for x in c.expect], where=c.where, command=course.commands(r["preset"]),
-                replication=None))
+            out.append(dict(id=r["id"], **claims.describe(r["claim"]), preset=r["preset"], verdict=None,
+                            command=course.commands(r["preset"]), replication=None))
     return out
 
 

@@ -466,6 +466,18 @@ def _measure(c: Claim, runs: list) -> tuple[list[dict], list[dict]] | str:
     return _arm_rows(c, s, column, groups, values, censored), pairs
 
 
+# the keys of a verdict entry that describe its claim block (describe()), beside the numbers
+DESCRIPTION = ("ids", "part", "line", "es", "en", "metric", "mode", "arms", "best_on", "expect", "where", "margin",
+               "figure")
+
+
+def describe(c: Claim) -> dict:
+    """The claim block as the DESCRIPTION keys of a verdict entry."""
+    return dict(ids=list(c.ids), part=c.part, line=c.line, es=c.es, en=c.en, metric=c.metric.text,
+                mode=c.metric.mode, arms=c.arms, best_on=c.best_on, expect=[str(p) for p in c.expect],
+                where=c.where, margin=c.margin, figure=list(c.figure))
+
+
 def evaluate(claims: list[Claim], runs: list) -> list[dict]:
     """Every claim's verdict on these runs (one preset's sweep): one entry per claim ID (the keys of
     verdict.json). The p-values of every expected pair of every claim are Holm-adjusted together."""
@@ -478,9 +490,7 @@ def evaluate(claims: list[Claim], runs: list) -> list[dict]:
     alpha = ALPHA / max(len(tests), 1)  # Holm's first (strictest) step: the level a power quote can count on
     entries = []
     for c, m in measured:
-        head = dict(ids=list(c.ids), part=c.part, line=c.line, es=c.es, en=c.en, metric=c.metric.text,
-                    mode=c.metric.mode, arms=c.arms, best_on=c.best_on, expect=[str(p) for p in c.expect],
-                    where=c.where, margin=c.margin, figure=list(c.figure))
+        head = describe(c)
         if isinstance(m, str):
             entries += [dict(id=i, verdict="not evaluated", reason=m, **head) for i in c.ids]
             continue
