@@ -371,6 +371,7 @@ class Summary:
     best_per: str | None = None  # only the best group for each value of this override key is kept
     all_groups: list[Group] = field(default_factory=list)  # every group, best_per or not
     ref: str = "#1"  # the group the others are tested against: #1, or the --vs baseline's label
+    claims: list[dict] = field(default_factory=list)  # the verdicts of the runs' claim blocks (dlx.results.claims)
 
     @property
     def failed(self) -> list[Run]:
@@ -849,6 +850,7 @@ def compare(
                            "it chooses for")
     runs = checked_runs(paths, [*(metrics or []), *([best_on] if best_on else [])])
     s = summarize(runs, metrics, mode, by, thresholds, best_per, best_on, vs)
+    s.claims = judged(runs)
     out = out or (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd())
     writable(out)
     title = f"dlx compare: {len(runs)} runs in {len(s.all_groups)} groups"
@@ -861,8 +863,25 @@ def compare(
     plotted = plot_curves(s, out / "curves.png") if plot else []
     print_summary(s, title, console)
     written = ["summary.csv", "summary.md", "runs.csv"] + (["curves.png"] if plotted else [])
+    if s.claims:
+        from dlx.results import claims
+
+        claims.write(s.claims, out / "verdict.json")
+        claims.print_verdicts(s.claims, console or _plain_console())
+        written.append("verdict.json")
     (console or _plain_console()).print(f"wrote {', '.join(str(out / f) for f in written)}", highlight=False)
     return s
+
+
+def judged(runs: list[Run]) -> list[dict]:
+    """The verdicts of the claim blocks the runs were made with (none: []); CompareError for a wrong block."""
+    from dlx.checks import ConfigError
+    from dlx.results import claims
+
+    try:
+        return claims.judge(runs)
+    except ConfigError as e:
+        raise CompareError(str(e)) from None
 
 
 def _plain_console():

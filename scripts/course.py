@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"dlx: error: {folder}: {e}", file=sys.stderr)
             return 2
         record(book, preset, entries, seeds, out, wall)
-        for e in claims._blocks(entries):
+        for e in claims.blocks(entries):
             print(f"{', '.join(e['ids'])} ({preset}{course.seeds_name(seeds)}): {claims.sentence(e)}", flush=True)
     if not args.source:
         print(f"all presets: {time.perf_counter() - t0:.0f} s", flush=True)

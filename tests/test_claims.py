@@ -250,3 +250,40 @@ def test_min_detectable_effect_has_the_power_it_claims():
     tstat = diffs.mean(1) / (diffs.std(1, ddof=1) / math.sqrt(n))
     assert np.mean(np.abs(tstat) > t.ppf(1 - alpha / 2, n - 1)) == pytest.approx(0.80, abs=0.01)
     assert claims.min_detectable(0.0, 5, alpha) == 0.0 and math.isnan(claims.min_detectable(sd, 1, alpha))
+
+
+# ------------------------------------------------------------------------------------- dlx compare and dlx report
+
+
+def test_compare_prints_the_verdict_and_writes_verdict_json(tmp_path, capsys):
+    from dlx import compare, report
+
+    root = fake_sweep(tmp_path / "sweep", effect=-0.02)
+    assert compare.main([str(root), "--no-plot"]) == 0  # no flag: the stored claim block says what to test
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert "claim C7 (part 1, notes l. 959)" in out and "contradicted (the notes expect cross_entropy > mse)" in out
+    assert "mse at optim.lr=1.0: test/acc" in out
+    (e,) = json.loads((root / "verdict.json").read_text())["claims"]
+    assert {"id", "verdict", "effect", "ci95", "p", "metric", "n_seeds"} <= set(e)
+    assert (e["id"], e["verdict"], e["metric"], e["n_seeds"]) == ("C7", "contradicted", "test/acc", 5)
+    assert len(e["ci95"]) == 2 and e["ci95"][1] < 0 < 0.05 - e["p"]
+    html = report.report([root], tmp_path / "r.html").read_text()  # dlx report shows the verdict too
+    assert '<span class="verdict contradicted">contradicted</span>' in html and BLOCK["es"] in html
+
+
+def test_compare_refuses_a_stored_claim_with_an_unknown_arm_and_writes_nothing(tmp_path, capsys):
+    from dlx import compare
+
+    root = fake_sweep(tmp_path / "sweep", effect=0.02, claim={**BLOCK, "arms": "optim"})
+    assert compare.main([str(root)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dlx: error: claim.arms=optim is wrong for C7: allowed is a key the preset sweeps")
+    assert err.count("\n") == 1 and not list(root.glob("summary.*")) and not (root / "verdict.json").exists()
+
+
+def test_compare_without_a_claim_writes_no_verdict(tmp_path):
+    from dlx import compare
+
+    root = fake_sweep(tmp_path / "sweep", effect=0.02, claim=None)
+    assert compare.main([str(root), "--no-plot"]) == 0
+    assert (root / "summary.md").is_file() and not (root / "verdict.json").exists()

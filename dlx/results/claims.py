@@ -506,6 +506,26 @@ def evaluate(claims: list[Claim], runs: list) -> list[dict]:
     return entries
 
 
+def judge(runs: list) -> list[dict]:
+    """The verdicts of the claim blocks stored with the runs (a sweep's preset), after checking them against what
+    the runs swept and logged; [] when the runs carry no claim. ConfigError (one line) for a wrong block."""
+    found, swept = stored(runs)
+    if not found:
+        return []
+    check(found, swept, {m for r in runs for m in (*r.final, *r.best)} or None)
+    return evaluate(found, runs)
+
+
+def write(entries: list[dict], path) -> None:
+    """verdict.json: {"claims": [one entry per claim ID]}, written atomically."""
+    import json
+    import os
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"claims": jsonable(entries)}, indent=1, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
 def decide(pairs: list[dict]) -> tuple[str, dict]:
     """The claim's verdict and the pair whose numbers it quotes: the strongest pair against the notes
     (contradicted), the weakest of the pairs as expected (supported), else the weakest pair (not shown)."""
@@ -568,17 +588,25 @@ def jsonable(x: Any) -> Any:
 def print_verdicts(entries: list[dict], console) -> None:
     """The claims and their verdicts under compare's table; one block per claim block (IDs that share one)."""
     colors = {"supported": "green", "contradicted": "red", "not shown": "yellow", "not evaluated": "dim"}
-    for e in _blocks(entries):
+    for e in blocks(entries):
         ids = ", ".join(e["ids"])
         console.print(f"[bold]claim {ids}[/bold] (part {e['part']}, notes l. {e['line']}): “{e['es']}” "
                       f"({e['en']})", highlight=False)
         console.print(f"  [{colors[e['verdict']]}]{sentence(e)}[/]", highlight=False)
         for r in e.get("table", []):
-            console.print(f"    {r['arm']} at {r['setting']} (best {e['best_on']}): {e['metric']} "
-                          f"{_g(r['mean'])} ± {_g(r['std'])} over {r['n']} seeds", highlight=False)
+            console.print(f"    {arm_line(e, r)}", highlight=False)
 
 
-def _blocks(entries: list[dict]) -> list[dict]:
+def arm_line(e: dict, r: dict) -> str:
+    """One arm of a verdict's table in words: its chosen setting, the claim's metric, the validation metric."""
+    setting = f" at {r['setting']}" if r["setting"] != "-" else ""
+    notes = [f"{r['n']} seeds"] + ([f"{r['censored']} never reached it"] if r["censored"] else []) + \
+        ([f"{r['diverged']} diverged"] if r["diverged"] else [])
+    return (f"{r['arm']}{setting}: {e['metric']} {_g(r['mean'])} ± {_g(r['std'])} ({', '.join(notes)}; "
+            f"{e['best_on']} {_g(r['best_on_mean'])})")
+
+
+def blocks(entries: list[dict]) -> list[dict]:
     """The first entry of each claim block (the entries of one block, one per ID, share their numbers)."""
     seen: dict[tuple[str, ...], dict] = {}
     for e in entries:
