@@ -153,13 +153,9 @@ def _show(row: dict, entry: dict | None) -> None:
     print(f"  replicate it on seeds {','.join(map(str, REPLICATION_SEEDS))}:")
     for cmd in commands(row["preset"], REPLICATION_SEEDS):
         print(f"    {cmd}")
-    if entry:
-        print(f"  published verdict: {claims.sentence(entry)}")
-        rep = entry.get("replication")
-        if rep:
-            print(f"  replication: {claims.sentence(rep)}")
-    else:
-        print("  published verdict: none yet")
+    entry = entry or {}
+    print(f"  published verdict: {claims.sentence(entry)}")
+    print(f"  replication: {claims.sentence(entry.get('replication') or {})}")
 
 
 def main(argv: list[str]) -> int:

@@ -173,7 +173,8 @@ def _against(e: dict) -> str | None:
 def section(e: dict) -> list[str]:
     """One claim block's section of a part's page."""
     ids = ", ".join(e.get("ids") or [e["id"]])
-    lines = [f"## {ids}: {e['en']}", ""]
+    anchors = "".join(f'<a id="{i.lower()}"></a>' for i in e.get("ids") or [e["id"]])  # the table's links
+    lines = [anchors, f"## {ids}: {e['en']}", ""]
     first = _against(e)
     lines += [first, ""] if first else []
     lines += [f"> «{e['es']}» (notes, l. {e['line']})", ">", f"> *{e['en']}*", ""]
@@ -219,8 +220,7 @@ def page(part: int, entries: list[dict], missing: list[str]) -> str:
              "arm at its setting chosen on validation. `dlx course` lists the same claims from the command line.", "",
              "| claim | the notes say | verdict | replication | preset |", "|---|---|---|---|---|"]
     for e in mine:
-        anchor = "-".join(e.get("ids") or [e["id"]]).lower()
-        lines.append(f"| [{e['id']}](#{anchor}) | {_md(e['en'])} | "
+        lines.append(f"| [{e['id']}](#{e['id'].lower()}) | {_md(e['en'])} | "
                      f"{_verdict_cell(e) if e['preset'] else 'not tested'} | "
                      f"{_verdict_cell(e.get('replication')) if e['preset'] else '-'} | {e['preset'] or '-'} |")
     lines.append("")
@@ -233,7 +233,8 @@ def page(part: int, entries: list[dict], missing: list[str]) -> str:
     untested = [e for e in mine if not e["preset"]]
     if untested:
         lines += ["## Claims not tested", ""]
-        lines += [f"- **{e['id']}** (l. {e['line']}), «{e['es']}»: {e['reason']}." for e in untested]
+        lines += [f"- <a id=\"{e['id'].lower()}\"></a>**{e['id']}** (l. {e['line']}), «{e['es']}»: {e['reason']}."
+                  for e in untested]
         lines.append("")
     if missing:
         lines += [f"No preset tests {', '.join(missing)} yet (any part of the notes).", ""]
@@ -272,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         wall = None if args.source else train(preset, seeds, out)
         folder = course.sweep_dir(preset, seeds, out)
         if not folder.is_dir():
-            print(f"{folder}: no sweep; {preset}'s verdicts stay as published", flush=True)
+            print(f"{folder}: no sweep; the verdicts of {preset} stay as published", flush=True)
             continue
         try:
             entries = judge(folder, None if seeds else args.docs)

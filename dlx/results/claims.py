@@ -551,6 +551,8 @@ def _g(x: float | None, sign: bool = False) -> str:
 
 def sentence(e: dict) -> str:
     """One entry's verdict in words, with its numbers: what the console, report.html and the course pages show."""
+    if not e.get("verdict"):
+        return "not run yet"
     if e["verdict"] == "not evaluated":
         return f"not evaluated: {e['reason']}"
     a, op, b = _split_pair(e["pair"])
