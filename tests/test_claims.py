@@ -287,3 +287,18 @@ def test_compare_without_a_claim_writes_no_verdict(tmp_path):
     root = fake_sweep(tmp_path / "sweep", effect=0.02, claim=None)
     assert compare.main([str(root), "--no-plot"]) == 0
     assert (root / "summary.md").is_file() and not (root / "verdict.json").exists()
+
+
+@pytest.mark.slow
+def test_a_preset_sweep_ends_with_its_verdict(tmp_path):
+    """dlx train -m experiment=<preset with a claim>: the end-of-sweep summary prints the verdict and writes
+    verdict.json and report.html with it."""
+    args = preset(tmp_path / "conf", metric="test/acc")
+    out = dlx_cli("train", *args, "trainer.max_steps=3", f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path,
+                  timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "claim C7 (part 1, notes l. 959)" in " ".join(out.stdout.split())
+    (e,) = json.loads((tmp_path / "sweep" / "verdict.json").read_text())["claims"]
+    assert e["verdict"] in claims.VERDICTS and e["n_seeds"] == 2 and len(e["table"]) == 2
+    html = (tmp_path / "sweep" / "report.html").read_text()
+    assert f'<span class="verdict {e["verdict"].replace(" ", "-")}">' in html

@@ -43,6 +43,19 @@ def test_every_shipped_preset_claim_is_valid():
     assert all(r["reason"] for r in rows if r["preset"] is None)
 
 
+def test_every_shipped_claim_names_metrics_its_preset_logs():
+    """What the sweep's preflight checks, for every preset with a claim: its metrics are ones its runs log."""
+    from conftest import make_cfg
+    from omegaconf import OmegaConf
+
+    from dlx import preflight, setup
+
+    for name, found in course.presets().items():
+        run = setup.check(make_cfg([f"experiment={name}", "device=cpu"]))
+        params = OmegaConf.load(CONFIG_DIR / "experiment" / f"{name}.yaml").hydra.sweeper.params
+        claims.check(found, claims.swept_values(OmegaConf.to_container(params)), preflight.result_metrics(run))
+
+
 def test_course_lists_claims_and_shows_the_command(tmp_path):
     out = dlx_cli("course", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
