@@ -226,11 +226,10 @@ def _claims(cfg) -> tuple[list, dict[str, list[str]]]:
 
 
 def result_metrics(run) -> set[str]:
-    """What a run's result.json will hold: the metrics each epoch logs and the test split's."""
-    from dlx import setup
+    """What the result.json of a checked job (a dry Run) will hold (dlx.metrics.result_metrics)."""
+    from dlx import metrics
 
-    keys = {k: 0.0 for k in setup.eval_keys(run.model.task, run.data)}
-    return {*setup.logged_metrics(run.model.task, run.data), *setup.split_metrics("test", keys)}
+    return set(metrics.result_metrics(run.model.task, run.data.target_info))
 
 
 def _writable(overrides: list[str], multirun: bool) -> None:

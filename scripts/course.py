@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's dlx, whatever is installed
 from dlx import course  # noqa: E402
 from dlx.checks import ConfigError  # noqa: E402
 from dlx.results import claims  # noqa: E402
+from dlx.results.runs import CompareError, find_runs  # noqa: E402
 
 
 def _seeds(text: str) -> tuple[int, ...]:
@@ -66,14 +67,10 @@ def train(preset: str, seeds: tuple[int, ...] | None, out: Path) -> float:
 def judge(folder: Path, docs: Path | None = None) -> list[dict]:
     """The verdict entries of one sweep folder (its stored claim blocks), and each claim's figure written to
     docs/img/<ID>.png when ``docs`` is given."""
-    from dlx.compare import find_runs
-
     runs = find_runs([folder])
-    found, swept = claims.stored(runs)
-    claims.check(found, swept, {m for r in runs for m in (*r.final, *r.best)} or None)
-    entries = claims.evaluate(found, runs)
+    entries = claims.judge(runs)
     if docs is not None:
-        for c in found:
+        for c in claims.stored(runs)[0]:
             png = claims.figure_png(c, runs)
             if png:
                 (docs / "img").mkdir(parents=True, exist_ok=True)
@@ -277,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         try:
             entries = judge(folder, None if seeds else args.docs)
-        except ConfigError as e:
+        except CompareError as e:
             print(f"dlx: error: {folder}: {e}", file=sys.stderr)
             return 2
         record(book, preset, entries, seeds, out, wall)

@@ -14,8 +14,9 @@ from conftest import dlx_cli, make_cfg
 
 from dlx import preflight
 from dlx.checks import ConfigError
-from dlx.compare import find_runs
 from dlx.results import claims
+from dlx.results.runs import find_runs
+from dlx.results.stats import min_detectable
 
 BLOCK = dict(id="C7", part=1, line=959, es="la entropía cruzada tiende a aprender más rápido que usando MSE",
              en="cross-entropy tends to learn faster than MSE", metric="test/acc", arms="loss", best_on="val/acc",
@@ -58,10 +59,7 @@ def fake_sweep(root: Path, effect: float, claim: dict | list = BLOCK, jitter=(0.
 
 
 def verdicts(root: Path) -> list[dict]:
-    runs = find_runs([root])
-    found, swept = claims.stored(runs)
-    claims.check(found, swept, {m for r in runs for m in r.final})
-    return claims.evaluate(found, runs)
+    return claims.judge(find_runs([root]))
 
 
 # ---------------------------------------------------------------------------------------------- the block as data
@@ -245,11 +243,11 @@ def test_min_detectable_effect_has_the_power_it_claims():
     from scipy.stats import t
 
     sd, n, alpha = 0.01, 5, 0.05
-    mde = claims.min_detectable(sd, n, alpha)
+    mde = min_detectable(sd, n, alpha)
     diffs = np.random.default_rng(0).normal(mde, sd, size=(20000, n))
     tstat = diffs.mean(1) / (diffs.std(1, ddof=1) / math.sqrt(n))
     assert np.mean(np.abs(tstat) > t.ppf(1 - alpha / 2, n - 1)) == pytest.approx(0.80, abs=0.01)
-    assert claims.min_detectable(0.0, 5, alpha) == 0.0 and math.isnan(claims.min_detectable(sd, 1, alpha))
+    assert min_detectable(0.0, 5, alpha) == 0.0 and math.isnan(min_detectable(sd, 1, alpha))
 
 
 # ------------------------------------------------------------------------------------- dlx compare and dlx report

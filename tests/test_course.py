@@ -134,7 +134,7 @@ def test_figure_of_a_claim_is_a_png_of_its_arms(tmp_path):
     for job, (loss, seed) in enumerate([(a, s) for a in ("cross_entropy", "mse") for s in (0, 1)]):
         make_run(tmp_path / str(job), [f"loss={loss}"], seed, [0.5, 0.8] if loss == "mse" else [0.7, 0.9])
     c = claims.parse({**BLOCK, "figure": "val/acc"})[0]
-    from dlx.compare import find_runs
+    from dlx.results.runs import find_runs
 
     png = claims.figure_png(c, find_runs([tmp_path]))
     assert png.startswith(b"\x89PNG")

@@ -32,7 +32,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from dlx.checks import ConfigError
+from dlx.results.figures import curves_png
+from dlx.results.runs import IGNORED_KEYS, NOT_COMPARED, CompareError, override_key
+from dlx.results.stats import holm, mean_std, min_detectable, paired, t_interval, vs_best
+from dlx.results.summary import summarize, threshold_columns
 
 KEYS = ("id", "part", "line", "es", "en", "metric", "arms", "best_on", "expect", "margin", "where", "figure")
 REQUIRED = ("id", "part", "line", "es", "en", "metric", "arms", "best_on", "expect")
@@ -294,13 +300,11 @@ def stored(runs: list) -> tuple[list[Claim], dict[str, list[str]]]:
             break
     if not found:
         return [], {}
-    from dlx.compare import IGNORED_KEYS, _key
-
     swept = swept_values(params if isinstance(params, dict) else {})
     for r in runs:
         for o in r.overrides:
-            if "=" in o and _key(o) not in IGNORED_KEYS:
-                values = swept.setdefault(_key(o), [])
+            if "=" in o and override_key(o) not in IGNORED_KEYS:
+                values = swept.setdefault(override_key(o), [])
                 if norm(o.split("=", 1)[1]) not in values:
                     values.append(norm(o.split("=", 1)[1]))
     return found, swept
@@ -311,9 +315,7 @@ def stored(runs: list) -> tuple[list[Claim], dict[str, list[str]]]:
 
 def _value_of(key: tuple[str, ...] | list[str], name: str) -> str:
     """A group's (or run's) value of override ``name``; "(default)" when it does not set it."""
-    from dlx.compare import _key
-
-    return next((norm(o.split("=", 1)[1]) for o in key if _key(o) == name), "(default)")
+    return next((norm(o.split("=", 1)[1]) for o in key if override_key(o) == name), "(default)")
 
 
 def summary_args(c: Claim) -> dict:
@@ -321,7 +323,6 @@ def summary_args(c: Claim) -> dict:
     column holding the claim's metric (None: the summary's ranking column)."""
     m = c.metric
     if m.kind in ("steps", "epochs"):
-        from dlx.compare import threshold_columns
         from dlx.metrics import direction
 
         steps_col, epochs_col = threshold_columns(m.base[0], m.threshold, direction(m.base[0]))
@@ -336,8 +337,6 @@ def _censored(g, column: str, kind: str) -> tuple[list[float], int]:
     """A group's values of a steps/epochs-to-threshold column, where a run that finished without reaching the
     threshold counts its whole length (a lower bound of its time: such an arm is at least that slow, so the
     test errs against a difference, not for it). Returns the values and how many were censored."""
-    from dlx.compare import NOT_COMPARED
-
     counted = [r for r in g.runs if r.status not in NOT_COMPARED]  # compare's order of g.values
     out, n = [], 0
     for r, v in zip(counted, g.values[column]):
@@ -345,54 +344,6 @@ def _censored(g, column: str, kind: str) -> tuple[list[float], int]:
             v, n = float(r.steps if kind == "steps" else r.epochs), n + 1
         out.append(v)
     return out, n
-
-
-def paired_differences(a: list[float], a_seeds: list, b: list[float], b_seeds: list):
-    """a - b on the seeds both ran (finite values), as compare's paired test pairs them; None when the values
-    cannot be paired (a seed missing or repeated)."""
-    import numpy as np
-
-    from dlx.compare import _by_seed
-
-    pa, pb = _by_seed(a, a_seeds), _by_seed(b, b_seeds)
-    if pa is None or pb is None:
-        return None
-    return np.array([pa[k] - pb[k] for k in sorted(set(pa) & set(pb))], dtype=np.float64)
-
-
-def t_interval(diffs, level: float = 0.95) -> tuple[float, float]:
-    """The t interval of the mean paired difference (the interval the paired t-test inverts)."""
-    from scipy.stats import t
-
-    n = len(diffs)
-    if n < 2:
-        return math.nan, math.nan
-    mean, half = float(diffs.mean()), float(t.ppf(0.5 + level / 2, n - 1) * diffs.std(ddof=1) / math.sqrt(n))
-    return mean - half, mean + half
-
-
-def min_detectable(sd: float, n: int, alpha: float, power: float = POWER) -> float:
-    """The smallest true mean difference (metric units) a two-sided paired t-test at level ``alpha`` finds with
-    probability ``power``, for ``n`` pairs whose differences have standard deviation ``sd``: the root in delta
-    of P(|T| > t_crit) = power, T noncentral t with n - 1 degrees of freedom and noncentrality
-    delta sqrt(n) / sd (Cohen 1988, ch. 2; scipy's nct, as statsmodels' TTestPower does)."""
-    if n < 2 or not math.isfinite(sd):
-        return math.nan
-    if sd == 0:
-        return 0.0
-    from scipy.optimize import brentq
-    from scipy.stats import nct, t
-
-    df, crit = n - 1, float(t.ppf(1 - alpha / 2, n - 1))
-
-    def short(d: float) -> float:
-        nc = d * math.sqrt(n) / sd
-        return float(nct.sf(crit, df, nc) + nct.cdf(-crit, df, nc)) - power
-
-    hi = sd
-    while short(hi) < 0:  # widen until the power is reached (it grows without bound with the difference)
-        hi *= 2
-    return float(brentq(short, 0.0, hi, xtol=sd * 1e-6))
 
 
 def _outcome(pair: Pair, effect: float, ci: tuple[float, float], p_holm: float, mode: str,
@@ -409,14 +360,11 @@ def _outcome(pair: Pair, effect: float, ci: tuple[float, float], p_holm: float, 
 
 def _pair_stats(pair: Pair, groups: dict, values: dict) -> dict:
     """The paired test of one expected pair (compare's vs_best) with the mean difference, its interval and sd."""
-    import numpy as np
-
-    from dlx.compare import vs_best
-
     ga, gb = groups[pair.a], groups[pair.b]
     p, d, test = vs_best(values[pair.a], ga.seeds, values[pair.b], gb.seeds)
-    diffs = paired_differences(values[pair.a], ga.seeds, values[pair.b], gb.seeds) if test == "paired" else None
-    if diffs is not None:
+    if test == "paired":
+        x, y = paired(values[pair.a], ga.seeds, values[pair.b], gb.seeds)
+        diffs = x - y
         effect, ci, sd, n = float(diffs.mean()), t_interval(diffs), float(diffs.std(ddof=1)), len(diffs)
     else:  # Welch: fewer than 2 shared seeds
         a = np.array([v for v in values[pair.a] if math.isfinite(v)])
@@ -427,14 +375,12 @@ def _pair_stats(pair: Pair, groups: dict, values: dict) -> dict:
 
 
 def _arm_rows(c: Claim, s, column: str, groups: dict, values: dict, censored: dict) -> list[dict]:
-    from dlx.compare import _key, _stat
-
     on = next((col for col in (f"{c.best_on} best", f"{c.best_on} final") if col in s.columns), None)
     rows = []
     for arm, g in groups.items():
-        mean, std, n = _stat(values[arm])
+        mean, std, n = mean_std(values[arm])
         on_mean, on_std, _ = g.stats.get(on, (math.nan, math.nan, 0))
-        rows.append(dict(arm=arm, setting=" ".join(o for o in g.label.split() if _key(o) != c.arms) or "-",
+        rows.append(dict(arm=arm, setting=" ".join(o for o in g.label.split() if override_key(o) != c.arms) or "-",
                          runs=len(g.runs), n=n, mean=mean, std=std, best_on_mean=on_mean, best_on_std=on_std,
                          diverged=g.count("diverged"), failed=g.count("failed"), censored=censored.get(arm, 0)))
     return rows
@@ -443,8 +389,6 @@ def _arm_rows(c: Claim, s, column: str, groups: dict, values: dict, censored: di
 def _measure(c: Claim, runs: list) -> tuple[list[dict], list[dict]] | str:
     """The claim's arms at their chosen settings (table rows) and each expected pair's test, before Holm; or
     the reason it cannot be judged on these runs (a sweep that left an arm out)."""
-    from dlx.compare import NOT_COMPARED, summarize
-
     kept = [r for r in runs if all(_value_of(r.overrides, k) == v for k, v in c.where.items())]
     present = {_value_of(r.overrides, c.arms) for r in kept if r.status not in NOT_COMPARED}
     missing = [v for p in c.expect for v in (p.a, p.b) if v not in present]
@@ -481,8 +425,6 @@ def describe(c: Claim) -> dict:
 def evaluate(claims: list[Claim], runs: list) -> list[dict]:
     """Every claim's verdict on these runs (one preset's sweep): one entry per claim ID (the keys of
     verdict.json). The p-values of every expected pair of every claim are Holm-adjusted together."""
-    from dlx.compare import holm
-
     measured = [(c, _measure(c, runs)) for c in claims]
     tests = [p for _, m in measured if not isinstance(m, str) for p in m[1]]
     for p, adjusted in zip(tests, holm([p["p_raw"] for p in tests])):
@@ -497,7 +439,7 @@ def evaluate(claims: list[Claim], runs: list) -> list[dict]:
         rows, pairs = m
         for pair, p in zip(c.expect, pairs):
             p["outcome"] = _outcome(pair, p["effect"], p["ci95"], p["p"], c.metric.mode, c.margin)
-            p["mde"] = min_detectable(p["sd"], p["n_seeds"], alpha) if p["test"] == "paired" else math.nan
+            p["mde"] = min_detectable(p["sd"], p["n_seeds"], alpha, POWER) if p["test"] == "paired" else math.nan
         verdict, deciding = decide(pairs)
         body = dict(verdict=verdict, effect=deciding["effect"], ci95=list(deciding["ci95"]), p=deciding["p"],
                     n_seeds=deciding["n_seeds"], test=deciding["test"], pair=deciding["expect"],
@@ -508,12 +450,13 @@ def evaluate(claims: list[Claim], runs: list) -> list[dict]:
 
 def judge(runs: list) -> list[dict]:
     """The verdicts of the claim blocks stored with the runs (a sweep's preset), after checking them against what
-    the runs swept and logged; [] when the runs carry no claim. ConfigError (one line) for a wrong block."""
-    found, swept = stored(runs)
-    if not found:
-        return []
-    check(found, swept, {m for r in runs for m in (*r.final, *r.best)} or None)
-    return evaluate(found, runs)
+    the runs swept and logged; [] when the runs carry no claim. CompareError (one line) for a wrong block."""
+    try:
+        found, swept = stored(runs)
+        check(found, swept, {m for r in runs for m in (*r.final, *r.best)} or None)
+    except ConfigError as e:
+        raise CompareError(str(e)) from None
+    return evaluate(found, runs) if found else []
 
 
 def write(entries: list[dict], path) -> None:
@@ -621,8 +564,6 @@ def figure_png(c: Claim, runs: list) -> bytes | None:
     of +-1 std; compare's curves figure), as PNG bytes; None without a figure or curves."""
     if not c.figure:
         return None
-    from dlx.compare import curves_png, summarize
-
     kept = [r for r in runs if all(_value_of(r.overrides, k) == v for k, v in c.where.items())]
     s = summarize(kept, list(c.figure), None, "best", None, best_per=c.arms, best_on=c.best_on)
     return curves_png(s)[0]
