@@ -204,7 +204,9 @@ def section(e: dict) -> list[str]:
     if e.get("image"):
         lines += [f"![{ids}: {_md(', '.join(e['figure']))} of each arm]({e['image']})", ""]
     if e.get("wall_s") is not None:
-        lines += [f"The preset's sweep took {e['wall_s']:.0f} s on the machine that wrote this page.", ""]
+        again = (rep or {}).get("wall_s")
+        lines += [f"The preset's sweep took {e['wall_s']:.0f} s" + (f" (its replication {again:.0f} s)" if again
+                  is not None else "") + " on the machine that wrote this page.", ""]
     return lines
 
 

@@ -248,6 +248,9 @@ def test_min_detectable_effect_has_the_power_it_claims():
     tstat = diffs.mean(1) / (diffs.std(1, ddof=1) / math.sqrt(n))
     assert np.mean(np.abs(tstat) > t.ppf(1 - alpha / 2, n - 1)) == pytest.approx(0.80, abs=0.01)
     assert min_detectable(0.0, 5, alpha) == 0.0 and math.isnan(min_detectable(sd, 1, alpha))
+    for n in (2, 3, 4):  # few pairs and a strict level: scipy's noncentral t has NaN deep in its tails
+        for a in (0.05, 0.0125):
+            assert sd < min_detectable(sd, n, a) < 200 * sd
 
 
 # ------------------------------------------------------------------------------------- dlx compare and dlx report

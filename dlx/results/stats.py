@@ -95,7 +95,10 @@ def min_detectable(sd: float, n: int, alpha: float, power: float = 0.8) -> float
 
     def short(d: float) -> float:
         nc = d * math.sqrt(n) / sd
-        return float(nct.sf(crit, df, nc) + nct.cdf(-crit, df, nc)) - power
+        # the wrong-direction tail P(T < -t_crit) is below alpha/2 and falls with nc; scipy returns NaN for it
+        # deep in its tail (df 1, nc ~20: the true value ~1e-17), which is 0 here
+        wrong = float(nct.cdf(-crit, df, nc))
+        return float(nct.sf(crit, df, nc)) + (wrong if math.isfinite(wrong) else 0.0) - power
 
     hi = sd
     while short(hi) < 0:  # widen until the power is reached (it grows without bound with the difference)
