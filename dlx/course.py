@@ -116,21 +116,25 @@ def published(path: Path | None = None) -> dict[str, dict]:
         return {}  # a damaged file: show no verdicts rather than fail the listing
 
 
-def _list(rows: list[dict], verdicts: dict[str, dict]) -> None:
+def _list(rows: list[dict], verdicts: dict[str, dict], known: set[str]) -> None:
+    """The table of ``rows``; ``known``: every ID the presets and NOT_TESTED describe (any part)."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console(width=None if sys.stdout.isatty() else 160)
+    if not rows:
+        console.print("No claim of this part has a preset or a recorded reason yet.")
     table = Table(title="The course's claims (dlx course C<n> shows one: its command and its numbers)")
     for name in ("ID", "part", "the notes say", "preset", "verdict"):
         table.add_column(name, overflow="fold")
     for r in rows:
         v = verdicts.get(r["id"], {}).get("verdict") or ("-" if r["preset"] else "not tested")
         table.add_row(r["id"], str(r["part"]), f"{r['es']} (l. {r['line']})", r["preset"] or "-", v)
-    console.print(table)
-    missing = sorted(set(range(1, N_CLAIMS + 1)) - {_number(r["id"]) for r in rows})
+    if rows:
+        console.print(table)
+    missing = sorted(set(range(1, N_CLAIMS + 1)) - {_number(i) for i in known})
     if missing:
-        console.print("No preset yet for " + ", ".join(f"C{n}" for n in missing) + ".", highlight=False)
+        console.print("No preset yet for " + ", ".join(f"C{n}" for n in missing) + " (any part).", highlight=False)
     if not verdicts:
         console.print("No published verdicts found (docs/course/verdicts.json): run scripts/course.py.")
 
@@ -175,7 +179,7 @@ def main(argv: list[str]) -> int:
         return 2
     verdicts = published()
     if args.id is None:
-        _list([r for r in rows if args.part in (None, r["part"])], verdicts)
+        _list([r for r in rows if args.part in (None, r["part"])], verdicts, {r["id"] for r in rows})
         return 0
     wanted = args.id.upper()
     row = next((r for r in rows if r["id"] == wanted), None)
