@@ -150,7 +150,8 @@ def _show(row: dict, entry: dict | None) -> None:
         return
     c = row["claim"]
     print(f"  preset: configs/experiment/{row['preset']}.yaml; arms: {c.arms}; expected: "
-          f"{'; '.join(map(str, c.expect))}; metric: {c.metric.text}, each arm at its best {c.best_on}")
+          f"{'; '.join(map(str, c.expect))}; metric: {c.metric.text}"
+          + (f", each arm at its best {c.best_on}" if c.best_on else ""))
     print("  reproduce it:")
     for cmd in commands(row["preset"]):
         print(f"    {cmd}")

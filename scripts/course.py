@@ -190,11 +190,12 @@ def section(e: dict) -> list[str]:
                   f"(`python scripts/course.py --claims {e['id']} --seeds "
                   f"{','.join(map(str, course.REPLICATION_SEEDS))}`).", ""]
     where = "".join(f", {k}={v}" for k, v in (e.get("where") or {}).items())
-    lines += [f"Arms: `{e['arms']}`{where}; each arm at the setting with the best mean {e['best_on']} over the "
-              f"other swept values; expected: {'; '.join(e['expect'])}.", ""]
+    chosen = (f"each arm at the setting with the best mean {e['best_on']} over the other swept values"
+              if e.get("best_on") else "nothing else swept")
+    lines += [f"Arms: `{e['arms']}`{where}; {chosen}; expected: {'; '.join(e['expect'])}.", ""]
     lines += ["```", *(e.get("command") or course.commands(e["preset"])), "```", ""]
     if e.get("table"):
-        lines += [f"| arm | chosen setting | {_md(e['metric'])} | {_md(e['best_on'])} | seeds | diverged |",
+        lines += [f"| arm | chosen setting | {_md(e['metric'])} | {_md(e['best_on'] or '-')} | seeds | diverged |",
                   "|---|---|---|---|---|---|"]
         for r in e["table"]:
             censored = f" ({r['censored']} never reached it: counted at their last epoch)" if r["censored"] else ""

@@ -77,6 +77,7 @@ def verdicts(root: Path) -> list[dict]:
     ({"expect": "cross_entropy ~ mse"}, "claim.margin=null is wrong with an expected pair 'A ~ B'"),
     ({"margin": 0.01}, "claim.margin=0.01 is wrong: allowed is null when no expected pair is 'A ~ B'"),
     ({"best_on": "test/acc"}, "claim.best_on=test/acc is wrong: allowed is a validation metric"),
+    ({"metric": "val/acc-"}, "claim.metric=val/acc- is wrong: allowed is a metric the runs log"),
     ({"best_on": "val/accc"}, "claim.best_on=val/accc is wrong for C7: allowed are the metrics these runs log"),
     ({"id": "7"}, "claim.id=7 is wrong: allowed is a claim ID C<n>"),
     ({"part": 6}, "claim.part=6 is wrong: allowed is the part of the notes, one of 1, 2, 3, 4, 5"),
@@ -89,6 +90,31 @@ def test_a_wrong_block_is_one_line_naming_the_key(change, message):
     with pytest.raises(ConfigError) as e:
         claims.check(claims.parse({**BLOCK, **change}), SWEPT, LOGGED)
     assert message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_values_are_matched_as_the_sweeper_writes_them():
+    """A job's override is Hydra's rendering (true -> True, 1e-3 -> 0.001): expected values are read the same way."""
+    swept = claims.swept_values({"trainer.shuffle": "true,by_class", "optim.lr": "1e-3,0.1"})
+    assert swept == {"trainer.shuffle": ["True", "by_class"], "optim.lr": ["0.001", "0.1"]}
+    block = {**BLOCK, "arms": "trainer.shuffle", "expect": "true > by_class", "where": {"optim.lr": "1e-3"}}
+    claims.check(claims.parse(block), swept, None)
+
+
+def test_best_on_is_needed_only_where_something_besides_the_arms_is_swept():
+    block = {k: v for k, v in BLOCK.items() if k != "best_on"}
+    with pytest.raises(ConfigError, match="claim.best_on=null is wrong for C7: the preset sweeps optim.lr besides"):
+        claims.check(claims.parse(block), SWEPT, LOGGED)
+    claims.check(claims.parse(block), {"loss": SWEPT["loss"]}, LOGGED)
+    claims.check(claims.parse({**block, "where": {"optim.lr": "0.1"}}), SWEPT, LOGGED)
+
+
+def test_the_preflight_knows_the_metrics_every_run_logs_but_not_those_a_flag_adds():
+    for metric in ("weights/norm", "test/attack_0.05/acc", "train/dead_units"):
+        claims.check(claims.parse({**BLOCK, "metric": metric}), SWEPT, LOGGED, loose=True)
+    with pytest.raises(ConfigError, match="claim.metric=test/accc is wrong for C7: allowed are the metrics"):
+        claims.check(claims.parse({**BLOCK, "metric": "test/accc"}), SWEPT, LOGGED, loose=True)
+    with pytest.raises(ConfigError, match="claim.metric=weights/norm is wrong for C7"):  # dlx compare: exact
+        claims.check(claims.parse({**BLOCK, "metric": "weights/norm"}), SWEPT, LOGGED)
 
 
 def test_a_list_of_blocks_and_an_id_twice():
@@ -212,6 +238,12 @@ def test_pairs_of_a_preset_are_holm_adjusted_together(tmp_path):
     e7, e8 = verdicts(fake_sweep(tmp_path, effect=0.02, claim=blocks))
     assert e7["p"] == pytest.approx(min(1.0, 2 * e7["pairs"][0]["p_raw"]))  # the smaller of two p-values, times 2
     assert e8["verdict"] == "contradicted"  # a 0.02 difference is significant and outside +-0.001
+
+
+def test_a_difference_the_same_on_every_seed_is_significant(tmp_path):
+    """A deterministic metric (an optimizer's state size) differs by the same amount on every seed: p = 0."""
+    (e,) = verdicts(fake_sweep(tmp_path, effect=0.02, jitter=(0.0,) * 5))
+    assert e["verdict"] == "supported" and e["p"] == 0.0 and e["ci95"][0] == pytest.approx(e["ci95"][1])
 
 
 def test_equivalence_within_the_margin_is_supported(tmp_path):

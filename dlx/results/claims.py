@@ -27,6 +27,7 @@ the preflight of ``dlx train`` and ``dlx compare`` both call it.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from dlx.results.stats import holm, mean_std, min_detectable, paired, t_interval
 from dlx.results.summary import summarize, threshold_columns
 
 KEYS = ("id", "part", "line", "es", "en", "metric", "arms", "best_on", "expect", "margin", "where", "figure")
-REQUIRED = ("id", "part", "line", "es", "en", "metric", "arms", "best_on", "expect")
+REQUIRED = ("id", "part", "line", "es", "en", "metric", "arms", "expect")
 PARTS = (1, 2, 3, 4, 5)  # 1 Introducción/Regularización/Optimización, 2 Convolucionales, 3 Autoencoders, 4 RBMs,
 # 5 Otros enfoques
 ALPHA = 0.05  # the family-wise error rate Holm's adjustment keeps over a preset's pairs
@@ -83,7 +84,7 @@ class Claim:
     en: str
     metric: Metric
     arms: str
-    best_on: str
+    best_on: str | None  # None: nothing besides the arms (and seed) is swept, so nothing to choose
     expect: tuple[Pair, ...]
     margin: float | None = None
     where: dict[str, str] = field(default_factory=dict)
@@ -94,9 +95,20 @@ class Claim:
         return "+".join(self.ids)
 
 
+@functools.lru_cache(maxsize=4096)
+def _norm(text: str) -> str:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        return OverridesParser.create().parse_overrides([f"k={text}"])[0].get_value_element_as_str()
+    except Exception:  # not an override value Hydra can parse: compare it as written, spaces aside
+        return re.sub(r"\s+", "", text)
+
+
 def norm(value: Any) -> str:
-    """An override value as compare and the sweeper write it: ``[64, 64]`` and ``[64,64]`` are one value."""
-    return re.sub(r"\s+", "", str(value)).strip("'\"")
+    """An override value as the sweeper writes it into a job's overrides (Hydra's grammar): ``true`` is ``True``,
+    ``1e-3`` is ``0.001``, ``[64, 64]`` is ``[64,64]``, so a claim's values match the runs'."""
+    return _norm(str(value).strip())
 
 
 def parse_metric(text: Any, name: str = "claim.metric") -> Metric:
@@ -128,7 +140,8 @@ def parse_metric(text: Any, name: str = "claim.metric") -> Metric:
 
 
 def _is_name(text: str) -> bool:
-    return bool(re.fullmatch(r"(train|val|test)/[\w./]+", text))
+    """A logged metric's name: a prefix and a path (test/acc, weights/norm, test/attack_0.05/acc)."""
+    return bool(re.fullmatch(r"[A-Za-z_]\w*/[\w./]+", text))
 
 
 def _text(name: str, v: Any) -> str:
@@ -178,8 +191,8 @@ def parse_block(raw: Any) -> Claim:
         checks.fail("claim.part", part, "the part of the notes, one of 1, 2, 3, 4, 5")
     if not checks.is_int(raw["line"]) or raw["line"] < 1:
         checks.fail("claim.line", raw["line"], "the sentence's line in the notes, an integer >= 1")
-    best_on = raw["best_on"]
-    if not isinstance(best_on, str) or not re.fullmatch(r"val/[\w./]+", best_on):
+    best_on = raw.get("best_on")
+    if best_on is not None and (not isinstance(best_on, str) or not re.fullmatch(r"val/[\w./]+", best_on)):
         checks.fail("claim.best_on", best_on, "a validation metric the runs log, e.g. val/acc or val/loss")
     if not isinstance(raw["arms"], str) or not raw["arms"].strip() or raw["arms"] == "seed":
         checks.fail("claim.arms", raw["arms"], "the swept key whose values are the arms, e.g. loss or optim")
@@ -226,36 +239,52 @@ def parse(raw: Any) -> list[Claim]:
     return claims
 
 
-def check(claims: list[Claim], swept: dict[str, list[str]], metrics: set[str] | None) -> None:
+def check(claims: list[Claim], swept: dict[str, list[str]], metrics: set[str] | None, loose: bool = False) -> None:
     """Each claim against a sweep: its arms and ``where`` keys are swept keys (``swept``: key -> values, seed
-    aside), its expected values and ``where`` values are values of those keys, and the metrics it reads are among
-    ``metrics`` (what the runs log; None: not known yet). ConfigError, one line."""
+    aside), its expected values and ``where`` values are values of those keys, a ``best_on`` where other keys are
+    swept, and the metrics it reads are among ``metrics`` (what the runs log; None: not known yet). ``loose``
+    (the preflight, which knows the metrics every run logs but not those a flag adds): a metric outside
+    ``metrics`` passes unless it is a near miss of one of them (test/accc). ConfigError, one line."""
     keys = ", ".join(sorted(swept)) or "none (the sweep varies nothing but the seed)"
     for c in claims:
         if c.arms not in swept:
             raise ConfigError(f"claim.arms={c.arms} is wrong for {c.label}: allowed is a key the preset sweeps "
                               f"(hydra.sweeper.params): {keys}")
-        values = swept[c.arms]
-        for p in c.expect:
-            for v in (p.a, p.b):
-                if v not in values:
-                    raise ConfigError(f"claim.expect={p} is wrong for {c.label}: {v} is not a value of "
-                                      f"{c.arms}; allowed are {', '.join(values)}")
-        for k, v in c.where.items():
-            if k not in swept or k == c.arms:
-                raise ConfigError(f"claim.where.{k}={v} is wrong for {c.label}: allowed keys are the swept keys "
-                                  f"other than the arms ({c.arms}): {keys}")
-            if v not in swept[k]:
-                raise ConfigError(f"claim.where.{k}={v} is wrong for {c.label}: allowed are "
-                                  + ", ".join(swept[k]))
-        if metrics is None:
+        _check_values(c, swept, keys)
+        tuned = [k for k, v in swept.items() if k != c.arms and k not in c.where and len(v) > 1]
+        if c.best_on is None and tuned:
+            raise ConfigError(f"claim.best_on=null is wrong for {c.label}: the preset sweeps {', '.join(tuned)} "
+                              "besides the arms; allowed is the val/ metric each arm's setting is chosen on, e.g. "
+                              "val/acc")
+        if metrics is not None:
+            _check_metrics(c, metrics, loose)
+
+
+def _check_values(c: Claim, swept: dict[str, list[str]], keys: str) -> None:
+    for p in c.expect:
+        for v in (p.a, p.b):
+            if v not in swept[c.arms]:
+                raise ConfigError(f"claim.expect={p} is wrong for {c.label}: {v} is not a value of {c.arms}; "
+                                  f"allowed are {', '.join(swept[c.arms])}")
+    for k, v in c.where.items():
+        if k not in swept or k == c.arms:
+            raise ConfigError(f"claim.where.{k}={v} is wrong for {c.label}: allowed keys are the swept keys "
+                              f"other than the arms ({c.arms}): {keys}")
+        if v not in swept[k]:
+            raise ConfigError(f"claim.where.{k}={v} is wrong for {c.label}: allowed are " + ", ".join(swept[k]))
+
+
+def _check_metrics(c: Claim, metrics: set[str], loose: bool) -> None:
+    import difflib
+
+    logged = ", ".join(sorted(metrics))
+    named = [("claim.metric", b) for b in c.metric.base] + [("claim.figure", f) for f in c.figure]
+    for name, m in named + ([("claim.best_on", c.best_on)] if c.best_on else []):
+        # best_on is always one of the epoch's val/ metrics, so it is checked exactly even when loose
+        if m in metrics or (loose and name != "claim.best_on" and
+                            not difflib.get_close_matches(m, metrics, n=1, cutoff=0.85)):
             continue
-        logged = ", ".join(sorted(metrics))
-        for name, m in [("claim.metric", b) for b in c.metric.base] + [("claim.best_on", c.best_on)] + \
-                [("claim.figure", f) for f in c.figure]:
-            if m not in metrics:
-                raise ConfigError(f"{name}={m} is wrong for {c.label}: allowed are the metrics these runs log: "
-                                  f"{logged}")
+        raise ConfigError(f"{name}={m} is wrong for {c.label}: allowed are the metrics these runs log: {logged}")
 
 
 def swept_values(params: dict[str, Any]) -> dict[str, list[str]]:
@@ -321,16 +350,16 @@ def _value_of(key: tuple[str, ...] | list[str], name: str) -> str:
 def summary_args(c: Claim) -> dict:
     """The arguments of compare's summarize() that give this claim's arms at their chosen settings, and the
     column holding the claim's metric (None: the summary's ranking column)."""
-    m = c.metric
+    m, on = c.metric, [c.best_on] if c.best_on else []
     if m.kind in ("steps", "epochs"):
         from dlx.metrics import direction
 
         steps_col, epochs_col = threshold_columns(m.base[0], m.threshold, direction(m.base[0]))
-        return dict(metrics=[c.best_on], thresholds=[(m.base[0], m.threshold)], column=(
+        return dict(metrics=on or [m.base[0]], thresholds=[(m.base[0], m.threshold)], column=(
             steps_col if m.kind == "steps" else epochs_col))
     if m.kind == "wall":
-        return dict(metrics=[c.best_on], thresholds=None, column="wall_s")
-    return dict(metrics=[m.text, c.best_on], thresholds=None, column=None)
+        return dict(metrics=on or None, thresholds=None, column="wall_s")
+    return dict(metrics=[m.text, *on], thresholds=None, column=None)
 
 
 def _censored(g, column: str, kind: str) -> tuple[list[float], int]:
@@ -545,10 +574,10 @@ def print_verdicts(entries: list[dict], console) -> None:
 def arm_line(e: dict, r: dict) -> str:
     """One arm of a verdict's table in words: its chosen setting, the claim's metric, the validation metric."""
     setting = f" at {r['setting']}" if r["setting"] != "-" else ""
+    chosen = f"; {e['best_on']} {_g(r['best_on_mean'])}" if e["best_on"] else ""
     notes = [f"{r['n']} seeds"] + ([f"{r['censored']} never reached it"] if r["censored"] else []) + \
         ([f"{r['diverged']} diverged"] if r["diverged"] else [])
-    return (f"{r['arm']}{setting}: {e['metric']} {_g(r['mean'])} ± {_g(r['std'])} ({', '.join(notes)}; "
-            f"{e['best_on']} {_g(r['best_on_mean'])})")
+    return f"{r['arm']}{setting}: {e['metric']} {_g(r['mean'])} ± {_g(r['std'])} ({', '.join(notes)}{chosen})"
 
 
 def blocks(entries: list[dict]) -> list[dict]:
