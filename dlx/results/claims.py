@@ -415,9 +415,11 @@ def _arm_rows(c: Claim, s, column: str, groups: dict, values: dict, censored: di
     return rows
 
 
-def _measure(c: Claim, runs: list) -> tuple[list[dict], list[dict]] | str:
+def _measure(c: Claim, runs: list, summaries: dict) -> tuple[list[dict], list[dict]] | str:
     """The claim's arms at their chosen settings (table rows) and each expected pair's test, before Holm; or
-    the reason it cannot be judged on these runs (a sweep that left an arm out)."""
+    the reason it cannot be judged on these runs (a sweep that left an arm out). ``summaries``: the summaries
+    made so far, by their arguments: a preset's claims often share one (6 claims on 180 synthetic runs took
+    4.6 s with a summary each, 2.0 s sharing one)."""
     kept = [r for r in runs if all(_value_of(r.overrides, k) == v for k, v in c.where.items())]
     present = {_value_of(r.overrides, c.arms) for r in kept if r.status not in NOT_COMPARED}
     missing = [v for p in c.expect for v in (p.a, p.b) if v not in present]
@@ -425,8 +427,13 @@ def _measure(c: Claim, runs: list) -> tuple[list[dict], list[dict]] | str:
         where = "".join(f" {k}={v}" for k, v in c.where.items())
         return f"no finished run with {c.arms}={missing[0]}{where} in these runs"
     args = summary_args(c)
-    s = summarize(kept, args["metrics"], c.metric.mode if c.metric.kind in ("plain", "gap") else None, "best",
-                  args["thresholds"], best_per=c.arms, best_on=c.best_on)
+    mode = c.metric.mode if c.metric.kind in ("plain", "gap") else None
+    key = (tuple(c.where.items()), c.arms, c.best_on, mode, tuple(args["metrics"] or ()),
+           tuple(args["thresholds"] or ()))
+    if key not in summaries:
+        summaries[key] = summarize(kept, args["metrics"], mode, "best", args["thresholds"], best_per=c.arms,
+                                   best_on=c.best_on)
+    s = summaries[key]
     column = args["column"] or s.rank_col
     groups = {_value_of(g.key, c.arms): g for g in s.groups}
     values, censored = {}, {}
@@ -454,7 +461,8 @@ def describe(c: Claim) -> dict:
 def evaluate(claims: list[Claim], runs: list) -> list[dict]:
     """Every claim's verdict on these runs (one preset's sweep): one entry per claim ID (the keys of
     verdict.json). The p-values of every expected pair of every claim are Holm-adjusted together."""
-    measured = [(c, _measure(c, runs)) for c in claims]
+    summaries: dict = {}
+    measured = [(c, _measure(c, runs, summaries)) for c in claims]
     tests = [p for _, m in measured if not isinstance(m, str) for p in m[1]]
     for p, adjusted in zip(tests, holm([p["p_raw"] for p in tests])):
         p["p"] = adjusted
