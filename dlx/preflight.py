@@ -196,8 +196,8 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
     plain = [o.input_line for o in parsed if not o.is_sweep_override()]
     composed = _compose(plain, dirs, hydra_cfg=True)
     hydra_cfg = composed.hydra
-    global claims
-    claims = _claims(composed)
+    global claim_blocks
+    claim_blocks = _claims(composed)
     global launcher
     launcher = str(hydra_cfg.launcher.get("_target_", ""))
     global launcher_n_jobs
@@ -217,11 +217,13 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
 def _claims(cfg) -> tuple[list, dict[str, list[str]]]:
     """The preset's claim blocks, checked as data and against the keys and values its sweeper's params sweep
     (dlx/results/claims.py), and those swept values; the metrics are checked once a job's Run is built."""
-    from dlx.results import claims as claims_mod
+    if cfg.get("claim") is None:
+        return [], {}
+    from dlx.results import claims
 
-    found = claims_mod.parse(cfg.get("claim"))
-    swept = claims_mod.swept_values(cfg.hydra.sweeper.get("params") or {}) if found else {}
-    claims_mod.check(found, swept, None)
+    found = claims.parse(cfg.claim)
+    swept = claims.swept_values(cfg.hydra.sweeper.get("params") or {})
+    claims.check(found, swept, None)
     return found, swept
 
 
@@ -250,10 +252,9 @@ def preflight(args: list[str]) -> list[str] | None:
     Raises ConfigError (one line; for a sweep one line per wrong job, the first few) for anything wrong, so no
     folder is made for a config that cannot run. Returns the arguments to hand to Hydra, or None when there is
     nothing to do."""
-    global one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs
+    global one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs, claim_blocks
     one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs = None, "", None, None  # this command's
-    global claims
-    claims = ([], {})
+    claim_blocks = ([], {})
     args = resume_args(args)
     if args is None:
         return None
@@ -299,10 +300,10 @@ def preflight(args: list[str]) -> list[str] | None:
         more = f"\n... and {len(wrong) - MAX_SHOWN} more wrong jobs" if len(wrong) > MAX_SHOWN else ""
         raise ConfigError(f"the sweep's {len(wrong)} of {len(planned)} jobs cannot run; nothing was started:\n"
                           + "\n".join(wrong[:MAX_SHOWN]) + more)
-    if claims[0] and run is not None:  # the claim's metrics: what this preset's runs log
-        from dlx.results import claims as claims_mod
+    if claim_blocks[0] and run is not None:  # the claim's metrics: what this preset's runs log
+        from dlx.results import claims
 
-        claims_mod.check(*claims, result_metrics(run), loose=True)
+        claims.check(*claim_blocks, result_metrics(run), loose=True)
     one_thread_cpu_sweep = len(planned) <= MAX_CHECKED and shapes == {("cpu", 1)}
     if len(planned) <= MAX_CHECKED:  # the jobs as the sweeper will list them: Hydra's own keys are not task overrides
         checked_jobs = {tuple(o for o in job if not _key(o).startswith(("hydra.", "hydra/"))) for job in planned}
@@ -316,4 +317,4 @@ one_thread_cpu_sweep: bool | None = None
 checked_jobs: set[tuple[str, ...]] | None = None  # every job of that grid, composed and checked: see dlx_sweeper/grid
 launcher = ""  # the grid's hydra.launcher._target_
 launcher_n_jobs = None  # and its n_jobs, where it has one
-claims: tuple[list, dict] = ([], {})  # the grid's claim blocks (dlx.results.claims.Claim) and its swept values
+claim_blocks: tuple[list, dict] = ([], {})  # the grid's claim blocks (dlx.results.claims.Claim), its swept values
