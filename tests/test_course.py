@@ -56,17 +56,17 @@ def test_every_shipped_claim_names_metrics_its_preset_logs():
         claims.check(found, claims.swept_values(OmegaConf.to_container(params)), preflight.result_metrics(run))
 
 
-def test_course_lists_claims_and_shows_the_command(tmp_path):
-    out = dlx_cli("course", cwd=tmp_path)
+def test_course_lists_claims_and_shows_the_command(tmp_path, capsys):
+    out = dlx_cli("course", cwd=tmp_path)  # the CLI's wiring, once
     assert out.returncode == 0, out.stderr
     assert "C7" in out.stdout and "C16" in out.stdout and "not tested" in out.stdout
-    one = dlx_cli("course", "c7", cwd=tmp_path)
-    assert one.returncode == 0, one.stderr
+    assert course.main(["c7"]) == 0
+    shown = capsys.readouterr().out
     preset = {r["id"]: r["preset"] for r in course.catalogue()}["C7"]
-    assert f"dlx train -m experiment={preset} hydra.sweep.dir=outputs/course/{preset}" in one.stdout
-    assert f"seed=5,6,7,8,9 hydra.sweep.dir=outputs/course/{preset}-seeds5_6_7_8_9" in one.stdout
-    bad = dlx_cli("course", "C99", cwd=tmp_path)
-    assert bad.returncode == 2 and bad.stderr.startswith("dlx: error: C99 is wrong: not a claim any preset tests")
+    assert f"dlx train -m experiment={preset} hydra.sweep.dir=outputs/course/{preset}" in shown
+    assert f"seed=5,6,7,8,9 hydra.sweep.dir=outputs/course/{preset}-seeds5_6_7_8_9" in shown
+    assert course.main(["C99"]) == 2
+    assert capsys.readouterr().err.startswith("dlx: error: C99 is wrong: not a claim any preset tests")
 
 
 def test_course_refuses_two_presets_naming_one_claim(conf, capsys):
