@@ -7,7 +7,7 @@ import sys
 import textwrap
 
 from dlx.results.runs import PARTIAL, Group
-from dlx.results.stats import is_zero
+from dlx.results.stats import ALPHA, is_zero
 from dlx.results.summary import Summary
 
 
@@ -29,7 +29,7 @@ def table_rows(s: Summary, ci: bool = True) -> tuple[list[str], list[list[str]]]
     pruned = any(r.status == "pruned" for r in s.runs)  # a column only for sweepers that prune
     header = ["#", "group", "runs", "diverged", "failed", *(["pruned"] if pruned else []), *s.columns]
     header += [f"95% CI ({s.rank_col})"] if ci else []
-    header += [f"p vs {s.ref} ({s.rank_col})", "p (Holm)", "d", "test"]
+    header += [f"p vs {s.ref} ({s.rank_col})", "p (Holm)", "d", "test", "MDE 80%", "seeds needed"]
     rows = []
     for i, g in enumerate(s.groups, 1):
         cells = [str(i), g.label, _runs_cell(g), str(g.count("diverged")), str(g.count("failed"))]
@@ -42,7 +42,7 @@ def table_rows(s: Summary, ci: bool = True) -> tuple[list[str], list[list[str]]]
             cells.append(cell)
         lo, hi = g.ci.get(s.rank_col, (math.nan, math.nan))
         cells += (["-" if math.isnan(lo) else f"[{lo:.4g}, {hi:.4g}]"] if ci else [])
-        cells += [_num(g.p_value), _num(g.p_holm), _num(g.effect), g.test or "-"]
+        cells += [_num(g.p_value), _num(g.p_holm), _num(g.effect), g.test or "-", _mde(g.mde), _seeds(g.seeds_needed)]
         rows.append(cells)
     return header, rows
 
@@ -53,12 +53,25 @@ def _num(x: float) -> str:
     return ("-∞" if x < 0 else "∞") if math.isinf(x) else f"{x:.2g}"
 
 
+def _mde(x: float) -> str:
+    return "-" if math.isnan(x) else f"{x:.3g}"
+
+
+def _seeds(x: float) -> str:
+    return "-" if math.isnan(x) else ("∞" if math.isinf(x) else f"{x:.0f}")
+
+
 def stats_note(s: Summary) -> str:
-    """One line under the table: what the p, Holm and d columns are."""
+    """One line under the table: what the p, Holm, d and power columns are."""
+    m = round(ALPHA / s.level) if s.level == s.level else 0
+    level = f"{ALPHA:g}/{m} = {s.level:.3g}" if m > 1 else f"{ALPHA:g}"
     return (
         f"p vs {s.ref}: {s.test_name} over the groups compared with {s.ref} on {s.rank_col} (paired: the seeds "
         f"both groups ran); d: effect size, group minus {s.ref} (paired: d_z, mean difference / std of "
-        "differences; Welch: Cohen's d, pooled std); 95% CI: bootstrap (BCa) interval of the mean"
+        "differences; Welch: Cohen's d, pooled std); 95% CI: bootstrap (BCa) interval of the mean; "
+        f"MDE 80%: the smallest true difference ({s.rank_col} units) the test finds with 80% power at Holm's "
+        f"first-step level {level}, allowing for the spread being measured on these seeds; seeds needed (not "
+        "significant): the seeds a group with which the difference seen would be found with 80% power"
     )
 
 def first_line(text: str | None) -> str:
