@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx import checks
+from dlx import checks, runfolder
 from dlx.metrics import direction
 
 OK = ("completed", "stopped_early")
@@ -144,25 +144,32 @@ def load_run(path: Path) -> Run:
             result = json.loads(result_file.read_text())
         except (OSError, ValueError) as e:
             result = {"status": "failed", "error": f"unreadable result.json: {e}"}
+        try:
+            runfolder.check_result(result, result_file)  # a file anyone could have edited: the types dlx writes
+        except runfolder.RunFolderError as e:
+            raise CompareError(str(e)) from None
     overrides = result.get("overrides")
     if overrides is None and overrides_file.exists():
-        overrides = _load_yaml(overrides_file) or []
+        overrides = _load_yaml(overrides_file)
+        overrides = overrides if isinstance(overrides, list) else []
     overrides = [str(o) for o in overrides or []]
     seed = result.get("seed")
     if seed is None:
         seed = next((o.split("=", 1)[1] for o in overrides if _key(o) == "seed"), None)
     cfg = _load_yaml(path / ".hydra" / "config.yaml") if (path / ".hydra" / "config.yaml").exists() else None
-    trainer = (cfg or {}).get("trainer") or {}
+    cfg = cfg if isinstance(cfg, dict) else None  # a file anyone could have edited
+    trainer = (cfg or {}).get("trainer") if isinstance((cfg or {}).get("trainer"), dict) else {}
     if seed is None and cfg:
         seed = cfg.get("seed")
     # trainer.metric / trainer.mode may be "auto" in the config; result.json holds the resolved metric name
-    metric = next((m for m in (result.get("metric"), trainer.get("metric")) if m and m != "auto"), None)
+    metric = next((m for m in (result.get("metric"), trainer.get("metric")) if isinstance(m, str) and m != "auto"),
+                  None)
     mode = trainer.get("mode") if trainer.get("mode") in ("max", "min") else None
     run = Run(
         path=path,
         status=result.get("status", "running") if result else "running",
         overrides=overrides,
-        seed=int(seed) if seed is not None and str(seed).lstrip("-").isdigit() else None,
+        seed=int(seed) if seed is not None and str(seed).lstrip("-").isdigit() and len(str(seed)) < 40 else None,
         final={k: float(v) for k, v in (result.get("final") or {}).items() if v is not None},
         best={k: float(v) for k, v in (result.get("best") or {}).items() if v is not None},
         epochs=result.get("epochs"),
@@ -580,9 +587,10 @@ def stats_note(s: Summary) -> str:
 
 
 def _write_atomic(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data.encode() if isinstance(data, str) else data)
-    os.replace(tmp, path)
+    if path.is_symlink():  # os.replace would replace the link, but a link where dlx writes was put there by someone
+        raise CompareError(f"--out {path.parent} is wrong: {path} is a symbolic link; allowed is a folder without "
+                           "links where dlx writes (remove the link)")
+    runfolder.write_bytes(path, data.encode() if isinstance(data, str) else data)  # an unpredictable temp name
 
 
 def write_csv(s: Summary, path: Path) -> None:
@@ -595,7 +603,7 @@ def write_csv(s: Summary, path: Path) -> None:
     # new columns go after the old ones: scripts that read summary.csv by position keep working
     tail = ["pruned", *[f"{c} ci95 {e}" for c in ci_cols for e in ("low", "high")]]
     tail += [f"p vs {s.ref}", f"p vs {s.ref} (Holm)", f"effect size vs {s.ref}", "test"]
-    w.writerow(head + ["p_value"] + tail)
+    w.writerow(runfolder.csv_row(head + ["p_value"] + tail))
     for i, g in enumerate(s.groups, 1):
         row = [
             i,
@@ -611,7 +619,7 @@ def write_csv(s: Summary, path: Path) -> None:
             row += ["" if math.isnan(mean) else repr(mean), "" if math.isnan(std) else repr(std), n]
         row += [_csv_num(g.p_value), g.count("pruned")]
         row += [_csv_num(x) for c in ci_cols for x in g.ci[c]]
-        w.writerow(row + [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test])
+        w.writerow(runfolder.csv_row(row + [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test]))
     _write_atomic(path, buf.getvalue())
 
 
@@ -619,12 +627,12 @@ def write_runs_csv(s: Summary, path: Path) -> None:
     buf = io.StringIO()
     w = csv.writer(buf)
     cols = [f"{m} {which}" for m in s.metrics for which in ("final", "best")]
-    w.writerow(["path", "group", "seed", "status", "epochs", "steps", "wall_s", *cols, "error"])
+    w.writerow(runfolder.csv_row(["path", "group", "seed", "status", "epochs", "steps", "wall_s", *cols, "error"]))
     modes = {m: (s.mode if m == s.primary else direction(m)) for m in s.metrics}
     for g in s.all_groups:
         for r in g.runs:
             vals = [run_metric(r, m, which, modes[m]) for m in s.metrics for which in ("final", "best")]
-            w.writerow(
+            w.writerow(runfolder.csv_row(
                 [
                     str(r.path),
                     g.label,
@@ -636,7 +644,7 @@ def write_runs_csv(s: Summary, path: Path) -> None:
                     *["" if math.isnan(v) else repr(v) for v in vals],
                     _first_line(r.error),
                 ]
-            )
+            ))
     _write_atomic(path, buf.getvalue())
 
 

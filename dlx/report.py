@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx import checks, compare, provenance
+from dlx import checks, compare, provenance, runfolder
 from dlx.compare import IGNORED_KEYS, NOT_COMPARED, Run, Summary
 
 # ------------------------------------------------------------------------------------------ the swept values
@@ -377,6 +377,9 @@ def report(paths: list[Path], out: Path | None = None, metrics: list[str] | None
     s = compare.summarize(runs, metrics, mode, by)
     if out is None:
         out = (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd()) / "report.html"
+    if out.is_dir():
+        raise compare.CompareError(f"--out {out} is wrong: it is a folder; allowed is a file path, e.g. "
+                                   f"{out / 'report.html'}")
     compare.writable(out.parent)
     title = f"dlx report: {len(runs)} runs in {len(s.all_groups)} groups ({', '.join(map(str, paths))})"
     return write(s, out, title)
@@ -397,7 +400,7 @@ def main(argv: list[str]) -> int:
         return int(e.code or 0)
     try:
         path = report(args.paths, args.out, args.metric, args.mode, args.by)
-    except compare.CompareError as e:
+    except (compare.CompareError, runfolder.RunFolderError) as e:
         print(f"dlx: error: {e}", file=sys.stderr)
         return 2
     print(f"wrote {path}")
