@@ -128,6 +128,7 @@ def csv_row(cells: Iterable[Any]) -> list[Any]:
 # ---- what dlx reads back from a run folder -------------------------------------------------------------------
 
 NUMBER, TEXT, COUNT = (int, float), (str,), (int,)
+KINDS = {NUMBER: "a number", TEXT: "a string", COUNT: "an integer", (dict,): "an object", (list,): "a list"}
 RESULT_TYPES = {"status": TEXT, "final": (dict,), "best": (dict,), "epochs": COUNT, "steps": COUNT,
                 "wall_s": NUMBER, "samples_per_s": NUMBER, "seed": COUNT, "overrides": (list,), "error": TEXT,
                 "metric": TEXT}
@@ -148,7 +149,7 @@ def check_types(obj: Any, types: dict[str, tuple[type, ...]], path: Path) -> dic
     for key, allowed in types.items():
         v = obj.get(key)
         if v is not None and (isinstance(v, bool) or not isinstance(v, allowed)):
-            raise _wrong(path, key, v, " or ".join(t.__name__ for t in allowed) + " or null")
+            raise _wrong(path, key, v, f"{KINDS[allowed]} or null")
     return obj
 
 
