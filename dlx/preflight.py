@@ -60,7 +60,7 @@ def resume_args(args: list[str]) -> list[str] | None:
             print(f"dlx: {folder} already finished ({status}); nothing to resume")
             return None
     keys = {_key(a) for a in extra}
-    saved = [o for o in saved_overrides(saved_file) if _key(o) not in keys | {"resume", "hydra.run.dir"}]
+    saved = [o for o in saved_overrides(saved_file) if _key(o) not in keys | NOT_REPLAYED]
     where = _quote(str(folder))
     # The given arguments first, in their order (Hydra flags stay before the overrides, as argparse needs).
     return [*extra, *saved, f"resume={where}", f"hydra.run.dir={where}"]
@@ -73,6 +73,10 @@ def resume_folder(args: list[str]) -> Path | None:
     return None if value in ("null", "", "None") else Path(value.strip("'\"")).expanduser()
 
 
+# Saved overrides a resumed run does not take: where it runs is the folder itself; ``trial`` names an Optuna
+# storage to report to, which only the sweeper sets (its resume_sweep=true passes it again), and which from a
+# folder could name any file to append to or any database server to reach.
+NOT_REPLAYED = {"resume", "hydra.run.dir", "trial"}
 MAX_SAVED = 100_000  # characters of a saved overrides.yaml (dlx writes a few hundred)
 
 

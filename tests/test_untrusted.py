@@ -104,6 +104,15 @@ def test_resume_takes_only_plain_key_value_overrides(trained, tmp_path, capsys, 
     refused(["train", f"resume={run}"], capsys, "overrides.yaml", override.split("=")[0])
 
 
+def test_resume_does_not_report_to_a_study_the_folder_names(trained, tmp_path):
+    from dlx.preflight import resume_args
+
+    journal = tmp_path / "elsewhere" / "any.journal"  # Optuna would append to it (or reach a database server)
+    run = hostile_run(trained, tmp_path, [*TINY, f"trial={{storage:'{journal}',study:s,number:0}}"])
+    args = resume_args([f"resume={run}"])
+    assert not [a for a in args if a.startswith("trial=")] and TINY[0] in args
+
+
 def test_resume_of_a_plain_folder_still_works(trained, tmp_path):
     run = hostile_run(trained, tmp_path, [*TINY, "+trainer.note=1", "optim.lr=0.01", "regularization=[l2]"])
     from dlx.preflight import saved_overrides
