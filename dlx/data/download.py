@@ -67,7 +67,8 @@ def fetch(name: str, filename: str, sha256: str, root: Path, mirrors: list[str] 
         return dest
     if not download:
         raise DataError(f"{name}: {dest} does not exist and download=false (dlx eval and dlx predict download only "
-                        f"with --download); {how}")
+                        f"with --download, from the mirrors the run's config names); put {filename} (SHA-256 "
+                        f"{sha256[:12]}...) there, or set dataset.root to a folder that has it")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
