@@ -169,7 +169,7 @@ def _interpolations(text: str) -> list[tuple[str, bool]]:
 def _path(key: str, dynamic: bool, where: tuple[str, ...], source: str, full: str) -> tuple[str, ...]:
     """An interpolation's key as a path from the root (``.x`` is a sibling, ``..x`` one level up); for a dynamic
     key, the container its known part names (everything below it may be read)."""
-    if not re.fullmatch(r"[\w.\[\]\-]*", key) or "\\${" in full:
+    if not re.fullmatch(r"[\w.\-]*", key) or "\\${" in full:
         raise CheckpointError(f"{source} holds the interpolation {full[:80]!r}, which dlx does not resolve from a "
                               "checkpoint or run folder (resolvers such as oc.env read the environment or files); "
                               "allowed are plain references to other keys, e.g. ${optim.lr}")

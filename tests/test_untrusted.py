@@ -305,3 +305,28 @@ def test_an_image_is_opened_only_as_png_or_jpeg_whatever_its_name(tmp_path, monk
     with pytest.raises(DataError, match="not PNG or JPEG") as e:
         image_folder.read_files([fake], (8, 8), 3)
     assert not reached and len(str(e.value).splitlines()) == 1  # Pillow's EPS plugin (Ghostscript) never runs
+
+
+# ---- the one gate for stored configs ----------------------------------------------------------------------------
+
+def test_the_gate_resolves_what_dlx_writes():
+    text = ("strength: mid\nstrengths: {weak: {input: 0.0}, mid: {input: 0.1}}\n"
+            "regularization: {dropout: {input: '${strengths.${strength}.input}', hidden: '${.input}'}}\n"
+            "optim: {_target_: torch.optim.Adam, lr: 0.1, label: 'lr ${optim.lr}'}\n")
+    c = checkpoint.stored_config(text, "T", {"torch.optim.Adam"})
+    assert c["regularization"]["dropout"] == {"input": 0.1, "hidden": 0.1} and c["optim"]["label"] == "lr 0.1"
+
+
+WIDE = "a0: xxxxxxxxxx\n" + "".join(f"a{i}: '" + f"${{a{i - 1}}}" * 10 + "'\n" for i in range(1, 7))
+
+
+@pytest.mark.parametrize("text,why", [
+    (WIDE, "resolves to"),  # 10**7 characters from 60 bytes, 6 levels deep
+    ("a: ${oc.env:HOME}\n", "resolvers"), ("a: '\\${oc.env:HOME}'\nb: ${a}\n", "resolvers"),
+    ("a: ${b}\nb: ${a}\n", "circle"), ("m: {f: '${m}'}\n", "circle"), ("a: '${${x}}'\nx: a\n", "circle"),
+    ("a: !!binary aGk=\n", "bytes"), ("- 1\n", "list"), ("m: {_target_: builtins.exec}\n", "builtins.exec"),
+    ("a: ${nope}\n", "does not resolve"),
+])
+def test_the_gate_refuses(text, why):
+    with pytest.raises(checkpoint.CheckpointError, match=why):
+        checkpoint.stored_config(text, "T", set())
