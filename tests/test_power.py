@@ -245,3 +245,71 @@ def test_slow_the_printed_mde_is_found_80_percent_of_the_time(n):
 def test_slow_sequential_rule_error_rates(design):
     assert null_sweeps(design, 2, 200_000, 12).mean() <= 0.05 + 2 * math.sqrt(0.05 * 0.95 / 200_000)
     assert null_sweeps(design, 4, 50_000, 13).mean() <= 0.05
+
+
+# ------------------------------------------------------------------------------------------------- dlx plan
+
+
+def pilot(root, arms: dict[str, np.ndarray]):
+    """A pilot sweep on disk as dlx compare reads it (result.json with overrides), from arm -> per-seed values."""
+    import json
+
+    for label, values in arms.items():
+        for seed, v in enumerate(values):
+            folder = root / f"{label}-{seed}"
+            folder.mkdir(parents=True)
+            folder.joinpath("result.json").write_text(json.dumps(dict(
+                status="completed", final={"test/acc": float(v)}, best={}, seed=seed, metric="test/acc",
+                overrides=[f"arm={label}", f"seed={seed}"], epochs=1, steps=1, wall_s=1.0)))
+    return root
+
+
+def test_plan_gives_the_seeds_each_comparison_needs(tmp_path, capsys):
+    from dlx import plan
+
+    rng = np.random.default_rng(14)
+    noise = rng.normal(0, 0.02, 5)
+    arms = {"a": 0.90 + noise + rng.normal(0, 0.004, 5), "b": 0.91 + noise + rng.normal(0, 0.004, 5),
+            "c": 0.95 + noise + rng.normal(0, 0.004, 5)}
+    root = pilot(tmp_path / "pilot", arms)
+    before = sorted(p.name for p in root.rglob("*"))
+    assert plan.main([str(root), "--effect", "0.01"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    rows, level, _ = plan.plan([root], 0.01)
+    assert level == 0.025 and [r["group"] for r in rows] == ["arm=b", "arm=a"]  # each against #1, arm=c
+    for r in rows:
+        diffs = arms[r["group"][-1]] - arms["c"]
+        spread = Spread("paired", (float(diffs.std(ddof=1)),), (5,))
+        assert r["needed"] == seeds_for(0.01, spread, 0.025) and r["test"] == "paired"
+    most = max(r["needed"] for r in rows)
+    assert f"at {most:.0f} seeds a group (the pilot has 5): seed=range(0,{most:.0f})" in out
+    assert "Holm's first-step level 0.05/2 = 0.025" in out
+    # a stricter alpha and more power need more seeds
+    stricter, _, _ = plan.plan([root], 0.01, alpha=0.01, power=0.9)
+    assert all(s["needed"] > r["needed"] for s, r in zip(stricter, rows))
+    assert sorted(p.name for p in root.rglob("*")) == before  # a plan writes nothing
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--effect", "0"], "--effect: 0 is wrong: allowed is a difference > 0"),
+    (["--effect", "abc"], "--effect: abc is wrong"),
+    (["--effect", "0.01", "--alpha", "1.5"], "--alpha: 1.5 is wrong: allowed is a number between 0 and 1"),
+    (["--effect", "0.01", "--power", "0.01"], "--power 0.01 is wrong with --alpha 0.05"),
+    ([], "required: --effect"),
+    (["--effect", "0.01", "--vs", "arm=z"], "--vs arm=z is wrong"),
+])
+def test_plan_bad_input_is_one_line(tmp_path, capsys, args, says):
+    from dlx import plan
+
+    root = pilot(tmp_path / "pilot", {"a": [0.9, 0.91, 0.92], "b": [0.8, 0.85, 0.83]})
+    assert plan.main([str(root), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dlx: error: ") and says in err and err.count("\n") == 1
+
+
+def test_plan_of_a_pilot_without_a_spread_says_so(tmp_path, capsys):
+    from dlx import plan
+
+    root = pilot(tmp_path / "pilot", {"a": [0.9], "b": [0.8]})
+    assert plan.main([str(root), "--effect", "0.01"]) == 2
+    assert "no two groups have 2 or more finished seeds each" in capsys.readouterr().err

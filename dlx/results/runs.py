@@ -13,6 +13,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -74,6 +75,7 @@ class Group:
     diff: float = math.nan  # the mean difference, group minus #1 (or the baseline), in the metric's units
     mde: float = math.nan  # the smallest difference the test finds with 80% power (stats.detectable), metric units
     seeds_needed: float = math.nan  # not significant: seeds a group that find ``diff`` with 80% power (inf: never)
+    spread: Any = None  # the stats.Spread its test measured (None: not tested), for power at other sizes
 
     def count(self, *statuses: str) -> int:
         return sum(r.status in statuses for r in self.runs)

@@ -155,7 +155,7 @@ def summarize(
         tests = [test_two(g.values[rank_col], g.seeds, top.values[rank_col], top.seeds) for g in others]
         level = power_level(sum(math.isfinite(t.p) for t in tests))
         for g, t, p in zip(others, tests, holm([t.p for t in tests])):
-            g.p_value, g.effect, g.test, g.diff, g.p_holm = t.p, t.d, t.test, t.diff, p
+            g.p_value, g.effect, g.test, g.diff, g.p_holm, g.spread = t.p, t.d, t.test, t.diff, p, t.spread
             g.mde = detectable(t.spread, level, POWER)
             if not p < ALPHA:  # not significant: how many seeds would show the difference seen
                 g.seeds_needed = seeds_for(abs(t.diff), t.spread, level, POWER)
