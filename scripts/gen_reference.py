@@ -106,11 +106,16 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def prose(text: str) -> str:
+    """A YAML comment as table text: `<sweep dir>` stays text (not an HTML tag), `*acc` no emphasis."""
+    return cell(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*")
+
+
 def table(rows: list[tuple[str, object]], notes: dict[str, str], prefix: str) -> list[str]:
     out = ["| key | default | what it is |", "|---|---|---|"]
     for key, value in rows:
         full = f"{prefix}.{key}" if prefix else key
-        out.append(f"| `{cell(full)}` | `{cell(show(value))}` | {cell(notes.get(key, ''))} |")
+        out.append(f"| `{cell(full)}` | `{cell(show(value))}` | {prose(notes.get(key, ''))} |")
     return out
 
 
@@ -123,7 +128,7 @@ def option(path: Path, group: str) -> list[str]:
     prefix = "" if package == "_global_" else (package or group.replace("/", "."))
     lines = [f"### `{group}={path.stem}`", ""]
     if about:
-        lines += ["```text", about, "```", ""]
+        lines += ["``` { .text .wrap }", about, "```", ""]
     if defaults:
         lines += ["Defaults list: " + ", ".join(f"`{entry(d)}`" for d in defaults), ""]
     rows = flatten(data)
@@ -155,7 +160,7 @@ def render() -> str:
              "[configuration](../guides/configuration.md), [models](../guides/models.md), "
              "[optimizers and regularizers](../guides/optimizers-regularizers.md), "
              "[datasets](../guides/datasets.md), [sweeps](../guides/sweeps.md), [search](../guides/search.md).", "",
-             "## train.yaml: the loop's keys", "", "```text", about, "```", "",
+             "## train.yaml: the loop's keys", "", "``` { .text .wrap }", about, "```", "",
              "Defaults list: " + ", ".join(f"`{entry(d)}`" for d in defaults), ""]
     lines += table(flatten(data), comments(train.read_text()), "") + [""]
     lines += ["Hydra's own keys that dlx sets:", ""]
