@@ -23,7 +23,7 @@ import numpy as np
 
 from dlx import checks, provenance
 from dlx.results.figures import curves_png
-from dlx.results.files import writable, write_atomic
+from dlx.results.files import default_out, writable, write_atomic
 from dlx.results.runs import (
     IGNORED_KEYS,
     NOT_COMPARED,
@@ -35,7 +35,7 @@ from dlx.results.runs import (
     run_metric,
 )
 from dlx.results.summary import Summary, summarize
-from dlx.results.tables import fmt, stats_note, table_rows
+from dlx.results.tables import fmt, reading_order, stats_note, table_rows
 
 # ------------------------------------------------------------------------------------------ the swept values
 
@@ -285,17 +285,6 @@ def _img(b64: str, alt: str) -> str:
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{b64}">'
 
 
-def reading_order(header: list[str], rank_col: str) -> list[int]:
-    """Column indices in the order a reader wants them: #, group, runs, the ranking metric, its interval and the
-    test against the best (p, Holm, d, test), then the other metrics, wall time and the counts. The statistics a
-    report exists for come before the table can need a sideways scroll (17 columns do not fit 1400 px)."""
-    stats = [i for i, h in enumerate(header) if h.startswith(("95% CI", "p vs ", "p (Holm)")) or h in ("d", "test")]
-    first = [header.index(h) for h in ("#", "group", "runs", rank_col) if h in header]
-    counts = [header.index(h) for h in ("diverged", "failed", "pruned") if h in header]
-    rest = [i for i in range(len(header)) if i not in first + stats + counts]
-    return first + stats + rest + counts
-
-
 def _table_html(s: Summary) -> str:
     header, rows = table_rows(s)
     order = reading_order(header, s.rank_col)
@@ -454,8 +443,8 @@ def report(paths: list[Path], out: Path | None = None, metrics: list[str] | None
     runs = checked_runs(paths, metrics)
     s = summarize(runs, metrics, mode, by)
     if out is None:
-        out = (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd()) / "report.html"
-    writable(out.parent)
+        out = default_out(paths) / "report.html"
+    writable(out.parent, "--out" if out.parent != default_out(paths) else "the default --out")
     title = f"dlx report: {len(runs)} runs in {len(s.all_groups)} groups ({', '.join(map(str, paths))})"
     return write(s, out, title)
 
