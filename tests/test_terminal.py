@@ -120,3 +120,6 @@ def test_compare_of_run_folders_writes_beside_them(sweep, tmp_path, monkeypatch,
     compare.compare(many, plot=False)
     made = sorted(p.name for p in (tmp_path / "sweep").glob("compare-0-to-9-10-runs-*"))
     assert len(made) == 1 and (tmp_path / "sweep" / made[0] / "summary.md").is_file()
+    from dlx import report  # the report of the same runs goes to the same folder
+
+    assert report.report([Path("sweep/0"), Path("sweep/5")]) == out / "report.html"
