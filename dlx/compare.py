@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from dlx import checks
+from dlx.results import claims
 from dlx.results.files import default_out, plot_curves, writable, write_csv, write_md, write_runs_csv
 from dlx.results.runs import CompareError, checked_runs
 from dlx.results.summary import Summary, summarize
@@ -45,6 +46,7 @@ def compare(
                            "it chooses for")
     runs = checked_runs(paths, [*(metrics or []), *([best_on] if best_on else [])])
     s = summarize(runs, metrics, mode, by, thresholds, best_per, best_on, vs)
+    s.claims = claims.judge(runs)  # the claim blocks the runs were made with, judged (none: [])
     chosen = out is not None
     out = out or default_out(paths)
     writable(out, "--out" if chosen else "the default --out")
@@ -58,6 +60,10 @@ def compare(
     plotted = plot_curves(s, out / "curves.png") if plot else []
     print_summary(s, title, console, full=str(out / "summary.md"))
     written = ["summary.csv", "summary.md", "runs.csv"] + (["curves.png"] if plotted else [])
+    if s.claims:
+        claims.write(s.claims, out / "verdict.json")
+        claims.print_verdicts(s.claims, console or _plain_console())
+        written.append("verdict.json")
     (console or _plain_console()).print(f"wrote {', '.join(str(out / f) for f in written)}", highlight=False)
     return s
 

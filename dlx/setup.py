@@ -412,7 +412,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
         grad_norms=tc.grad_norms, save_checkpoints=tc.checkpoint, checkpoint_every_s=tc.checkpoint_every_s,
         threads=threads, cuda_graphs=cuda_graphs, autocast=autocast,
-        config_yaml=OmegaConf.to_yaml(cfg), hparams=flat(c), overrides=list(overrides or []), resume=state,
+        config_yaml=OmegaConf.to_yaml(cfg), overrides=list(overrides or []), resume=state,
+        hparams=flat({k: v for k, v in c.items() if k != "claim"}),  # a preset's claim: text, not a setting
         pruner=search.TrialPruner(**c["trial"]) if c.get("trial") and not dry else None)
 
 
