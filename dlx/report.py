@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx import checks, provenance
+from dlx import checks, provenance, runfolder
 from dlx.results import claims
 from dlx.results.figures import curves_png
 from dlx.results.files import default_out, writable, write_atomic
@@ -469,6 +469,8 @@ def report(paths: list[Path], out: Path | None = None, metrics: list[str] | None
     s.claims = claims.judge(runs)
     if out is None:
         out = default_out(paths) / "report.html"
+    if out.is_dir():
+        raise CompareError(f"--out {out} is wrong: it is a folder; allowed is a file path, e.g. {out / 'report.html'}")
     writable(out.parent, "--out" if out.parent != default_out(paths) else "the default --out")
     title = f"dlx report: {len(runs)} runs in {len(s.all_groups)} groups ({', '.join(map(str, paths))})"
     return write(s, out, title)
@@ -489,7 +491,7 @@ def main(argv: list[str]) -> int:
         return int(e.code or 0)
     try:
         path = report(args.paths, args.out, args.metric, args.mode, args.by)
-    except CompareError as e:
+    except (CompareError, runfolder.RunFolderError) as e:  # runfolder's: a provenance.json of the wrong types
         print(f"dlx: error: {e}", file=sys.stderr)
         return 2
     print(f"wrote {path}")
