@@ -298,10 +298,11 @@ def _curriculum(o: dict, data: Data, multi: bool, device: torch.device, batch: i
 
 
 def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Path | None = None,
-          run_dir: Path | None = None, dry: bool = False) -> Run:
+          run_dir: Path | None = None, dry: bool = False, cores: int | None = None) -> Run:
     """Every object of one run (``resume``: the run folder to continue, else ``cfg.resume``). ``dry`` builds the
     model on the meta device and skips what needs real weights (pretraining, init_from's copy, curriculum's
-    ordering): a check that costs no training."""
+    ordering): a check that costs no training. ``cores``: this process's share of the machine, what
+    trainer.threads=auto gives a large model (None: CORES; a worker of hydra/launcher=parallel gets cores / n_jobs)."""
     validate(cfg)  # the loop's own keys (dlx/config.py)
     if not dry:
         lazy_dynamo.import_now()  # what the first optimizer step imports, cheaper, before this run's objects
@@ -334,7 +335,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
                                            for t in (data.x, data.x_val, data.x_test))
 
-    threads = tc.threads if tc.threads != "auto" else auto_threads(model, data.x[:tc.batch_size], device, dry)
+    threads = tc.threads if tc.threads != "auto" else \
+        auto_threads(model, data.x[:tc.batch_size], device, dry, cores=cores)
     if not dry:
         torch.set_num_threads(threads)
     bf16, cuda_graphs = tc.precision == "bf16", tc.cuda_graphs
@@ -416,14 +418,14 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         pruner=search.TrialPruner(**c["trial"]) if c.get("trial") and not dry else None)
 
 
-CORES = torch.get_num_threads()  # this process's share of the machine (a joblib worker's is cores / n_jobs)
+CORES = torch.get_num_threads()  # the cores this process may use, read once at import (a run sets its own count)
 SMALL_FLOPS = 5e7  # forward FLOPs per batch below which one thread is as fast (scripts/bench_threads.py, idle
 # 2-core machine: digits MLP 6.5 MFLOP 1.04x from a second thread, MNIST MLP 137 MFLOP 1.54x; under load 1 thread wins)
 
 
 @torch.no_grad()
 def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: bool = False,
-                 copies: int = 1) -> int:
+                 copies: int = 1, cores: int | None = None) -> int:
     """trainer.threads=auto: one thread for a model whose forward pass over a batch is under SMALL_FLOPS (its
     steps are too small to split: a second thread costs more in handoffs than it gives, and one thread gives the
     same numbers whichever launcher runs the job), else all of this process's cores. On a GPU: unchanged.
@@ -432,14 +434,16 @@ def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: 
     FLOPs per parameter per example (what a matmul or convolution does at least with each of its weights), it
     is 4x over SMALL_FLOPS (a margin for biases and norms, which no matmul uses) gets all cores uncounted, and a
     smaller one is counted on a CPU copy left uninitialized (the count does not depend on the values).
-    ``copies``: that many models trained as one stack (hydra/launcher=batched) count together."""
+    ``copies``: that many models trained as one stack (hydra/launcher=batched) count together. ``cores``: this
+    process's share of the machine (None: CORES)."""
     if device.type != "cpu":
         return torch.get_num_threads()
+    cores = cores or CORES
     from torch.utils.flop_counter import FlopCounterMode
 
     if dry:
         if copies * 2 * len(xb) * sum(p.numel() for p in model.parameters()) >= 4 * SMALL_FLOPS:
-            return CORES
+            return cores
         # what Module.to_empty does, with torch.empty for empty_like: on a meta tensor that runs a Python meta
         # kernel, which imports sympy (0.6 s)
         model = copy.deepcopy(model)._apply(lambda t: torch.empty(t.shape, dtype=t.dtype))
@@ -452,10 +456,10 @@ def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: 
     except Exception:  # a family that needs its initialised values to run: the real run counts again
         if not dry:
             raise
-        return CORES
+        return cores
     finally:
         model.train(was_training)
-    return 1 if copies * counter.get_total_flops() < SMALL_FLOPS else CORES
+    return 1 if copies * counter.get_total_flops() < SMALL_FLOPS else cores
 
 
 # torch.optim classes with a fused CPU kernel: on the CPU dlx asks for it unless the optim config names

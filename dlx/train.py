@@ -10,24 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import errno
 import fcntl
 import math
 import os
-import shutil
 import signal
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import hydra
 import torch
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from dlx import CONFIG_DIR, checkpoint, graphs, metrics, provenance, setup, sweep
+from dlx import checkpoint, graphs, metrics, provenance, setup
 from dlx import regularize as R
 from dlx.checks import ConfigError
 from dlx.objective import evaluate
@@ -182,8 +177,10 @@ def restore(run: Run, state: dict, gen: torch.Generator, path: Path) -> Progress
     return p
 
 
-def train(run: Run, run_dir: Path) -> dict:
-    """Train ``run``, writing everything into ``run_dir``; returns result.json's dict."""
+def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "") -> dict:
+    """Train ``run``, writing everything into ``run_dir``; returns result.json's dict. ``progress`` and ``prefix``:
+    the console's live bar (None: on a terminal) and the start of each line (a job's number, where several
+    share the terminal)."""
     t_start = time.time()
     model, optimizer, es, device, batch = run.model, run.optimizer, run.early_stopping, run.device, run.batch_size
     n_train, ckpt_dir = len(run.data.x), run_dir / "checkpoints"
@@ -196,7 +193,7 @@ def train(run: Run, run_dir: Path) -> dict:
     if run.cuda_graphs:  # after a resume's optimizer state is loaded
         graphs.make_capturable(optimizer, device)
     step_fn = graphs.GraphedStep(make_step(run), batch, device) if run.cuda_graphs else make_step(run)
-    tracker = start(run, run_dir, p.step)
+    tracker = start(run, run_dir, p.step, progress, prefix)
     status = "completed"
     saver = Checkpoints(ckpt_dir, run.checkpoint_every_s, run.save_checkpoints,
                         f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None)
@@ -317,13 +314,13 @@ class Checkpoints:
             self.last_good = f"{self.folder / 'last.pt'} ({where or 'mid-epoch'})"
 
 
-def start(run: Run, run_dir: Path, step: int, progress: bool | None = None) -> Tracker:
+def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, prefix: str = "") -> Tracker:
     """The run's reporting: TensorBoard (a resumed run appends; purge_step drops the events a killed process
     wrote after its last checkpoint, so no step appears twice), data.json, the start-of-run line, and the
     greedy pretraining phase (logged as pretrain/...). ``progress``: the live progress bar (None: on a
     terminal); runs trained together (hydra/launcher=batched) show one, as a terminal holds one live display."""
     tracker = Tracker(run_dir, run.total_steps, progress=progress, resume_step=step,
-                      purge_step=step + 1 if step else None)
+                      purge_step=step + 1 if step else None, prefix=prefix)
     d, model = run.data, run.model
     provenance.write(run_dir)  # which code, packages and machine made this result
     # what dlx predict needs to read new inputs as this data was read, without the training data: the model's
@@ -377,7 +374,7 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         result["error"] = (f"non-finite loss or weights at step {p.step}; the last good checkpoint is "
                            f"{last_good or 'none (no epoch finished)'}")
     elif status == "interrupted":
-        result["error"] = f"interrupted at step {p.step}; continue with: {sweep.continue_command(run_dir)}"
+        result["error"] = f"interrupted at step {p.step}; continue with: {continue_command(run_dir)}"
     if status != "interrupted":  # the resumed run writes the hparams entry once, at its end
         tracker.hparams(run.hparams, p.final)
     tracker.close()
@@ -442,16 +439,18 @@ def failed_result(cfg: DictConfig, overrides: list[str], error: str, wall_s: flo
 
 
 def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None,
-        resume: str | Path | None = None) -> float:
+        resume: str | Path | None = None, cores: int | None = None, progress: bool | None = None,
+        prefix: str = "") -> float:
     """Build (dlx/setup.py) and train; always leave a result.json. Errors other than the user's (one line)
-    are re-raised after it is written."""
+    are re-raised after it is written. ``cores``: this process's share of the machine (dlx.setup.build);
+    ``progress``, ``prefix``: as :func:`train`."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     with lock(run_dir):
         try:
-            r = setup.build(cfg, overrides, resume, run_dir)
-            return primary(train(r, run_dir))
+            r = setup.build(cfg, overrides, resume, run_dir, cores=cores)
+            return primary(train(r, run_dir, progress, prefix))
         except USER_ERRORS:
             raise
         except Exception as e:
@@ -481,60 +480,24 @@ def lock(run_dir: Path):
         f.close()
 
 
-WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT)
+RESUME_SWEEP = "resume_sweep"  # the config key of a re-run sweep (dlx.sweep.resume)
 
 
-def _drop_run_dir(run_dir: Path) -> None:
-    """After a config error in a new single run, remove the folder Hydra made (only .hydra/, a log and the lock)."""
-    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {".hydra", "train.log", ".lock"}:
-        shutil.rmtree(run_dir, ignore_errors=True)
+def continue_command(run_dir: Path) -> str:
+    """The command that continues an interrupted run: for a job of a grid sweep (its folder's parent holds the
+    basic sweeper's multirun.yaml) the sweep's own command with hydra.sweep.dir=<sweep> resume_sweep=true, which
+    keeps the finished jobs and continues this one from its last.pt; else ``dlx train resume=<run folder>``."""
+    import shlex
 
-
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
-def main(cfg: DictConfig) -> float:
-    hc = HydraConfig.get()
-    run_dir = Path(hc.runtime.output_dir)
-    overrides = list(hc.overrides.task)
-    multirun = hc.mode == RunMode.MULTIRUN
+    sweep_dir = run_dir.parent
     try:
-        resume = None
-        if multirun and cfg.resume_sweep:  # a re-run sweep: keep the jobs that finished (dlx/sweep.py)
-            kept = sweep.resume_job(run_dir, overrides, continue_interrupted=True)
-            if kept is not None:
-                print(f"dlx: job {hc.job.num} kept from the earlier sweep ({kept['status']})")
-                return primary(kept)
-            if (run_dir / "checkpoints" / "last.pt").is_file():  # interrupted: continue where it stopped
-                resume = run_dir
-        return run(cfg, run_dir, overrides, resume)
-    except sweep.SweepMismatch as e:
-        error_line(str(e))
-        return float("nan")
-    except KeyboardInterrupt:  # result.json says interrupted and how to resume; stop a sweep too
-        raise SystemExit(130) from None
-    except USER_ERRORS as e:
-        error_line(str(e))
-        if not multirun:
-            if not cfg.get("resume"):  # never delete a folder this command did not create
-                _drop_run_dir(run_dir)
-            raise SystemExit(2) from None
-        write_result(run_dir, failed_result(cfg, overrides, str(e), 0.0))
-        return float("nan")
-    except OSError as e:  # a read-only or full disk: what was written before stays (atomic writes)
-        if e.errno not in WRITE_ERRORS:
-            raise
-        error_line(f"cannot write to the run folder {run_dir}: {e.strerror} ({e.filename}); allowed is a folder "
-                   "on a writable disk with free space (hydra.run.dir=...)")
-        if not multirun:
-            raise SystemExit(2) from None
-        return float("nan")
-    except Exception as e:
-        if not multirun:
-            raise
-        # A failed job never stops the sweep: result.json already says why.
-        error_line(f"job {hc.job.num} failed: {type(e).__name__}: {e} (see {run_dir / 'result.json'})")
-        return float("nan")
-
-
-if __name__ == "__main__":
-    os.environ.setdefault("HYDRA_FULL_ERROR", "0")
-    main()
+        cfg = OmegaConf.load(sweep_dir / "multirun.yaml")
+        ov = cfg.hydra.overrides
+        dirs = [s.path for s in cfg.hydra.runtime.config_sources if s.provider == "command-line"]
+    except Exception:  # not a grid sweep's job (or an unreadable file): the run's own folder
+        return f"dlx train resume={run_dir}"
+    keep = lambda o, drop: o.split("=", 1)[0].lstrip("+~") not in drop
+    args = [*(a for d in dirs for a in ("--config-dir", d)),
+            *(o for o in ov.hydra if keep(o, ("hydra.mode", "hydra.sweep.dir", "hydra.sweeper.checked"))),
+            *(o for o in ov.task if keep(o, (RESUME_SWEEP,))), f"hydra.sweep.dir={sweep_dir}", f"{RESUME_SWEEP}=true"]
+    return "dlx train -m " + " ".join(map(shlex.quote, args))

@@ -195,10 +195,13 @@ def sync(m: Member, k: int, params: dict, buffers: dict, optimizer, scheduler, w
         m.run.scheduler.load_state_dict(scheduler.state_dict())
 
 
-def train_group(members: list[Member], started: Callable[[], None] | None = None) -> None:
+def train_group(members: list[Member], started: Callable[[], None] | None = None, cores: int | None = None,
+                progress: bool | None = None, prefix: str = "") -> None:
     """Train the members together; each gets result.json etc. in its folder and ``member.result``. ``started`` is
     called once every member's run has started (its folder, TensorBoard and start line written), before the first
-    step. Raises KeyboardInterrupt after writing every member's interrupted result (Ctrl-C)."""
+    step. ``cores``: this process's share of the machine (dlx.setup.auto_threads); ``progress``, ``prefix``: as
+    dlx.train.train (one live bar, the first member's, as a terminal holds one live display). Raises
+    KeyboardInterrupt after writing every member's interrupted result (Ctrl-C)."""
     t_start = time.time()
     runs = [m.run for m in members]
     r0, n = runs[0], len(members)
@@ -207,14 +210,14 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
     params, buffers, optimizer, scheduler, step_fn = build_step(runs, members[0].c)
     device, batch, n_train = r0.device, r0.batch_size, len(r0.data.x)
     if members[0].c["trainer"]["threads"] == "auto":  # the stack is n models' work: it may use every core
-        threads = setup.auto_threads(r0.model, r0.data.x[:batch], device, copies=n)
+        threads = setup.auto_threads(r0.model, r0.data.x[:batch], device, copies=n, cores=cores)
         torch.set_num_threads(threads)
         for r in runs:
             r.threads = threads  # what result.json records
     for k, m in enumerate(members):
         m.gen = torch.Generator(device=device).manual_seed(m.run.seed)  # as the loop: batch order per member
         m.p = T.Progress(T.LossSum(device))
-        m.tracker = T.start(m.run, m.run_dir, 0, progress=None if k == 0 else False)
+        m.tracker = T.start(m.run, m.run_dir, 0, progress if k == 0 else False, prefix)
         m.saver = T.Checkpoints(m.run_dir / "checkpoints", m.run.checkpoint_every_s, m.run.save_checkpoints, None)
     if started is not None:
         started()
