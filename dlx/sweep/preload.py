@@ -9,22 +9,17 @@ the workers' collections skip the million objects they inherit, which otherwise 
 """
 
 import gc
-import warnings
 
 gc.disable()
-# Each worker runs the parent's main module again as __mp_main__ (multiprocessing's spawn.prepare). For
-# `python -m dlx.job` that is dlx.job, imported here already, which runpy warns about; its second run only defines
-# names. The filter lives in the server: its workers inherit it, the parent's own warnings are untouched.
-warnings.filterwarnings("ignore", message="'dlx.job' found in sys.modules", category=RuntimeWarning)
 
 import torch._dynamo  # noqa: E402, F401  (every optimizer step imports it: about 1 s with sympy)
 import torch.utils.flop_counter  # noqa: E402, F401  (trainer.threads=auto)
 from hydra.core.plugins import Plugins  # noqa: E402
 
-import dlx.job  # noqa: E402, F401  (the task function, the loop, the setup)
 import dlx.objective  # noqa: E402, F401
 import dlx.provenance  # noqa: E402
 import dlx.sweep.batched  # noqa: E402, F401  (a worker of hydra/launcher=batched trains a stack)
+import dlx.train  # noqa: E402, F401  (the loop and the setup: what dlx.job, the task function's module, runs)
 
 Plugins.instance()  # Hydra's plugin scan: imports each plugin's own dependencies (joblib, submitit) here
 dlx.provenance.packages()  # each run's provenance.json lists them: 0.3 s of package metadata, read once here
