@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,8 +183,8 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
     the console's live bar (None: on a terminal) and the start of each line (a job's number, where several
     share the terminal)."""
     t_start = time.time()
-    model, optimizer, es, device, batch = run.model, run.optimizer, run.early_stopping, run.device, run.batch_size
-    n_train, ckpt_dir = len(run.data.x), run_dir / "checkpoints"
+    model, optimizer, device, batch, ckpt_dir = run.model, run.optimizer, run.device, run.batch_size, \
+        run_dir / "checkpoints"
     gen = torch.Generator(device=device).manual_seed(run.seed)  # batch order, separate from init/dropout
     p = restore(run, run.resume, gen, ckpt_dir / "last.pt") if run.resume else \
         Progress(LossSum(device, run.cuda_graphs))
@@ -194,26 +195,16 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
         graphs.make_capturable(optimizer, device)
     step_fn = graphs.GraphedStep(make_step(run), batch, device) if run.cuda_graphs else make_step(run)
     tracker = start(run, run_dir, p.step, progress, prefix)
-    status = "completed"
     saver = Checkpoints(ckpt_dir, run.checkpoint_every_s, run.save_checkpoints,
                         f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None)
-    print_every = max(1, run.max_epochs // 20)  # at most ~20 epoch lines per run
-    if print_every > 1:  # said once, so a missing epoch line does not look like a skipped epoch
-        tracker.print(f"dlx: an epoch line every {print_every} epochs (and the last); TensorBoard has every epoch")
-    epochs_here, steady_time, steady_samples = 0, 0.0, 0
-    stop = _StopOnSigint()
+    status, speed, stop = "completed", Steady(), _StopOnSigint()
     try:
         # --- loop -----------------------------------------------------------------------------------------
         while p.epoch < run.max_epochs and p.step < run.total_steps:
             t_epoch, seen_before = time.perf_counter(), p.samples_seen
             model.train()
             if p.batch == 0:
-                if run.curriculum:  # easiest examples first; the pool widens each epoch (epoch = epochs done)
-                    order, start_frac, ramp = run.curriculum
-                    p.perm = R.curriculum_perm(order, R.pool_fraction(p.epoch, start_frac, ramp), n_train, gen)
-                else:
-                    p.perm = torch.randperm(n_train, device=device, generator=gen)
-                p.losses = LossSum(device, run.cuda_graphs)
+                p.perm, p.losses = epoch_order(run, p.epoch, gen), LossSum(device, run.cuda_graphs)
             for i in range(p.batch, run.steps_per_epoch):
                 idx = p.perm[i * batch:(i + 1) * batch]
                 p.losses.add(step_fn(idx))
@@ -222,14 +213,9 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
                 p.samples_seen += len(idx)
                 p.step += 1
                 if p.step % run.log_every == 0:  # the only host sync inside an epoch
-                    train_loss = p.losses.mean()
-                    if not math.isfinite(train_loss):
+                    if not log_losses(run, p, tracker):
                         status = "diverged"
                         break
-                    tracker.scalars({"train/loss": train_loss, "lr": optimizer.param_groups[0]["lr"]}, p.step)
-                    if run.grad_norms:  # per-layer gradient norms of this step: vanishing gradients
-                        tracker.scalars({f"grad/{k}": v for k, v in R.grad_norms(model).items()}, p.step)
-                    tracker.tick(p.step, f"epoch {p.epoch + 1}/{run.max_epochs} loss {train_loss:.4f}")
                 else:
                     tracker.tick(p.step)
                 if stop.requested and i + 1 < run.steps_per_epoch and p.step < run.total_steps:
@@ -242,48 +228,96 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
             p.batch = 0
             if device.type == "cuda":
                 torch.cuda.synchronize()
-            epoch_s = time.perf_counter() - t_epoch
-            p.train_time += epoch_s
-            if epochs_here:  # this process's first epoch pays for warm-up (compile, autotune, graph capture)
-                steady_time, steady_samples = steady_time + epoch_s, steady_samples + p.samples_seen - seen_before
-            epochs_here += 1
+            p.train_time += speed.add(time.perf_counter() - t_epoch, p.samples_seen - seen_before)
             if status == "diverged":
                 break
-
             # --- end of epoch: evaluate (eval mode), track the best, checkpoint ------------------------------
             p.epoch += 1
-            p.final = {"train/loss": p.losses.mean(), **eval_split(run, "train"), **eval_split(run, "val")}
-            # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
-            if not all(math.isfinite(v) for v in p.final.values()) or not all_finite(model):
-                status = "diverged"
-                break
-            tracker.scalars({**p.final, "lr": optimizer.param_groups[0]["lr"]}, p.step)
-            improved = metrics.better_checkpoint(p.final, p.best_at, run.metric, run.mode)  # ties: val/loss
-            if improved:
-                p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
-            p.best.update({k: v for k, v in p.final.items() if metrics.better(v, p.best.get(k), metrics.direction(k))})
-            if es and es.update(p.final, model, p.epoch, p.step):  # before the checkpoint, which carries its state
-                status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back below
-            if run.pruner and run.pruner(p.epoch, p.final[run.metric]) and status == "completed":
-                status = "pruned"  # by a search's pruner; last.pt is written now, so a promoted trial continues
-            saver.save(lambda: snapshot(run, p, gen, wall(), 0), improved,
-                       now=status != "completed" or p.step >= run.total_steps or stop.requested,
-                       where=f"epoch {p.epoch}, step {p.step}")
-            if p.epoch % print_every == 0 or p.step >= run.total_steps or status == "stopped_early":
-                shown = "  ".join(f"{k} {v:.4f}" for k, v in p.final.items())
-                tracker.print(f"epoch {p.epoch:>4}/{run.max_epochs}  step {p.step:>6}  {shown}")
-                log_images(tracker.writer, model, run.data.x_val, p.step)
+            status = end_epoch(run, p, tracker, saver, lambda: snapshot(run, p, gen, wall(), 0),
+                               optimizer.param_groups[0]["lr"], now=p.step >= run.total_steps or stop.requested)
             if stop.requested:
                 raise KeyboardInterrupt
-            if status in ("stopped_early", "pruned"):
+            if status != "completed":
                 break
     except KeyboardInterrupt:
         status = "interrupted"  # last.pt holds the state after the last whole step (first Ctrl-C) or epoch
     finally:
         stop.restore()
         tracker.stop_progress()
-    steady = round(steady_samples / steady_time, 1) if steady_time else None
-    return finish(run, run_dir, p, status, tracker, round(wall(), 3), steady, saver.last_good)
+    return finish(run, run_dir, p, status, tracker, round(wall(), 3), speed.value(), saver.last_good)
+
+
+def epoch_order(run: Run, epoch: int, gen: torch.Generator) -> torch.Tensor:
+    """The order of the training examples in the epoch after ``epoch`` epochs: a permutation drawn from the run's
+    batch-order generator, or curriculum's easiest examples first, from a pool that widens each epoch."""
+    n_train = len(run.data.x)
+    if run.curriculum:
+        order, start_frac, ramp = run.curriculum
+        return R.curriculum_perm(order, R.pool_fraction(epoch, start_frac, ramp), n_train, gen)
+    return torch.randperm(n_train, device=run.device, generator=gen)
+
+
+def log_losses(run: Run, p: Progress, tracker: Tracker) -> bool:
+    """Every log_every steps: the epoch's mean step loss so far (one host sync), the rate, per-layer gradient
+    norms (trainer.grad_norms: vanishing gradients), the progress line. False when the loss is not finite."""
+    train_loss = p.losses.mean()
+    if not math.isfinite(train_loss):
+        return False
+    tracker.scalars({"train/loss": train_loss, "lr": run.optimizer.param_groups[0]["lr"]}, p.step)
+    if run.grad_norms:
+        tracker.scalars({f"grad/{k}": v for k, v in R.grad_norms(run.model).items()}, p.step)
+    tracker.tick(p.step, f"epoch {p.epoch + 1}/{run.max_epochs} loss {train_loss:.4f}")
+    return True
+
+
+def end_epoch(run: Run, p: Progress, tracker: Tracker, saver: Checkpoints, state: Callable[[], dict], lr: float,
+              now: bool) -> str:
+    """The end of epoch ``p.epoch`` (counted already): evaluate train (eval mode) and val, track the best, early
+    stopping and a search's pruner, the checkpoints (``state()`` is the run's whole state; ``now``: write them
+    whatever the interval, as at the last step or a Ctrl-C), the epoch line. Returns the run's status: completed
+    (train on), diverged, stopped_early or pruned. hydra/launcher=batched ends each member's epoch here too."""
+    p.final = {"train/loss": p.losses.mean(), **eval_split(run, "train"), **eval_split(run, "val")}
+    # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
+    if not all(math.isfinite(v) for v in p.final.values()) or not all_finite(run.model):
+        return "diverged"
+    tracker.scalars({**p.final, "lr": lr}, p.step)
+    improved = metrics.better_checkpoint(p.final, p.best_at, run.metric, run.mode)  # ties: val/loss
+    if improved:
+        p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
+    p.best.update({k: v for k, v in p.final.items() if metrics.better(v, p.best.get(k), metrics.direction(k))})
+    status, es = "completed", run.early_stopping
+    if es and es.update(p.final, run.model, p.epoch, p.step):  # before the checkpoint, which carries its state
+        status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back at the end
+    if run.pruner and run.pruner(p.epoch, p.final[run.metric]) and status == "completed":
+        status = "pruned"  # by a search's pruner; last.pt is written now, so a promoted trial continues
+    saver.save(state, improved, now=now or status != "completed", where=f"epoch {p.epoch}, step {p.step}")
+    if p.epoch % line_every(run) == 0 or p.step >= run.total_steps or status == "stopped_early":
+        shown = "  ".join(f"{k} {v:.4f}" for k, v in p.final.items())
+        tracker.print(f"epoch {p.epoch:>4}/{run.max_epochs}  step {p.step:>6}  {shown}")
+        log_images(tracker.writer, run.model, run.data.x_val, p.step)
+    return status
+
+
+def line_every(run: Run) -> int:
+    """Epochs between two epoch lines on the console: at most ~20 lines a run (TensorBoard has every epoch)."""
+    return max(1, run.max_epochs // 20)
+
+
+class Steady:
+    """Samples per second once warmed up: this process's first epoch pays for warm-up (compile, autotune, graph
+    capture), so it is left out."""
+
+    def __init__(self):
+        self.epochs, self.time, self.samples = 0, 0.0, 0
+
+    def add(self, epoch_s: float, samples: int) -> float:
+        if self.epochs:
+            self.time, self.samples = self.time + epoch_s, self.samples + samples
+        self.epochs += 1
+        return epoch_s
+
+    def value(self) -> float | None:
+        return round(self.samples / self.time, 1) if self.time else None
 
 
 class Checkpoints:
@@ -345,6 +379,9 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, pref
         if probe:
             tracker.scalars({"pretrain/probe_loss": model.probe(d.x, run.y, run.objective.loss, probe)}, probe)
             tracker.print(f"dlx: linear probe: the head fit to the {len(d.x)} labeled training examples")
+    every = line_every(run)
+    if every > 1:  # said once, so a missing epoch line does not look like a skipped epoch
+        tracker.print(f"dlx: an epoch line every {every} epochs (and the last); TensorBoard has every epoch")
     return tracker
 
 

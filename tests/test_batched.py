@@ -32,8 +32,7 @@ def stacked_runs(overrides: list[str], seeds: list[int], root: Path) -> list[dic
         cfg = make_cfg([*overrides, f"seed={seed}"])
         run_dir = root / str(seed)
         run_dir.mkdir(parents=True)
-        members.append(stacked.Member(setup.build(cfg, [f"seed={seed}"], None, run_dir), run_dir,
-                                      OmegaConf.to_container(cfg, resolve=True)))
+        members.append(stacked.Member(setup.build(cfg, [f"seed={seed}"], None, run_dir), run_dir))
     stacked.train_group(members)
     return [m.result for m in members]
 

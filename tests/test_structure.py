@@ -3,6 +3,8 @@
 - A decision made once travels as an argument or a recorded override, never through a module global written
   after import (such a write is invisible in the import graph and cannot be replayed).
 - The single-run core never imports the machinery of many runs (dlx/sweep/).
+- Hydra's plugin scan executes every module under hydra_plugins/: those stay thin faces.
+- A function is short enough to read in one go.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted([*(ROOT / "dlx").rglob("*.py"), *(ROOT / "hydra_plugins").rglob("*.py")])
+MAX_FUNCTION_LINES = 80
+MAX_PLUGIN_LINES = 450
 CORE = ["setup", "train", "objective", "models", "data", "track", "checkpoint", "regularize", "metrics", "optim",
         "config", "checks", "graphs", "provenance", "search", "lazy_dynamo"]
 
@@ -89,3 +93,14 @@ def test_the_single_run_core_never_imports_the_sweep_package():
             found += [f"{path.relative_to(ROOT)} imports {m}" for m in imported
                       if m == "dlx.sweep" or m.startswith(("dlx.sweep.", "hydra_plugins"))]
     assert not found, found
+def test_functions_are_short_and_hydra_plugins_are_faces():
+    long = []
+    for path in SOURCES:
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = node.end_lineno - node.lineno + 1
+                if n > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {n} lines")
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines:\n" + "\n".join(long)
+    plugin_lines = sum(len(p.read_text().splitlines()) for p in (ROOT / "hydra_plugins").rglob("*.py"))
+    assert plugin_lines < MAX_PLUGIN_LINES, plugin_lines

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from dlx.sweep import jobs as J
 from dlx.sweep import pool
@@ -146,7 +146,7 @@ class Batch:
             run = setup.build(J.task_config(sc), cores=self.cores)
         except Exception as e:  # the normal task function reports it, job by job
             return f"its setup fails ({type(e).__name__}: {str(e).strip().splitlines()[0][:160]})"
-        why = stack.probe(run, c)
+        why = stack.probe(run)
         return f"vmap cannot run this model ({why})" if why else None
 
     def launch_stacked(self, group: list) -> dict[int, Any]:
@@ -223,8 +223,7 @@ def prepare(cfg: DictConfig, cores: int | None = None) -> Any:
                 return "it continues from its checkpoints/last.pt"
         lock.enter_context(T.lock(run_dir))
         run = setup.build(cfg, overrides, None, run_dir, cores=cores)
-        return stack.Member(run, run_dir, OmegaConf.to_container(cfg, resolve=True),
-                            extra={"lock": lock, "cfg": cfg, "overrides": overrides})
+        return stack.Member(run, run_dir, extra={"lock": lock, "cfg": cfg, "overrides": overrides})
     except SweepMismatch as e:
         lock.close()
         error_line(str(e))
