@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from dlx import checks
+from dlx.results import claims
 from dlx.results.files import plot_curves, writable, write_csv, write_md, write_runs_csv
 from dlx.results.runs import CompareError, checked_runs
 from dlx.results.summary import Summary, summarize
@@ -44,6 +45,7 @@ def compare(
                            "it chooses for")
     runs = checked_runs(paths, [*(metrics or []), *([best_on] if best_on else [])])
     s = summarize(runs, metrics, mode, by, thresholds, best_per, best_on, vs)
+    s.claims = claims.judge(runs)  # the claim blocks the runs were made with, judged (none: [])
     out = out or (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd())
     writable(out)
     title = f"dlx compare: {len(runs)} runs in {len(s.all_groups)} groups"
@@ -56,6 +58,10 @@ def compare(
     plotted = plot_curves(s, out / "curves.png") if plot else []
     print_summary(s, title, console)
     written = ["summary.csv", "summary.md", "runs.csv"] + (["curves.png"] if plotted else [])
+    if s.claims:
+        claims.write(s.claims, out / "verdict.json")
+        claims.print_verdicts(s.claims, console or _plain_console())
+        written.append("verdict.json")
     (console or _plain_console()).print(f"wrote {', '.join(str(out / f) for f in written)}", highlight=False)
     return s
 

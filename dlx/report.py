@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx import checks, provenance
+from dlx import checks, provenance, runfolder
+from dlx.results import claims
 from dlx.results.figures import curves_png
 from dlx.results.files import writable, write_atomic
 from dlx.results.runs import (
@@ -213,6 +214,10 @@ pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; paddin
 .status { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; color: #fff; }
 .status.failed { background: #cf222e; } .status.diverged { background: #bc4c00; }
 code { font-size: 12px; } details { margin: 4px 0; } summary { cursor: pointer; }
+.claim { border-left: 3px solid #d0d7de; padding: 2px 12px; margin: 10px 0; } .claim p { margin: 4px 0; }
+.verdict { display: inline-block; padding: 0 8px; border-radius: 10px; font-weight: 600; color: #fff; }
+.verdict.supported { background: #1a7f37; } .verdict.contradicted { background: #cf222e; }
+.verdict.not-shown { background: #9a6700; } .verdict.not-evaluated { background: #59636e; }
 """
 
 SORT_JS = """
@@ -293,6 +298,24 @@ def _swept_section(s: Summary) -> str:
     return "".join(out)
 
 
+def _claims_section(s: Summary) -> str:
+    """The claims the runs' preset tests (its claim blocks) and their verdicts, first thing under the cards."""
+    out = ["<h2>What the course claims, and the verdict</h2>"]
+    for e in claims.blocks(s.claims):
+        out.append(f'<div class="claim"><p><b>{_e(", ".join(e["ids"]))}</b> (part {_e(e["part"])}, notes l. '
+                   f'{_e(e["line"])}): «{_e(e["es"])}» <i>({_e(e["en"])})</i></p>')
+        out.append(f'<p><span class="verdict {e["verdict"].replace(" ", "-")}">{_e(e["verdict"])}</span> '
+                   f"{_e(claims.sentence(e)[len(e['verdict']):].strip())}</p>")
+        if e.get("table"):
+            out.append('<ul class="note">' + "".join(f"<li>{_e(claims.arm_line(e, r))}</li>" for r in e["table"])
+                       + "</ul>")
+        out.append("</div>")
+    out.append(f'<p class="note">Each arm ({_e(", ".join(sorted({e["arms"] for e in s.claims})))}) at its setting '
+               "with the best mean validation metric; the verdict is the paired t-test over the seeds both arms ran, "
+               "Holm-adjusted over every expected pair of the preset (verdict.json has the numbers).</p>")
+    return "".join(out)
+
+
 def _failed_section(s: Summary) -> str:
     bad = [r for r in s.runs if r.status in ("failed", "diverged")]
     if not bad:
@@ -362,6 +385,7 @@ def render(s: Summary, title: str) -> str:
         '<div class="cards">' + "".join(
             f'<div class="card{" bad" if bad else ""}"><b>{_e(v)}</b><span>{_e(label)}</span></div>'
             for v, label, bad in cards) + "</div>",
+        _claims_section(s) if s.claims else "",
         "<h2>Groups</h2>",
         _table_html(s),
         f'<p class="note">Mean ± std over seeds. {_e(stats_note(s))}. Click a column to sort.</p>',
@@ -385,8 +409,11 @@ def report(paths: list[Path], out: Path | None = None, metrics: list[str] | None
            by: str = "best") -> Path:
     runs = checked_runs(paths, metrics)
     s = summarize(runs, metrics, mode, by)
+    s.claims = claims.judge(runs)
     if out is None:
         out = (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd()) / "report.html"
+    if out.is_dir():
+        raise CompareError(f"--out {out} is wrong: it is a folder; allowed is a file path, e.g. {out / 'report.html'}")
     writable(out.parent)
     title = f"dlx report: {len(runs)} runs in {len(s.all_groups)} groups ({', '.join(map(str, paths))})"
     return write(s, out, title)
@@ -407,7 +434,7 @@ def main(argv: list[str]) -> int:
         return int(e.code or 0)
     try:
         path = report(args.paths, args.out, args.metric, args.mode, args.by)
-    except CompareError as e:
+    except (CompareError, runfolder.RunFolderError) as e:  # runfolder's: a provenance.json of the wrong types
         print(f"dlx: error: {e}", file=sys.stderr)
         return 2
     print(f"wrote {path}")

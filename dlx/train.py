@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from dlx import checkpoint, graphs, metrics, provenance, setup
+from dlx import checkpoint, graphs, metrics, provenance, runfolder, setup
 from dlx import regularize as R
 from dlx.checks import ConfigError
 from dlx.objective import evaluate
@@ -498,8 +498,9 @@ def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None
 @contextlib.contextmanager
 def lock(run_dir: Path):
     """One process per run folder: an exclusive lock on ``run_dir/.lock`` (released when the process ends, even
-    by SIGKILL), holding the pid for the message a second process gets."""
-    f = open(run_dir / ".lock", "a+")
+    by SIGKILL), holding the pid for the message a second process gets. Opened without following a link (a
+    planted ``.lock`` link would have the pid overwrite a file elsewhere)."""
+    f = runfolder.open_lock(run_dir / ".lock")
     try:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -59,17 +59,62 @@ def _ratio(mean: float, std: float) -> float:
     return mean / std
 
 
+def paired(a: list[float], a_seeds: list[int | None], b: list[float], b_seeds: list[int | None]
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Group a's and group b's finite values on the seeds both ran, in seed order (empty when either has a seed
+    missing or repeated: no pairing)."""
+    pa, pb = _by_seed(a, a_seeds), _by_seed(b, b_seeds)
+    shared = sorted(set(pa) & set(pb)) if pa is not None and pb is not None else []
+    return np.array([pa[k] for k in shared], dtype=np.float64), np.array([pb[k] for k in shared], dtype=np.float64)
+
+
+def t_interval(diffs: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """The t interval of the mean of paired differences (the interval the paired t-test inverts)."""
+    from scipy.stats import t
+
+    n = len(diffs)
+    if n < 2:
+        return math.nan, math.nan
+    mean, half = float(diffs.mean()), float(t.ppf(0.5 + level / 2, n - 1) * diffs.std(ddof=1) / math.sqrt(n))
+    return mean - half, mean + half
+
+
+def min_detectable(sd: float, n: int, alpha: float, power: float = 0.8) -> float:
+    """The smallest true mean difference a two-sided paired t-test at level ``alpha`` finds with probability
+    ``power``, for ``n`` pairs whose differences have standard deviation ``sd`` (same units): the root in delta
+    of P(|T| > t_crit) = power, T noncentral t with n - 1 degrees of freedom and noncentrality
+    delta sqrt(n) / sd (Cohen 1988, ch. 2; scipy's nct, as statsmodels' TTestPower does)."""
+    if n < 2 or not math.isfinite(sd):
+        return math.nan
+    if sd == 0:
+        return 0.0
+    from scipy.optimize import brentq
+    from scipy.stats import nct, t
+
+    df, crit = n - 1, float(t.ppf(1 - alpha / 2, n - 1))
+
+    def short(d: float) -> float:
+        nc = d * math.sqrt(n) / sd
+        # the wrong-direction tail P(T < -t_crit) is below alpha/2 and falls with nc; scipy returns NaN for it
+        # deep in its tail (df 1, nc ~20: the true value ~1e-17), which is 0 here
+        wrong = float(nct.cdf(-crit, df, nc))
+        return float(nct.sf(crit, df, nc)) + (wrong if math.isfinite(wrong) else 0.0) - power
+
+    hi = sd
+    while short(hi) < 0:  # widen until the power is reached (it grows without bound with the difference)
+        hi *= 2
+    return float(brentq(short, 0.0, hi, xtol=sd * 1e-6))
+
+
 def vs_best(
     a: list[float], a_seeds: list[int | None], b: list[float], b_seeds: list[int | None]
 ) -> tuple[float, float, str]:
     """(p, effect size, test) of group a against group b (#1). Paired t-test on the seeds both ran when they
     share at least two, Welch's otherwise; effect size d_z (paired) or Cohen's d, sign of a - b."""
-    pa, pb = _by_seed(a, a_seeds), _by_seed(b, b_seeds)
-    shared = sorted(set(pa) & set(pb)) if pa is not None and pb is not None else []
-    if len(shared) >= 2:
+    x, y = paired(a, a_seeds, b, b_seeds)
+    if len(x) >= 2:
         from scipy.stats import ttest_rel
 
-        x, y = np.array([pa[k] for k in shared]), np.array([pb[k] for k in shared])
         diff = x - y
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -43,6 +43,7 @@ class Summary:
     best_per: str | None = None  # only the best group for each value of this override key is kept
     all_groups: list[Group] = field(default_factory=list)  # every group, best_per or not
     ref: str = "#1"  # the group the others are tested against: #1, or the --vs baseline's label
+    claims: list[dict] = field(default_factory=list)  # the verdicts of the runs' claim blocks (results/claims.py)
 
     @property
     def failed(self) -> list[Run]:

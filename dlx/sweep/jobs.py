@@ -123,13 +123,13 @@ def processes(n_jobs: Any, one_thread_cpu: bool | None, n_cores: int) -> int:
     return n if sys.platform.startswith("linux") else 1
 
 
-def check_jobs(jobs: Sequence[Sequence[str]], check: Callable[[Sequence[str]], Any]) -> tuple[set, dict[int, str]]:
+def check_jobs(jobs: Sequence[Sequence[str]], check: Callable[[Sequence[str]], Any]) -> tuple[set, dict[int, str], Any]:
     """Build each job's Run without training (``check(job)``: dlx.setup.check, which raises ConfigError for a job
     that cannot run); jobs that differ only in seed are built once. Returns the (device type, threads) pairs
-    found and job number -> its error."""
+    found, job number -> its error, and the last Run built (None: none was)."""
     from dlx.checks import ConfigError
 
-    shapes, errors = set(), {}
+    shapes, errors, run = set(), {}, None
     for i, first in enumerate(first_of_kind(jobs)):
         if i != first:
             if first in errors:
@@ -140,7 +140,7 @@ def check_jobs(jobs: Sequence[Sequence[str]], check: Callable[[Sequence[str]], A
             shapes.add((run.device.type, run.threads))
         except ConfigError as e:
             errors[i] = str(e)
-    return shapes, errors
+    return shapes, errors, run
 
 
 def auto_processes(hydra_context, config: DictConfig, jobs: list[tuple[int, list[str]]], n_cores: int) -> int:
@@ -154,7 +154,7 @@ def auto_processes(hydra_context, config: DictConfig, jobs: list[tuple[int, list
     if len(jobs) > MAX_CHECKED:  # not known: as the preflight says for a grid it does not check whole
         return processes("auto", None, n_cores)
     try:
-        shapes, errors = check_jobs([o for _, o in jobs],
+        shapes, errors, _ = check_jobs([o for _, o in jobs],
                                     lambda o: setup.check(task_config(compose(hydra_context, config, 0, o))))
     except Exception:  # a job that cannot be built fails on its own when it runs
         shapes, errors = set(), {0: "not built"}
