@@ -15,7 +15,7 @@ from test_compare import make_run
 from dlx import provenance, report
 from dlx.results.runs import find_runs
 from dlx.results.summary import summarize
-from dlx.sweep import SweepSummary
+from dlx.sweep.summary import SweepSummary
 
 
 @pytest.fixture(scope="module")
