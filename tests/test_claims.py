@@ -185,8 +185,9 @@ def test_the_preflight_refuses_a_wrong_arm_or_metric(tmp_path, change, message):
 
 
 def test_a_good_claim_passes_and_training_ignores_it(tmp_path):
-    assert preflight.preflight(preset(tmp_path))[-2:] == ["experiment=x", "device=cpu"]
-    assert [c.ids for c in preflight.claim_blocks[0]] == [("C7",)]
+    plan = preflight.preflight(preset(tmp_path))
+    assert plan.args[-2:] == ["experiment=x", "device=cpu"]
+    assert [c.ids for c in plan.claims[0]] == [("C7",)]
     from dlx import setup
 
     run = setup.check(make_cfg(["claim={id:C7,es:x}", "device=cpu"]))

@@ -1,0 +1,162 @@
+"""``hydra/sweeper=optuna`` (configs/hydra/sweeper/optuna.yaml): Optuna's ask/tell through any Hydra launcher,
+pruning with promotion, and a study that lives in the sweep folder.
+
+Trial N runs in ``<sweep dir>/N`` (``hydra.sweep.subdir`` is set per job), so a trial's folder is known from
+its number: a trial paused by halving/hyperband and promoted later, or interrupted and resumed, continues from
+its own ``checkpoints/last.pt`` (``resume=<folder>``). A trial is told to the study when its job ends; a paused
+one stays running in the study until it is promoted or the search ends (then it is told pruned).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from dlx import search
+from dlx.sweep.resume import FINISHED, RESUME_KEY, resume_job
+from dlx.sweep.summary import stop
+
+log = logging.getLogger(__name__)
+TOLD = {"completed": "COMPLETE", "stopped_early": "COMPLETE", "pruned": "PRUNED"}  # else FAIL
+
+
+def direction(metric: str, mode: str) -> str:
+    """Optuna's direction for trainer.metric/mode (dlx.metrics.direction): the ``dlx.direction`` resolver of
+    optuna.yaml. With metric auto the CLI's preflight passes hydra.sweeper.direction from the metric the run will
+    really use (val/acc, val/loss, ...)."""
+    from dlx.metrics import direction as metric_direction
+
+    return f"{metric_direction('val/acc' if metric == 'auto' else metric, mode)}imize"
+
+
+def _quote(value: str) -> str:
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _status(folder: Path) -> str:
+    """result.json's status; ``running`` when the job never wrote one (killed)."""
+    try:
+        return json.loads((folder / "result.json").read_text()).get("status", "running")
+    except (OSError, ValueError):
+        return "running"
+
+
+def sweep(s, arguments: list[str]) -> None:
+    """hydra/sweeper=optuna's sweep: ``s`` is the sweeper (its settings, config, launcher and sweep folder)."""
+    import optuna
+    from optuna.trial import TrialState
+
+    given = [f"{k}={v}" for k, v in (s.params or {}).items()]
+    given += [a for a in arguments if a.split("=", 1)[0].lstrip("+~") != RESUME_KEY]
+    space, fixed = search.search_space(given)
+    resume = bool(s.config.get(RESUME_KEY))
+    n_trials = s.n_trials
+    if s.sampler_name == "grid":
+        n_trials = min(n_trials, _grid_size(search.grid(space)))
+    # The jobs open the storage too: the journal by its absolute path; a study per sweep folder by default.
+    url = s.storage_url or str(s.sweep_dir / search.JOURNAL)
+    name = s.study_name or f"dlx:{s.sweep_dir}"
+    st = search.storage(url)
+    if not resume and name in optuna.get_all_study_names(st):
+        stop(f"hydra.sweep.dir={s.sweep_dir} is wrong: it already holds the study {name}; allowed: "
+                        f"the same command with {RESUME_KEY}=true to continue it, or a new folder")
+    study = optuna.create_study(study_name=name, storage=st, direction=s.direction, load_if_exists=True,
+                                sampler=search.sampler(s.sampler_name, s.seed, space, s.sampler_args))
+    study.set_user_attr(search.PRUNER_ATTR, {"name": s.pruner_name, "args": dict(s.pruner_args or {})})
+    prune = search.pruner(s.pruner_name, s.pruner_args)
+    log.info(f"Study {name} in {url}: sampler {s.sampler_name} (seed {s.seed}), pruner {s.pruner_name}, "
+             f"{s.direction} {n_trials} trials, {s.n_jobs} at once")
+
+    def folder(number: int) -> Path:
+        return s.sweep_dir / str(number)
+
+    def job(t, cont: bool) -> list[str]:
+        values = [f"{k}={v}" for k, v in t.params.items()] + [f"{k}={v}" for k, v in fixed.items()]
+        where = f"trial={{storage:{_quote(url)},study:{_quote(name)},number:{t.number}}}"
+        return [*values, where, f"hydra.sweep.subdir={t.number}",
+                *([f"resume={_quote(folder(t.number))}"] if cont else [])]
+
+    # A search resumed after a kill: trials still running in the study were paused (pruned at a rung),
+    # ended before the sweeper could tell them, or were interrupted (they continue from last.pt).
+    paused, todo = [], []
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        status = _status(folder(t.number))
+        if status == "pruned" and s.pruner_name in search.PROMOTING:
+            paused.append(t)
+        elif status in FINISHED or status == "failed":
+            tell(study, t.number, status, folder(t.number))
+        else:
+            todo.append(t)
+    if todo:
+        log.info(f"Continuing {len(todo)} interrupted trials: {', '.join(str(t.number) for t in todo)}")
+
+    while True:
+        batch = []  # (trial, continue from last.pt)
+        while todo and len(batch) < s.n_jobs:
+            t = todo.pop(0)
+            resume_job(folder(t.number), [], continue_interrupted=True)  # clears a run with no last.pt
+            batch.append((t, (folder(t.number) / "checkpoints" / "last.pt").is_file()))
+        if paused and len(batch) < s.n_jobs:  # promotions before new trials (ASHA)
+            up = search.promotable(study, prune, paused)[: s.n_jobs - len(batch)]
+            paused = [t for t in paused if t.number not in {u.number for u in up}]
+            batch += [(t, True) for t in up]
+            if up:
+                log.info(f"Promoting paused trials {', '.join(str(t.number) for t in up)}")
+        n_new = min(s.n_jobs - len(batch), n_trials - len(study.get_trials(deepcopy=False)))
+        batch += [(study.ask(space), False) for _ in range(max(0, n_new))]
+        if not batch:
+            break
+        # every job leaves result.json in its folder (the task function returns NaN for a failed one)
+        s.job_idx += len(s.launcher.launch([job(t, cont) for t, cont in batch], initial_job_idx=s.job_idx))
+        for t, _ in batch:
+            status = _status(folder(t.number))
+            if status == "pruned" and s.pruner_name in search.PROMOTING and \
+                    (folder(t.number) / "checkpoints" / "last.pt").is_file():
+                paused.append(study._storage.get_trial(t._trial_id))
+            else:
+                tell(study, t.number, status, folder(t.number))
+    for t in paused:  # never promoted: pruned for good
+        study.tell(t.number, state=TrialState.PRUNED)
+    write_results(s.sweep_dir, study, url, name)
+
+
+def tell(study, number: int, status: str, folder: Path) -> None:
+    from optuna.trial import TrialState
+
+    state = TrialState[TOLD.get(status, "FAIL")]
+    value = None
+    if state == TrialState.COMPLETE:
+        result = json.loads((folder / "result.json").read_text())
+        value = float(result["best"].get(result["metric"], float("nan")))
+    try:
+        study.tell(number, value, state=state)
+    except RuntimeError as e:  # the grid sampler's "grid done" stop, after the trial was stored (as Hydra's)
+        if "Study.stop" not in str(e):
+            raise
+
+
+def write_results(sweep_dir: Path, study, url: str, name: str) -> None:
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    count = lambda s: sum(t.state == s for t in trials)
+    out: dict[str, Any] = {"name": "optuna", "study_name": name, "storage": url, "n_trials": len(trials),
+                           "complete": count(TrialState.COMPLETE), "pruned": count(TrialState.PRUNED),
+                           "failed": count(TrialState.FAIL)}
+    if out["complete"]:
+        best = study.best_trial
+        out.update(best_trial=best.number, best_params=best.params, best_value=best.value)
+        log.info(f"Best trial {best.number}: value {best.value}, parameters {best.params}")
+    log.info(f"Trials: {out['complete']} complete, {out['pruned']} pruned, {out['failed']} failed")
+    OmegaConf.save(OmegaConf.create(out), sweep_dir / "optimization_results.yaml")
+
+
+def _grid_size(grid: dict[str, list]) -> int:
+    n = 1
+    for values in grid.values():
+        n *= len(values)
+    return n
