@@ -85,7 +85,8 @@ def reading_order(header: list[str], rank_col: str) -> list[int]:
     and the counts. The console drops
     columns from the end of this order when the terminal is narrow; report.html shows the statistics before its
     table can need a sideways scroll."""
-    stats = [i for i, h in enumerate(header) if h.startswith(("95% CI", "p vs ", "p (Holm)")) or h in ("d", "test", "MDE 80%", "seeds needed")]
+    stats = [i for i, h in enumerate(header)
+             if h.startswith(("95% CI", "p vs ", "p (Holm)")) or h in ("d", "test", "MDE 80%", "seeds needed")]
     first = [header.index(h) for h in ("#", "group", "runs", rank_col) if h in header]
     counts = [header.index(h) for h in ("diverged", "failed", "pruned") if h in header]
     rest = [i for i in range(len(header)) if i not in first + stats + counts]
