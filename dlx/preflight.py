@@ -324,6 +324,12 @@ def _check_search(sweeper, overrides: list[str]) -> None:
     n = sweeper.get("n_trials")
     if not checks.is_int(n) or n < 1:
         checks.fail("hydra.sweeper.n_trials", n, "an integer >= 1 (the trials in all)")
+    k = sweeper.get("seeds", 1)
+    if not checks.is_int(k) or k < 1:
+        checks.fail("hydra.sweeper.seeds", k, "an integer >= 1 (a trial's value is the mean over that many seeds)")
+    if k > 1 and any(_key(o) == "seed" for o in [*(sweeper.get("params") or {}), *overrides]):
+        raise ConfigError(f"seed=... is wrong with hydra.sweeper.seeds={k}: each trial runs seeds 0..{k - 1} itself; "
+                          "allowed is hydra.sweeper.seeds alone")
     search.search_space([*(f"{k}={v}" for k, v in (sweeper.get("params") or {}).items()), *overrides])
 
 
