@@ -20,11 +20,12 @@ class FakeLauncher:
     """Writes each job's result.json into its folder: ``value(arm, seed)`` as val/acc."""
 
     def __init__(self, sweep_dir: Path, value):
-        self.sweep_dir, self.value, self.launched = sweep_dir, value, []
+        self.sweep_dir, self.value, self.launched, self.jobs = sweep_dir, value, [], []
 
     def launch(self, jobs, initial_job_idx):
         for job in jobs:
-            task = [o for o in job if not o.startswith("hydra.")]
+            self.jobs.append(job)
+            task = [o for o in job if not o.startswith(("hydra.", "resume_sweep"))]
             sub = next(o.split("=", 1)[1] for o in job if o.startswith("hydra.sweep.subdir="))
             seed = int(next(o.split("=", 1)[1] for o in job if o.startswith("seed=")))
             arm = next(o for o in task if o.startswith("arm="))
@@ -124,6 +125,9 @@ def test_a_resumed_sweep_runs_only_what_is_missing_and_decides_the_same(tmp_path
     present = {(f"arm={'abc'[int(p.name) // 20]}", int(p.name) % 20) for p in killed.iterdir() if p.is_dir()
                and int(p.name) % 20 < second}
     assert present and set(again.launcher.launched) == set(whole.launcher.launched) - present  # nothing twice
+    # each job of a resumed sweep keeps a finished run and continues an interrupted one (dlx/job.py)
+    assert all("resume_sweep=true" in job for job in again.launcher.jobs)
+    assert not any("resume_sweep=true" in job for job in whole.launcher.jobs)
 
 
 def test_diverged_runs_drop_out_of_their_pairs(tmp_path):

@@ -116,7 +116,10 @@ def sweep(s, arguments: list[str]) -> None:
         rounds.append(dict(seeds=upto, arms=sorted(active), runs=len(todo)))
         if todo:
             log.info(f"Round {len(rounds)}: seeds up to {upto} for {len(active)} arms, {len(todo)} runs")
-            jobs = [[*found[a], f"seed={seed}", f"hydra.sweep.subdir={a * design.most + seed}"] for a, seed in todo]
+            # with resume_sweep=true each job keeps a finished run and continues an interrupted one (dlx/job.py)
+            again = [f"{RESUME_KEY}=true"] if resume else []
+            jobs = [[*found[a], f"seed={seed}", *again, f"hydra.sweep.subdir={a * design.most + seed}"]
+                    for a, seed in todo]
             s.job_idx += len(s.launcher.launch(jobs, initial_job_idx=s.job_idx))
         v, metric, mode = values(s.sweep_dir, len(found), upto, design.most, s.metric, s.by, s.mode)
         diffs = {(i, j): v[i] - v[j] for i, j in compared}
