@@ -149,19 +149,25 @@ def summarize(
         chosen = _best_per(groups, best_per, best_on, by, mode if best_on in (None, primary) else None)
         groups = [g for g in groups if g in chosen]
     top = _baseline(groups, vs) if vs else (groups[0] if groups else None)
-    level = math.nan
-    if top is not None and not math.isnan(top.stats[rank_col][0]):
-        others = [g for g in groups if g is not top]
-        tests = [test_two(g.values[rank_col], g.seeds, top.values[rank_col], top.seeds) for g in others]
-        level = power_level(sum(math.isfinite(t.p) for t in tests))
-        for g, t, p in zip(others, tests, holm([t.p for t in tests])):
-            g.p_value, g.effect, g.test, g.diff, g.p_holm, g.spread = t.p, t.d, t.test, t.diff, p, t.spread
-            g.mde = detectable(t.spread, level, POWER)
-            if not p < ALPHA:  # not significant: how many seeds would show the difference seen
-                g.seeds_needed = seeds_for(abs(t.diff), t.spread, level, POWER)
+    level = _test_against(top, [g for g in groups if g is not top], rank_col)
     ref = top.label if vs and top is not None else "#1"
     return Summary(groups, runs, metrics, primary, mode, by, thresholds, columns, best_per, all_groups, ref,
                    level=level)
+
+
+def _test_against(top: Group | None, others: list[Group], rank_col: str) -> float:
+    """Each of ``others`` tested against ``top`` on the ranking column (p, Holm, effect, its power); returns the
+    level the power is quoted at (NaN: no test)."""
+    if top is None or math.isnan(top.stats[rank_col][0]):
+        return math.nan
+    tests = [test_two(g.values[rank_col], g.seeds, top.values[rank_col], top.seeds) for g in others]
+    level = power_level(sum(math.isfinite(t.p) for t in tests))
+    for g, t, p in zip(others, tests, holm([t.p for t in tests])):
+        g.p_value, g.effect, g.test, g.diff, g.p_holm, g.spread = t.p, t.d, t.test, t.diff, p, t.spread
+        g.mde = detectable(t.spread, level, POWER)
+        if not p < ALPHA:  # not significant: how many seeds would show the difference seen
+            g.seeds_needed = seeds_for(abs(t.diff), t.spread, level, POWER)
+    return level
 
 
 def power_level(m: int, alpha: float = ALPHA) -> float:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,26 +79,8 @@ def sweep(s, arguments: list[str]) -> None:
     log.info(f"Study {name} in {url}: sampler {s.sampler_name} (seed {s.seed}), pruner {s.pruner_name}, "
              f"{s.direction} {n_trials} trials, {s.n_jobs} at once")
 
-    k = s.seeds
-
-    def folder(number: int, seed: int = 0) -> Path:
-        return s.sweep_dir / str(number) / str(seed) if k > 1 else s.sweep_dir / str(number)
-
-    def job(t, seed: int, cont: bool) -> list[str]:
-        values = [f"{k}={v}" for k, v in t.params.items()] + [f"{k}={v}" for k, v in fixed.items()]
-        where = f"storage:{_quote(url)},study:{_quote(name)},number:{t.number}"
-        sub = f"{t.number}/{seed}" if k > 1 else str(t.number)
-        return [*values, *([f"seed={seed}"] if k > 1 else []),
-                f"trial={{{where}" + (f",index:{seed}}}" if k > 1 else "}"), f"hydra.sweep.subdir={sub}",
-                *([f"resume={_quote(folder(t.number, seed))}"] if cont else [])]
-
-    def progress(number: int) -> tuple[int, str]:
-        """The trial's first seed that has not completed (k: all have) and that seed's status."""
-        for seed in range(k):
-            status = _status(folder(number, seed))
-            if status not in ("completed", "stopped_early"):
-                return seed, status
-        return k, "completed"
+    k, lay = s.seeds, Layout(s.sweep_dir, s.seeds, url, name, fixed)
+    folder, job, progress = lay.folder, lay.job, lay.progress
 
     def done(t, seed: int, status: str) -> None:
         """After seed ``seed`` of trial t ran: pause it, go on to its next seed, or tell the study."""
@@ -146,6 +129,38 @@ def sweep(s, arguments: list[str]) -> None:
     for t in paused:  # never promoted: pruned for good
         study.tell(t.number, state=TrialState.PRUNED)
     write_results(s.sweep_dir, study, url, name)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a trial's seeds run and what their jobs are: trial N in ``<sweep>/N``, or with k > 1 seeds seed s in
+    ``<sweep>/N/s``, each job reporting to its trial (and its seed's index in it)."""
+
+    sweep_dir: Path
+    k: int
+    url: str
+    name: str
+    fixed: dict
+
+    def folder(self, number: int, seed: int = 0) -> Path:
+        return self.sweep_dir / str(number) / str(seed) if self.k > 1 else self.sweep_dir / str(number)
+
+    def job(self, t, seed: int, cont: bool) -> list[str]:
+        values = [f"{k}={v}" for k, v in t.params.items()] + [f"{k}={v}" for k, v in self.fixed.items()]
+        where = f"storage:{_quote(self.url)},study:{_quote(self.name)},number:{t.number}"
+        several = self.k > 1
+        return [*values, *([f"seed={seed}"] if several else []),
+                f"trial={{{where}" + (f",index:{seed}}}" if several else "}"),
+                f"hydra.sweep.subdir={t.number}/{seed}" if several else f"hydra.sweep.subdir={t.number}",
+                *([f"resume={_quote(self.folder(t.number, seed))}"] if cont else [])]
+
+    def progress(self, number: int) -> tuple[int, str]:
+        """The trial's first seed that has not completed (k: all have) and that seed's status."""
+        for seed in range(self.k):
+            status = _status(self.folder(number, seed))
+            if status not in ("completed", "stopped_early"):
+                return seed, status
+        return self.k, "completed"
 
 
 def tell(study, number: int, status: str, folders: list[Path]) -> None:
