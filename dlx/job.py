@@ -18,10 +18,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from dlx import CONFIG_DIR
+from dlx.runfolder import primary, write_result
 from dlx.setup import USER_ERRORS
 from dlx.sweep.resume import SweepMismatch, resume_point
-from dlx.track import error_line, write_result
-from dlx.train import failed_result, primary, run
+from dlx.track import error_line
+from dlx.train import failed_result, run
 
 WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT)
 

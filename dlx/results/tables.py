@@ -6,9 +6,10 @@ import math
 import sys
 import textwrap
 
-from dlx.results.runs import PARTIAL, Group
+from dlx.results.runs import Group
 from dlx.results.stats import is_zero
 from dlx.results.summary import Summary
+from dlx.runfolder import BROKEN, DIVERGED, FAILED, PRUNED, UNFINISHED
 
 
 def fmt(mean: float, std: float, n: int) -> str:
@@ -20,20 +21,20 @@ def fmt(mean: float, std: float, n: int) -> str:
 
 
 def _runs_cell(g: Group) -> str:
-    n_run = g.count(*PARTIAL)
+    n_run = g.count(*UNFINISHED)
     return f"{len(g.runs)}" + (f" ({n_run} running)" if n_run else "")
 
 
 def table_rows(s: Summary, ci: bool = True) -> tuple[list[str], list[list[str]]]:
     """The human table (strings) shared by the console (without the ``ci`` column, for width) and summary.md."""
-    pruned = any(r.status == "pruned" for r in s.runs)  # a column only for sweepers that prune
-    header = ["#", "group", "runs", "diverged", "failed", *(["pruned"] if pruned else []), *s.columns]
+    pruned = any(r.status == PRUNED for r in s.runs)  # a column only for sweepers that prune
+    header = ["#", "group", "runs", DIVERGED, FAILED, *([PRUNED] if pruned else []), *s.columns]
     header += [f"95% CI ({s.rank_col})"] if ci else []
     header += [f"p vs {s.ref} ({s.rank_col})", "p (Holm)", "d", "test"]
     rows = []
     for i, g in enumerate(s.groups, 1):
-        cells = [str(i), g.label, _runs_cell(g), str(g.count("diverged")), str(g.count("failed"))]
-        cells += [str(g.count("pruned"))] if pruned else []
+        cells = [str(i), g.label, _runs_cell(g), str(g.count(DIVERGED)), str(g.count(FAILED))]
+        cells += [str(g.count(PRUNED))] if pruned else []
         for c in s.columns:
             mean, std, n = g.stats[c]
             cell = fmt(mean, std, n)
@@ -85,7 +86,7 @@ def print_summary(s: Summary, title: str, console=None) -> None:
                          justify="left" if h == "group" else "right", overflow="ellipsis", no_wrap=True)
     for i, r in enumerate(rows):
         g = s.groups[i]
-        style = "bold green" if i == 0 else ("red" if g.count("failed", "diverged") == len(g.runs) else None)
+        style = "bold green" if i == 0 else ("red" if g.count(*BROKEN) == len(g.runs) else None)
         table.add_row(*r, style=style)
     console.print(table)
     for r in s.failed:

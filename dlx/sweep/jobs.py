@@ -14,12 +14,10 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from dlx.runfolder import override_key, override_value
+
 MAX_CHECKED = 1000  # a larger grid is checked on its first jobs (each check composes and builds: ~0.05 s)
 log = logging.getLogger(__name__)
-
-
-def _key(override: str) -> str:
-    return override.split("=", 1)[0].lstrip("+~")
 
 
 def grid(params: dict | None, overrides: Sequence[str]) -> list[list[str]]:
@@ -39,9 +37,9 @@ def seed_free(job: Sequence[str]) -> tuple[str, ...] | None:
     """The one definition of "these jobs differ only in seed": jobs with equal ``seed_free`` keys (not None) have
     the same overrides but for an integer ``seed``; None for a seed that is not a plain integer (an
     interpolation, a choice), which is no group."""
-    if not all(re.fullmatch(r"-?\d+", o.split("=", 1)[1]) for o in job if _key(o) == "seed" and "=" in o):
+    if not all(re.fullmatch(r"-?\d+", override_value(o) or "") for o in job if override_key(o) == "seed"):
         return None
-    return tuple(o for o in job if _key(o) != "seed")
+    return tuple(o for o in job if override_key(o) != "seed")
 
 
 def first_of_kind(jobs: Sequence[Sequence[str]]) -> list[int]:

@@ -9,19 +9,19 @@ one stays running in the study until it is promoted or the search ends (then it 
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
 
-from dlx import search
-from dlx.sweep.resume import FINISHED, RESUME_KEY, resume_job
+from dlx import runfolder, search
+from dlx.runfolder import COMPLETED, FAILED, FINISHED, PRUNED, STOPPED_EARLY
+from dlx.sweep.resume import RESUME_KEY, resume_job
 from dlx.sweep.summary import stop
 
 log = logging.getLogger(__name__)
-TOLD = {"completed": "COMPLETE", "stopped_early": "COMPLETE", "pruned": "PRUNED"}  # else FAIL
+TOLD = {COMPLETED: "COMPLETE", STOPPED_EARLY: "COMPLETE", PRUNED: "PRUNED"}  # a run's status -> its trial's; else FAIL
 
 
 def direction(metric: str, mode: str) -> str:
@@ -37,21 +37,13 @@ def _quote(value: str) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _status(folder: Path) -> str:
-    """result.json's status; ``running`` when the job never wrote one (killed)."""
-    try:
-        return json.loads((folder / "result.json").read_text()).get("status", "running")
-    except (OSError, ValueError):
-        return "running"
-
-
 def sweep(s, arguments: list[str]) -> None:
     """hydra/sweeper=optuna's sweep: ``s`` is the sweeper (its settings, config, launcher and sweep folder)."""
     import optuna
     from optuna.trial import TrialState
 
     given = [f"{k}={v}" for k, v in (s.params or {}).items()]
-    given += [a for a in arguments if a.split("=", 1)[0].lstrip("+~") != RESUME_KEY]
+    given += [a for a in arguments if runfolder.override_key(a) != RESUME_KEY]
     space, fixed = search.search_space(given)
     resume = bool(s.config.get(RESUME_KEY))
     n_trials = s.n_trials
@@ -84,10 +76,10 @@ def sweep(s, arguments: list[str]) -> None:
     # ended before the sweeper could tell them, or were interrupted (they continue from last.pt).
     paused, todo = [], []
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        status = _status(folder(t.number))
-        if status == "pruned" and s.pruner_name in search.PROMOTING:
+        status = runfolder.status_of(folder(t.number))
+        if status == PRUNED and s.pruner_name in search.PROMOTING:
             paused.append(t)
-        elif status in FINISHED or status == "failed":
+        elif status in (*FINISHED, FAILED):
             tell(study, t.number, status, folder(t.number))
         else:
             todo.append(t)
@@ -99,7 +91,7 @@ def sweep(s, arguments: list[str]) -> None:
         while todo and len(batch) < s.n_jobs:
             t = todo.pop(0)
             resume_job(folder(t.number), [], continue_interrupted=True)  # clears a run with no last.pt
-            batch.append((t, (folder(t.number) / "checkpoints" / "last.pt").is_file()))
+            batch.append((t, runfolder.checkpoint_file(folder(t.number)).is_file()))
         if paused and len(batch) < s.n_jobs:  # promotions before new trials (ASHA)
             up = search.promotable(study, prune, paused)[: s.n_jobs - len(batch)]
             paused = [t for t in paused if t.number not in {u.number for u in up}]
@@ -113,10 +105,10 @@ def sweep(s, arguments: list[str]) -> None:
         # every job leaves result.json in its folder (the task function returns NaN for a failed one)
         s.job_idx += len(s.launcher.launch([job(t, cont) for t, cont in batch], initial_job_idx=s.job_idx))
         for t, _ in batch:
-            status = _status(folder(t.number))
-            if status == "pruned" and s.pruner_name in search.PROMOTING and \
-                    (folder(t.number) / "checkpoints" / "last.pt").is_file():
-                paused.append(study._storage.get_trial(t._trial_id))
+            status = runfolder.status_of(folder(t.number))
+            if status == PRUNED and s.pruner_name in search.PROMOTING and \
+                    runfolder.checkpoint_file(folder(t.number)).is_file():
+                paused.append(next(u for u in study.get_trials(deepcopy=False) if u.number == t.number))
             else:
                 tell(study, t.number, status, folder(t.number))
     for t in paused:  # never promoted: pruned for good
@@ -130,8 +122,7 @@ def tell(study, number: int, status: str, folder: Path) -> None:
     state = TrialState[TOLD.get(status, "FAIL")]
     value = None
     if state == TrialState.COMPLETE:
-        result = json.loads((folder / "result.json").read_text())
-        value = float(result["best"].get(result["metric"], float("nan")))
+        value = runfolder.primary(runfolder.read_result(folder) or {})
     try:
         study.tell(number, value, state=state)
     except RuntimeError as e:  # the grid sampler's "grid done" stop, after the trial was stored (as Hydra's)
