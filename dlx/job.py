@@ -79,5 +79,8 @@ main = hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="
 
 
 if __name__ == "__main__":
+    from dlx import lazy_dynamo
+
     os.environ.setdefault("HYDRA_FULL_ERROR", "0")
+    lazy_dynamo.defer()  # a launcher here checks jobs without training: no torch._dynamo import (dlx/lazy_dynamo.py)
     main()

@@ -38,8 +38,6 @@ from dlx.optim import check_torch, schedule
 # Errors in what the user asked for (config, data files, checkpoints): one line and exit 2, no traceback.
 USER_ERRORS = (ConfigError, DataError, checkpoint.CheckpointError)
 
-lazy_dynamo.defer()  # an eager run never imports torch._dynamo (1.7 s)
-
 LOOP_KEYS = ("init_from", "freeze", "prefix_map", "pretrain")  # model.<key> the setup applies, not the class
 # Regularizers that are model arguments: regularization.<name> -> the constructor's keyword arguments.
 MODEL_ARGS = {

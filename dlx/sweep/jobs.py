@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 def grid(params: dict | None, overrides: Sequence[str]) -> list[list[str]]:
     """The basic sweeper's jobs in launch order (job i gets folder i): ``hydra.sweeper.params``, then the command
     line's overrides, expanded as Hydra's BasicSweeper does. Raises Hydra's error for an override it cannot parse."""
-    # BasicSweeper.split_arguments is Hydra's own expansion (hydra-core 1.3.x); it has no public name, and writing
-    # the grammar's sweeps (a,b / range / glob) out again here would drift from Hydra's order
+    # BasicSweeper.split_arguments is Hydra's own expansion, read on hydra-core 1.3.2-1.3.8; it has no public
+    # name, and writing the grammar's sweeps (a,b / range / glob) out again here would drift from Hydra's order.
+    # tests/test_private_apis.py fails when it changes.
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 

@@ -31,7 +31,7 @@ from dlx import regularize as R
 from dlx import setup
 from dlx import train as T
 from dlx.models.common import pretrain_on
-from dlx.objective import _float
+from dlx.objective import as_float
 from dlx.runfolder import COMPLETED, DIVERGED, INTERRUPTED
 from dlx.track import Tracker
 
@@ -125,7 +125,7 @@ def build_step(runs: list[setup.Run]) -> Stack:
 
     def member(p, b, x, y):  # one member's step objective, as dlx.objective.Objective.backward computes it
         with r0.autocast():
-            out = _float(functional_call(base, (p, b), (x,)))
+            out = as_float(functional_call(base, (p, b), (x,)))
         lo = loss(out, y)
         return (train_loss(out, y) if parts.train_loss else lo), lo
 
