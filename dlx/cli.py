@@ -112,6 +112,14 @@ def _start_pool_server(args: list[str]):
 def entry() -> None:
     try:
         code = main()
+    except KeyboardInterrupt:  # Ctrl-C before a run's own handler is in place (imports, the preflight)
+        print("dlx: interrupted", file=sys.stderr)
+        code = 130
+    except BrokenPipeError:  # `dlx ... | head` closed the pipe: what was asked for is printed
+        # Python's advice (docs of signal, "Note on SIGPIPE"): point stdout at devnull, so the flush at exit
+        # does not raise a second time
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141  # 128 + SIGPIPE, as a shell reports a command stopped by a closed pipe
     finally:
         # What is left is the interpreter's teardown, where the garbage collector walks every object torch and
         # Hydra made (over a second after a sweep); frozen objects are skipped. atexit handlers still run.

@@ -415,8 +415,8 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
     if status == DIVERGED:
         error_line(f"run diverged: {result['error']}")
     tracker.summary(result)
-    if status == INTERRUPTED:
-        error_line(result["error"])
+    if status == INTERRUPTED:  # asked for (Ctrl-C, SIGTERM): news, not an error
+        print(f"dlx: {result['error']}", file=sys.stderr)
         raise KeyboardInterrupt
     return result
 

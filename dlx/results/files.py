@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
+import os
 from pathlib import Path
 
 from dlx import checks, runfolder
@@ -111,6 +113,22 @@ def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
     if png:
         write_atomic(path, png)
     return metrics
+
+def default_out(paths: list[Path]) -> Path:
+    """Where compare and report write without --out: a sweep folder (or one run folder) given alone holds its own
+    summary; several run folders get a folder beside them, named by the runs it compares, so that a subset of a
+    sweep does not overwrite the sweep's own summary and another subset does not overwrite this one (never the
+    current folder, which may be anywhere)."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0]
+    folders = [p.resolve() for p in paths]
+    names = [p.name for p in folders]
+    label = "-".join(names)
+    if len(names) > 3 or len(label) > 40:  # a long list: first, last, count, and a digest of the whole set
+        digest = hashlib.sha1("\n".join(sorted(map(str, folders))).encode()).hexdigest()[:6]
+        label = f"{names[0]}-to-{names[-1]}-{len(names)}-runs-{digest}"
+    return Path(os.path.commonpath([p.parent for p in folders])) / f"compare-{label}"
+
 
 def writable(folder: Path, flag: str = "--out") -> None:
     """Make ``folder`` and check a file can be written in it (a read-only or full disk: one line)."""

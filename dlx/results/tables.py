@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 import textwrap
 
@@ -26,7 +27,7 @@ def _runs_cell(g: Group) -> str:
 
 
 def table_rows(s: Summary, ci: bool = True) -> tuple[list[str], list[list[str]]]:
-    """The human table (strings) shared by the console (without the ``ci`` column, for width) and summary.md."""
+    """The human table (strings) shared by the console (fitted to its width), summary.md and report.html."""
     pruned = any(r.status == PRUNED for r in s.runs)  # a column only for sweepers that prune
     header = ["#", "group", "runs", DIVERGED, FAILED, *([PRUNED] if pruned else []), *s.columns]
     header += [f"95% CI ({s.rank_col})"] if ci else []
@@ -66,28 +67,94 @@ def first_line(text: str | None) -> str:
     lines = (text or "").strip().splitlines()
     return lines[-1] if lines else ""  # the last line of a traceback names the exception
 
-def print_summary(s: Summary, title: str, console=None) -> None:
+def reading_order(header: list[str], rank_col: str) -> list[int]:
+    """Column indices in the order a reader wants them: #, group, runs, the ranking metric, its interval and the
+    test against the best (p, Holm, d, test), then the other metrics, wall time and the counts. The console drops
+    columns from the end of this order when the terminal is narrow; report.html shows the statistics before its
+    table can need a sideways scroll."""
+    stats = [i for i, h in enumerate(header) if h.startswith(("95% CI", "p vs ", "p (Holm)")) or h in ("d", "test")]
+    first = [header.index(h) for h in ("#", "group", "runs", rank_col) if h in header]
+    counts = [header.index(h) for h in (DIVERGED, FAILED, PRUNED) if h in header]
+    rest = [i for i in range(len(header)) if i not in first + stats + counts]
+    return first + stats + rest + counts
+
+
+GROUP_MIN = 16  # characters: the group label wraps at its spaces; a narrower column reads badly
+KEPT = 6  # #, group, runs, the ranking metric, its 95% CI, p vs the best: shown at any width
+
+
+def _natural(header: list[str], rows: list[list[str]]) -> list[int]:
+    """Each column's width with every cell on one line and the header wrapped at its words (and after '/')."""
+    return [max(max((len(r[j]) for r in rows), default=1), *map(len, h.replace("/", "/ ").split()))
+            for j, h in enumerate(header)]
+
+
+def fit_columns(header: list[str], rows: list[list[str]], rank_col: str, width: int | None) -> list[int]:
+    """The columns the console shows, in reading order: the first KEPT always, then as many of the rest as fit in
+    ``width`` characters (None: all), stopping at the first that does not (a table whose columns end where the
+    summary.md's reading order goes on). A rich table column costs its width + 3 (padding, border), plus 1."""
+    order = reading_order(header, rank_col)
+    if width is None:
+        return order
+    natural = _natural(header, rows)
+    group = header.index("group")
+    # the group keeps its longest override on one line where it can (optim=rmsprop_nesterov), GROUP_MIN at least
+    longest = max((len(word) for r in rows for word in r[group].split()), default=1)
+    need = min(natural[group], max(GROUP_MIN, longest))
+    shown = order[:KEPT]
+    used = 1 + sum(natural[j] + 3 for j in shown) - natural[group] + need
+    for j in order[KEPT:]:
+        if used + natural[j] + 3 > width:
+            break
+        shown.append(j)
+        used += natural[j] + 3
+    return shown
+
+
+def _console(console, header: list[str], rows: list[list[str]]):
+    """(console, width to fit the table to): a given console's width; a terminal's, or COLUMNS (rich reads both);
+    a pipe or a log file without COLUMNS gets the whole table, one line a row (width None): it is read later, in
+    full, and a long line costs nothing there."""
     from rich.console import Console
+
+    if console is not None:
+        return console, console.width
+    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit():
+        console = Console()
+        return console, console.width
+    return Console(width=max(120, sum(w + 3 for w in _natural(header, rows)) + 1)), None
+
+
+def print_summary(s: Summary, title: str, console=None, full: str = "summary.md") -> None:
+    """The ranked table on the console, fitted to its width: group, runs, the ranking metric (mean ± std), its 95%
+    interval and the p-value against the best stay; the other columns follow while they fit, and a line says how
+    many were left out and where the whole table is (``full``)."""
     from rich.table import Table
 
-    header, rows = table_rows(s, ci=False)
-    # every cell stays on one line; a header wraps at its words to its column's width
-    widths = [max(max((len(r[j]) for r in rows), default=1), *map(len, h.replace("/", "/ ").split()))
-              for j, h in enumerate(header)]
-    # a log file gets the whole table; a terminal narrower than it shortens cells with an ellipsis
-    console = console or Console(width=None if sys.stdout.isatty() else max(120, sum(w + 3 for w in widths) + 1))
-    table = Table(
-        title=title,
-        caption=f"ranked by {s.primary} {s.by} ({s.mode}); mean ± std over seeds; "
-        "diverged/failed/pruned runs are counted, not averaged\n" + stats_note(s) + " (in summary.md)",
-    )
-    for h, w in zip(header, widths):
-        table.add_column(textwrap.fill(h.replace("/", "/ "), w).replace("/ ", "/").replace("/\n", "/\n"),
-                         justify="left" if h == "group" else "right", overflow="ellipsis", no_wrap=True)
+    header, rows = table_rows(s)
+    # the interval and the test are on the ranking metric, as the caption says: their headers need not repeat it
+    header = [h.split(" (", 1)[0] if h.startswith(("95% CI (", "p vs ")) else h for h in header]
+    console, width = _console(console, header, rows)
+    shown = fit_columns(header, rows, s.rank_col, width)
+    left_out = [header[j] for j in reading_order(header, s.rank_col) if j not in shown]
+    caption = (f"ranked by {s.primary} {s.by} ({s.mode}); mean ± std over seeds; diverged/failed/pruned runs are "
+               f"counted, not averaged\n{stats_note(s)}")
+    if left_out:
+        caption += (f"\n{len(left_out)} more column{'s' if len(left_out) > 1 else ''} ({', '.join(left_out)}) in "
+                    f"{full}; a wider terminal shows them")
+    table = Table(title=title, caption=caption)
+    natural = _natural(header, rows)
+    for j in shown:
+        h = header[j]
+        wrapped = textwrap.fill(h.replace("/", "/ "), natural[j]).replace("/ ", "/").replace("/\n", "/\n")
+        if h == "group":  # the one column that wraps: a label of several overrides breaks at its spaces
+            table.add_column(wrapped, justify="left", overflow="fold", min_width=min(natural[j], GROUP_MIN))
+        else:
+            table.add_column(wrapped, justify="right", overflow="ellipsis", no_wrap=True)
     for i, r in enumerate(rows):
         g = s.groups[i]
         style = "bold green" if i == 0 else ("red" if g.count(*BROKEN) == len(g.runs) else None)
-        table.add_row(*r, style=style)
+        table.add_row(*(r[j] for j in shown), style=style)
     console.print(table)
     for r in s.failed:
         console.print(
