@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 from rich.console import Console
 from rich.table import Table
 
-from dlx import checkpoint, checks, config, objective, setup
+from dlx import checkpoint, checks, config, objective, runfolder, setup
 from dlx.data import check_args, offline
 
 
@@ -47,7 +47,7 @@ def load_weights(run: Path, which: str = "final", config_dirs: list[Path] = (), 
     last.pt); ``best`` is best.pt; ``last`` is last.pt's model. CheckpointError (one line) when unreadable, when
     it has no checksum (unless ``unchecked``), or when its stored config does not pass :func:`stored_run`."""
     file = {"final": "last", "best": "best", "last": "last"}[which]
-    path = run if run.suffix == ".pt" else run / "checkpoints" / f"{file}.pt"
+    path = run if run.suffix == ".pt" else runfolder.checkpoint_file(run, file)
     state = checkpoint.load(path, unchecked=unchecked)
     cfg = stored_run(state.get("config"), path, config_dirs)
     es = state.get("early_stopping") or {}

@@ -18,10 +18,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from dlx import CONFIG_DIR
+from dlx.runfolder import primary, write_result
 from dlx.setup import USER_ERRORS
 from dlx.sweep.resume import SweepMismatch, resume_point
-from dlx.track import error_line, write_result
-from dlx.train import failed_result, primary, run
+from dlx.track import error_line
+from dlx.train import failed_result, run
 
 WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT)
 
@@ -78,5 +79,8 @@ main = hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="
 
 
 if __name__ == "__main__":
+    from dlx import lazy_dynamo
+
     os.environ.setdefault("HYDRA_FULL_ERROR", "0")
+    lazy_dynamo.defer()  # a launcher here checks jobs without training: no torch._dynamo import (dlx/lazy_dynamo.py)
     main()

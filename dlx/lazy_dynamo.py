@@ -10,9 +10,11 @@ paid the import, the preflight's too, for nothing.
 :func:`defer` gives those wrappers what their first call would cache (the function's ``__dynamo_disable``), a
 function that calls the original directly while ``torch._dynamo`` is not imported: nothing can be compiling
 then, so ``torch._dynamo.disable`` would only have called it. Once ``torch._dynamo`` is imported
-(``trainer.compile=true``, CUDA graphs, or anything else), the first call caches torch's own disabled function
-and behaves exactly as torch does from then on. Wrappers that are not torch's (another torch version) are left
-alone: the import then happens as before, nothing else changes.
+(``trainer.compile=true``, CUDA graphs, or anything else), the next call removes it again and hands over to
+torch's own wrapper, which from then on caches and calls torch's disabled function as it always does. Wrappers that
+are not torch's (another torch version) are left alone: the import then happens as before, nothing else changes.
+The entry points that check configs without training switch it on (``dlx train``'s preflight, ``python -m
+dlx.job``'s launcher); importing dlx changes nothing in torch.
 
 A run that trains needs it all the same: every optimizer's ``step`` imports it (torch's
 ``_use_grad_for_differentiable``). :func:`import_now` imports it with the garbage collector paused, which takes
@@ -31,23 +33,31 @@ import torch
 import torch._compile
 
 
-def _defer_one(inner: Callable) -> bool:
-    """Defer the import of one ``torch._disable_dynamo`` wrapper; False where ``inner`` is not one."""
-    fn = getattr(inner, "__wrapped__", None)
+# torch's lazy-import wrapper, read on torch 2.13.0: torch._compile._disable_dynamo(fn) returns ``inner`` (with
+# functools.wraps: inner.__wrapped__ is fn), defined in torch/_compile.py, which caches torch._dynamo.disable(fn)
+# as fn.__dynamo_disable on its first call and calls that. None of it has a public name; tests/test_private_apis.py
+# fails when a wrapper dlx defers is no longer this one.
+def is_torch_wrapper(inner: Callable) -> bool:
     code = getattr(inner, "__code__", None)
-    if fn is None or code is None or code.co_filename != torch._compile.__file__ or "recursive" not in \
-            code.co_freevars or getattr(fn, "__dynamo_disable", None) is not None:
+    return getattr(inner, "__wrapped__", None) is not None and code is not None and \
+        code.co_filename == torch._compile.__file__
+
+
+def _defer_one(inner: Callable) -> bool:
+    """Defer the import of one ``torch._disable_dynamo`` wrapper; False where ``inner`` is not one (or is
+    deferred, or has cached torch's disabled function already)."""
+    if not is_torch_wrapper(inner):
         return False
-    recursive = inner.__closure__[code.co_freevars.index("recursive")].cell_contents
+    fn = inner.__wrapped__
+    if getattr(fn, "__dynamo_disable", None) is not None:
+        return False
 
     def call(*args, **kwargs):
         if "torch._dynamo" not in sys.modules:  # nothing compiles: torch's disabled function would just call fn
             return fn(*args, **kwargs)
-        import torch._dynamo
-
-        disabled = torch._dynamo.disable(fn, recursive, wrapping=False)  # what torch's own wrapper caches
-        setattr(fn, "__dynamo_disable", disabled)
-        return disabled(*args, **kwargs)
+        if fn.__dict__.get("__dynamo_disable") is call:  # hand back: torch's wrapper caches its own from now on
+            del fn.__dict__["__dynamo_disable"]
+        return inner(*args, **kwargs)
 
     setattr(fn, "__dynamo_disable", call)
     return True

@@ -59,7 +59,8 @@ class MultiTaskLoss:
         return sum(self.weights[n] * self.task_loss(n, out[n], y[n]) for n in self.kinds)
 
 
-def _float(out):
+def as_float(out):
+    """Outputs in fp32 (autocast's bf16 ones too): a tensor, or name -> tensor for a multi-task model."""
     return {k: v.float() for k, v in out.items()} if isinstance(out, dict) else out.float()
 
 
@@ -78,7 +79,7 @@ def evaluate(model, x, y, loss, task: str, batch_size: int, autocast=contextlib.
     for i in range(0, len(x), batch_size):
         sl = slice(i, i + batch_size)
         with autocast():
-            out = _float(model(x[sl]))
+            out = as_float(model(x[sl]))
         if multi:
             for n in names:
                 sums[n] += loss.task_loss(n, out[n], y[n][sl]) * len(out[n])
@@ -131,7 +132,7 @@ class Objective:
     def backward(self, model: nn.Module, x, y) -> torch.Tensor:
         saved = [a.perturb() for a in self.parts.around]
         with self.autocast():
-            out = _float(model(x))
+            out = as_float(model(x))
         loss = self.loss(out, y)
         objective = self.train_loss(out, y) if self.parts.train_loss else loss
         for term in self.parts.terms:

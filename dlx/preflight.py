@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from dlx import CONFIG_DIR, checks, runfolder
 from dlx.checks import ConfigError
+from dlx.runfolder import override_key
 from dlx.sweep.jobs import MAX_CHECKED, check_jobs, grid, processes
 
 MAX_SHOWN = 5  # wrong jobs listed, one line each
@@ -27,10 +27,6 @@ PRINT_ONLY = {"-h", "--help", "--hydra-help", "--info", "-i", "--cfg", "-c", "--
               "--version"}
 MULTIRUN = {"-m", "--multirun"}
 PLUGIN_EXTRAS = {"hydra/sweeper": "sweep", "hydra/launcher": "slurm"}  # the pyproject extra of dlx's configs there
-
-
-def _key(override: str) -> str:
-    return override.split("=", 1)[0].lstrip("+~")
 
 
 def _quote(value: str) -> str:
@@ -52,18 +48,13 @@ def resume_args(args: list[str]) -> list[str] | None:
         raise ConfigError(f"resume={value} is wrong: {folder} is not a dlx run folder (it has no "
                           ".hydra/overrides.yaml); allowed is the folder of a run, e.g. outputs/runs/<day>/<time>")
     runfolder.refuse_links(folder)  # before Hydra writes .hydra/*.yaml and train.log there
-    extra = [a for a in args if _key(a) not in ("resume", "hydra.run.dir")]
-    result = folder / "result.json"
-    if not extra and result.is_file():
-        try:
-            status = json.loads(result.read_text()).get("status")
-        except (ValueError, AttributeError):
-            status = None
-        if status in ("completed", "stopped_early"):
-            print(f"dlx: {folder} already finished ({status}); nothing to resume")
-            return None
-    keys = {_key(a) for a in extra}
-    saved = [o for o in saved_overrides(saved_file) if _key(o) not in keys | NOT_REPLAYED]
+    extra = [a for a in args if override_key(a) not in ("resume", "hydra.run.dir")]
+    status = runfolder.status_of(folder)
+    if not extra and status in runfolder.TESTED:
+        print(f"dlx: {folder} already finished ({status}); nothing to resume")
+        return None
+    keys = {override_key(a) for a in extra}
+    saved = [o for o in saved_overrides(saved_file) if override_key(o) not in keys | NOT_REPLAYED]
     where = _quote(str(folder))
     # The given arguments first, in their order (Hydra flags stay before the overrides, as argparse needs).
     return [*extra, *saved, f"resume={where}", f"hydra.run.dir={where}"]
@@ -71,7 +62,7 @@ def resume_args(args: list[str]) -> list[str] | None:
 
 def resume_folder(args: list[str]) -> Path | None:
     """The folder ``resume=`` names among ``args`` (the last one given), None without one."""
-    given = [a for a in args if _key(a) == "resume"]
+    given = [a for a in args if override_key(a) == "resume"]
     value = given[-1].split("=", 1)[1] if given else "null"
     return None if value in ("null", "", "None") else Path(value.strip("'\"")).expanduser()
 
@@ -147,7 +138,7 @@ def _unsafe_value(key: str, value) -> str | None:
 def _one_line(e: Exception, args: list[str], dirs: list[str] = ()) -> str:
     """Hydra's multi-line composition errors, as the one line ``key=value is wrong: allowed ...``."""
     text = str(e)
-    given = {_key(a): a for a in args}
+    given = {override_key(a): a for a in args}
     m = re.search(r"Could not (?:find|load) '([^']+)/([^'/]+)'", text)
     if m:
         group, option = m.groups()
@@ -281,7 +272,7 @@ def _seed_arms(sweeper, overrides: list[str]) -> list[list[str]]:
     if sweeper.get("mode") not in (None, "max", "min"):
         checks.fail("hydra.sweeper.mode", sweeper.get("mode"), "null, max or min")
     params = sweeper.get("params") or {}
-    if any(_key(k) == "seed" for k in params) or any(_key(o) == "seed" for o in overrides):
+    if any(override_key(k) == "seed" for k in params) or any(override_key(o) == "seed" for o in overrides):
         raise ConfigError("seed=... is wrong with hydra/sweeper=seeds: the sweeper runs seeds 0, 1, ... itself; "
                           "allowed are hydra.sweeper.first, step and most (how many seeds, and when)")
     arms = grid(params, overrides)
@@ -327,7 +318,7 @@ def _check_search(sweeper, overrides: list[str]) -> None:
     k = sweeper.get("seeds", 1)
     if not checks.is_int(k) or k < 1:
         checks.fail("hydra.sweeper.seeds", k, "an integer >= 1 (a trial's value is the mean over that many seeds)")
-    if k > 1 and any(_key(o) == "seed" for o in [*(sweeper.get("params") or {}), *overrides]):
+    if k > 1 and any(override_key(o) == "seed" for o in [*(sweeper.get("params") or {}), *overrides]):
         raise ConfigError(f"seed=... is wrong with hydra.sweeper.seeds={k}: each trial runs seeds 0..{k - 1} itself; "
                           "allowed is hydra.sweeper.seeds alone")
     search.search_space([*(f"{k}={v}" for k, v in (sweeper.get("params") or {}).items()), *overrides])

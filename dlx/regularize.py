@@ -16,6 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 
 # ---- penalties and constraints ---------------------------------------------------------------------------
+# torch._foreach_* below: torch's multi-tensor kernels, one launch for a list of tensors; no public name (read on
+# torch 2.13, the same since 1.13; tests/test_private_apis.py fails when one is gone or computes something else).
 
 
 def weight_params(model: nn.Module, params: str = "weights") -> list[torch.Tensor]:

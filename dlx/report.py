@@ -25,18 +25,10 @@ from dlx import checks, provenance, runfolder
 from dlx.results import claims
 from dlx.results.figures import curves_png
 from dlx.results.files import default_out, writable, write_atomic
-from dlx.results.runs import (
-    IGNORED_KEYS,
-    NOT_COMPARED,
-    PARTIAL,
-    CompareError,
-    Run,
-    checked_runs,
-    override_key,
-    run_metric,
-)
+from dlx.results.runs import IGNORED_KEYS, CompareError, Run, checked_runs, run_metric
 from dlx.results.summary import Summary, summarize
 from dlx.results.tables import fmt, reading_order, stats_note, table_rows
+from dlx.runfolder import BROKEN, NOT_COMPARED, PRUNED, UNFINISHED, override_key, override_value
 
 # ------------------------------------------------------------------------------------------ the swept values
 
@@ -45,7 +37,7 @@ def swept(runs: list[Run]) -> dict[str, list[str]]:
     """key -> each run's value, for the override keys whose value differs between the runs (a run without
     the key has "(default)")."""
     per_run = [
-        {override_key(o): o.split("=", 1)[1] if "=" in o else ""
+        {override_key(o): override_value(o) or ""
          for o in r.overrides if override_key(o) not in IGNORED_KEYS}
         for r in runs
     ]
@@ -374,7 +366,7 @@ def _claims_section(s: Summary) -> str:
 
 
 def _failed_section(s: Summary) -> str:
-    bad = [r for r in s.runs if r.status in ("failed", "diverged")]
+    bad = [r for r in s.runs if r.status in BROKEN]
     if not bad:
         return "<h2>Failed and diverged runs</h2><p class=note>None.</p>"
     out = [f"<h2>Failed and diverged runs ({len(bad)})</h2>"]
@@ -423,12 +415,12 @@ def _provenance_section(s: Summary) -> str:
 
 def render(s: Summary, title: str) -> str:
     """The whole report.html as one string."""
-    n_bad = sum(r.status in ("failed", "diverged") for r in s.runs)
-    n_running = sum(r.status in PARTIAL for r in s.runs)
+    n_bad = sum(r.status in BROKEN for r in s.runs)
+    n_running = sum(r.status in UNFINISHED for r in s.runs)
     cards = [(len(s.runs), "runs", False), (len(s.all_groups), "groups", False),
              (n_bad, "failed or diverged", n_bad > 0), (n_running, "running or interrupted", False)]
-    if any(r.status == "pruned" for r in s.runs):
-        cards.append((sum(r.status == "pruned" for r in s.runs), "pruned", False))
+    if any(r.status == PRUNED for r in s.runs):
+        cards.append((sum(r.status == PRUNED for r in s.runs), PRUNED, False))
     best = s.groups[0] if s.groups else None
     if best and math.isfinite(best.stats[s.rank_col][0]):
         cards.insert(0, (fmt(*best.stats[s.rank_col]), f"best {s.rank_col}: {best.label}", False))

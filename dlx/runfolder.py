@@ -1,18 +1,29 @@
-"""Run-folder I/O. A folder dlx writes into may hold what someone else put there (a copied run, a shared drive, a
-tarball), so every write here opens its file without following a symbolic link, temporary files get
-unpredictable names beside their destination, and ``os.replace`` puts a finished file in place (readers see the
-old file or the new one, never half of one; a link at the destination is replaced, not written through). The
-readers of result.json and provenance.json check the types of what they read; CSV cells are written so that
-spreadsheets do not evaluate them.
+"""The run-folder contract: what a run folder says and how it is read and written, in one place.
+
+The contract (other tools rely on it; README's "Run folders and the contract" shows it and a test holds the two
+together): the status words, result.json (:func:`result` builds it, :func:`write_result` is its one writer,
+:func:`read_result` its one reader), the overrides a run was made with (:func:`override_key`), the lock that keeps
+one process per folder, and the command that continues an interrupted run.
+
+Its I/O: a folder dlx writes into may hold what someone else put there (a copied run, a shared drive, a tarball),
+so every write here opens its file without following a symbolic link, temporary files get unpredictable names
+beside their destination, and ``os.replace`` puts a finished file in place (readers see the old file or the new
+one, never half of one; a link at the destination is replaced, not written through). The readers of result.json
+and provenance.json check the types of what they read; CSV cells are written so that spreadsheets do not evaluate
+them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import math
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable
+import shlex
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,6 +37,149 @@ WRITTEN_INSIDE = (".hydra", "checkpoints")  # folders whose every entry dlx or H
 
 class RunFolderError(ConfigError):
     """A run folder (or a file in one) dlx will not read or write; one line naming the file and why."""
+
+
+# ---- the contract: status words, result.json, overrides ------------------------------------------------------
+
+# result.json's status: how a run ended
+COMPLETED = "completed"  # every step it was given
+STOPPED_EARLY = "stopped_early"  # early stopping's patience ran out
+DIVERGED = "diverged"  # a NaN/Inf loss, metric or weight ended it (never the sweep)
+PRUNED = "pruned"  # a search's pruner stopped it: a result, like diverged
+FAILED = "failed"  # an error (result.json's error says which)
+INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM: checkpoints/last.pt continues it
+STATUSES = (COMPLETED, STOPPED_EARLY, DIVERGED, PRUNED, FAILED, INTERRUPTED)
+RUNNING = "running"  # no result.json yet: a job in progress, or one that was killed
+TESTED = (COMPLETED, STOPPED_EARLY)  # ran to its end: test/* measured, a sweeper's trial complete
+FINISHED = (*TESTED, DIVERGED, PRUNED)  # a result: running it again gives the same numbers
+NOT_COMPARED = (FAILED, DIVERGED, PRUNED)  # counted in a comparison, not averaged
+BROKEN = (FAILED, DIVERGED)  # no number to show: listed with their errors
+UNFINISHED = (INTERRUPTED, RUNNING)  # may continue from checkpoints/last.pt
+RESULT = "result.json"
+# every result.json holds these keys (a run that ended in training also final_weights, best_checkpoint and, with
+# early stopping, best_epoch)
+RESULT_KEYS = ("status", "final", "best", "epochs", "steps", "wall_s", "samples_per_s", "steady_samples_per_s",
+               "threads", "seed", "overrides", "metric", "error")
+RESULT_EXTRA = ("best_epoch", "final_weights", "best_checkpoint")
+# Overrides that say how a job runs, not what it trains: the same job with or without them
+RUN_KEYS = ("resume", "resume_sweep", "trial")
+RESUME_SWEEP = "resume_sweep"
+
+
+def result(status: str, seed: Any, overrides: list[str], metric: str | None, final: dict | None = None,
+           best: dict | None = None, epochs: int = 0, steps: int = 0, wall_s: float = 0.0, samples_per_s: float = 0.0,
+           steady_samples_per_s: float | None = None, threads: int | None = None, error: str | None = None,
+           **extra: Any) -> dict:
+    """result.json's content: every key of RESULT_KEYS, in its order, then ``extra`` (RESULT_EXTRA's)."""
+    if status not in STATUSES or not set(extra) <= set(RESULT_EXTRA):
+        raise ValueError(f"result.json takes a status of {STATUSES} and the extra keys {RESULT_EXTRA}")
+    return {"status": status, "final": final or {}, "best": best or {}, "epochs": epochs, "steps": steps,
+            "wall_s": wall_s, "samples_per_s": samples_per_s, "steady_samples_per_s": steady_samples_per_s,
+            "threads": threads, "seed": seed, "overrides": list(overrides), "metric": metric, "error": error, **extra}
+
+
+def write_result(run_dir: str | Path, content: dict) -> None:
+    """The one writer of result.json (atomic: sweepers and dlx compare read it while runs go on)."""
+    write_json(Path(run_dir) / RESULT, content)
+
+
+class UnreadableResult(RunFolderError):
+    """A result.json that does not parse (a write cut short, a file that is not JSON)."""
+
+
+def read_result(run_dir: str | Path) -> dict | None:
+    """The one reader of result.json: its content, None when the folder has none (RUNNING). A file anyone could
+    have edited: UnreadableResult when it does not parse, RunFolderError when it holds other types than dlx
+    writes."""
+    path = Path(run_dir) / RESULT
+    if not path.is_file():
+        return None
+    try:
+        content = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise UnreadableResult(f"{path} cannot be read: {e}") from None
+    return check_result(content, path)
+
+
+def status_of(run_dir: str | Path) -> str:
+    """result.json's status; RUNNING without one, or with one that cannot be read."""
+    try:
+        found = read_result(run_dir)
+    except RunFolderError:
+        return RUNNING
+    return (found or {}).get("status") or RUNNING
+
+
+def primary(content: dict) -> float:
+    """The number a sweeper optimises: the best value of the run's metric (so far, when pruned); NaN for a run
+    that did not end with a result."""
+    if content.get("status") not in (*TESTED, PRUNED):
+        return math.nan
+    return float((content.get("best") or {}).get(content.get("metric"), math.nan))
+
+
+def checkpoint_file(run_dir: str | Path, which: str = "last") -> Path:
+    """``checkpoints/last.pt`` (the state to continue from) or ``checkpoints/best.pt`` (the best epoch's)."""
+    return Path(run_dir) / "checkpoints" / f"{which}.pt"
+
+
+def override_key(override: str) -> str:
+    """``+a.b=1`` -> ``a.b`` (Hydra's ``+`` adds a key, ``~`` deletes one)."""
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def override_value(override: str) -> str | None:
+    """``a.b=1`` -> ``1``; None for an override without a value (``~a.b``)."""
+    return override.split("=", 1)[1] if "=" in override else None
+
+
+def setting(overrides: Iterable[str]) -> list[str]:
+    """The overrides that say what a job trains (without RUN_KEYS), sorted: equal for the same job."""
+    return sorted(o for o in overrides if override_key(o) not in RUN_KEYS)
+
+
+@contextlib.contextmanager
+def lock(run_dir: Path) -> Iterator[None]:
+    """One process per run folder: an exclusive lock on ``run_dir/.lock`` (released when the process ends, even
+    by SIGKILL), holding the pid for the message a second process gets. Opened without following a link (a
+    planted ``.lock`` link would have the pid overwrite a file elsewhere)."""
+    f = open_lock(run_dir / ".lock")
+    try:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            pid = f.read().strip() or "?"
+            raise ConfigError(f"run folder {run_dir} is in use by process {pid} (another dlx train); allowed is one "
+                              "process per run folder: wait for it to end or stop it") from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        yield
+    finally:
+        f.close()
+
+
+def continue_command(run_dir: Path) -> str:
+    """The command that continues an interrupted run: for a job of a grid sweep (its folder's parent holds the
+    basic sweeper's multirun.yaml) the sweep's own command with hydra.sweep.dir=<sweep> resume_sweep=true, which
+    keeps the finished jobs and continues this one from its last.pt; else ``dlx train resume=<run folder>``.
+    The preflight's decisions recorded there are left out: the command decides again."""
+    from omegaconf import OmegaConf
+
+    sweep_dir = run_dir.parent
+    try:
+        cfg = OmegaConf.load(sweep_dir / "multirun.yaml")
+        ov = cfg.hydra.overrides
+        dirs = [s.path for s in cfg.hydra.runtime.config_sources if s.provider == "command-line"]
+    except Exception:  # not a grid sweep's job (or an unreadable file): the run's own folder
+        return f"dlx train resume={run_dir}"
+    args = [*(a for d in dirs for a in ("--config-dir", d)),
+            *(o for o in ov.hydra if override_key(o) not in ("hydra.mode", "hydra.sweep.dir", "hydra.sweeper.checked")),
+            *(o for o in ov.task if override_key(o) != RESUME_SWEEP), f"hydra.sweep.dir={sweep_dir}",
+            f"{RESUME_SWEEP}=true"]
+    return "dlx train -m " + " ".join(map(shlex.quote, args))
 
 
 def _link_error(path: Path) -> RunFolderError:

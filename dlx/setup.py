@@ -26,7 +26,7 @@ from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
-from dlx import checkpoint, checks, graphs, lazy_dynamo, metrics, objective, search
+from dlx import checkpoint, checks, graphs, lazy_dynamo, metrics, objective, runfolder, search
 from dlx import regularize as R
 from dlx.checks import ConfigError
 from dlx.config import validate
@@ -37,8 +37,6 @@ from dlx.optim import check_torch, schedule
 
 # Errors in what the user asked for (config, data files, checkpoints): one line and exit 2, no traceback.
 USER_ERRORS = (ConfigError, DataError, checkpoint.CheckpointError)
-
-lazy_dynamo.defer()  # an eager run never imports torch._dynamo (1.7 s)
 
 LOOP_KEYS = ("init_from", "freeze", "prefix_map", "pretrain")  # model.<key> the setup applies, not the class
 # Regularizers that are model arguments: regularization.<name> -> the constructor's keyword arguments.
@@ -468,7 +466,7 @@ def _resume(resume: str | Path | None, run_dir: Path | None, dry: bool) -> dict 
     if resume is None:
         return None
     if dry:
-        last = Path(str(resume)).expanduser() / "checkpoints" / "last.pt"
+        last = runfolder.checkpoint_file(Path(str(resume)).expanduser())
         if not last.is_file():
             raise ConfigError(f"resume={resume} is wrong: {last} does not exist (the run stopped before its "
                               "first checkpoint); allowed is a run folder with checkpoints/last.pt")
@@ -572,7 +570,7 @@ def resume_state(run_dir: Path, folder: str | Path) -> dict:
     if Path(str(folder)).expanduser().resolve() != run_dir.resolve():
         raise ConfigError(f"resume={folder} is wrong: this run writes to {run_dir}; allowed is the run's own "
                           f"folder (dlx train resume=<run folder> continues in that folder)")
-    path = run_dir / "checkpoints" / "last.pt"
+    path = runfolder.checkpoint_file(run_dir)
     if not path.is_file():
         raise ConfigError(f"resume={folder} is wrong: {path} does not exist (the run stopped before its "
                           f"first checkpoint); allowed is a run folder with checkpoints/last.pt")

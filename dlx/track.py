@@ -15,7 +15,6 @@ from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 
 from dlx import runfolder
-from dlx.checkpoint import write_json
 
 
 class Tracker:
@@ -95,10 +94,6 @@ class Tracker:
             self.console.print(line)
         self.console.print(f"{self.prefix}epochs {result['epochs']}  steps {result['steps']}  wall "
                            f"{result['wall_s']:.1f} s  {result['samples_per_s']:.0f} samples/s  ->  {self.run_dir}")
-
-
-def write_result(run_dir: Path, result: dict) -> None:
-    write_json(Path(run_dir) / "result.json", result)
 
 
 def error_line(msg: str) -> None:

@@ -8,9 +8,7 @@ an epoch.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import fcntl
 import math
 import os
 import signal
@@ -21,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from dlx import checkpoint, graphs, metrics, provenance, runfolder, setup
 from dlx import regularize as R
-from dlx.checks import ConfigError
 from dlx.objective import evaluate
+from dlx.runfolder import COMPLETED, DIVERGED, FAILED, INTERRUPTED, PRUNED, STOPPED_EARLY, TESTED
 from dlx.setup import USER_ERRORS, Run
-from dlx.track import Tracker, error_line, log_images, write_result
+from dlx.track import Tracker, error_line, log_images
 
 
 class LossSum:
@@ -183,11 +181,10 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
     the console's live bar (None: on a terminal) and the start of each line (a job's number, where several
     share the terminal)."""
     t_start = time.time()
-    model, optimizer, device, batch, ckpt_dir = run.model, run.optimizer, run.device, run.batch_size, \
-        run_dir / "checkpoints"
+    model, optimizer, device, batch = run.model, run.optimizer, run.device, run.batch_size
+    last = runfolder.checkpoint_file(run_dir, "last")
     gen = torch.Generator(device=device).manual_seed(run.seed)  # batch order, separate from init/dropout
-    p = restore(run, run.resume, gen, ckpt_dir / "last.pt") if run.resume else \
-        Progress(LossSum(device, run.cuda_graphs))
+    p = restore(run, run.resume, gen, last) if run.resume else Progress(LossSum(device, run.cuda_graphs))
     if run.resume:
         print(f"dlx: resuming {run_dir} at epoch {p.epoch + 1}, step {p.step}")
     wall = lambda: p.wall_before + time.time() - t_start
@@ -195,9 +192,9 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
         graphs.make_capturable(optimizer, device)
     step_fn = graphs.GraphedStep(make_step(run), batch, device) if run.cuda_graphs else make_step(run)
     tracker = start(run, run_dir, p.step, progress, prefix)
-    saver = Checkpoints(ckpt_dir, run.checkpoint_every_s, run.save_checkpoints,
-                        f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None)
-    status, speed, stop = "completed", Steady(), _StopOnSigint()
+    saver = Checkpoints(run_dir, run.checkpoint_every_s, run.save_checkpoints,
+                        f"{last} (step {p.step})" if run.resume else None)
+    status, speed, stop = COMPLETED, Steady(), _StopOnSigint()
     try:
         # --- loop -----------------------------------------------------------------------------------------
         while p.epoch < run.max_epochs and p.step < run.total_steps:
@@ -214,7 +211,7 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
                 p.step += 1
                 if p.step % run.log_every == 0:  # the only host sync inside an epoch
                     if not log_losses(run, p, tracker):
-                        status = "diverged"
+                        status = DIVERGED
                         break
                 else:
                     tracker.tick(p.step)
@@ -229,7 +226,7 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
             if device.type == "cuda":
                 torch.cuda.synchronize()
             p.train_time += speed.add(time.perf_counter() - t_epoch, p.samples_seen - seen_before)
-            if status == "diverged":
+            if status == DIVERGED:
                 break
             # --- end of epoch: evaluate (eval mode), track the best, checkpoint ------------------------------
             p.epoch += 1
@@ -237,10 +234,10 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
                                optimizer.param_groups[0]["lr"], now=p.step >= run.total_steps or stop.requested)
             if stop.requested:
                 raise KeyboardInterrupt
-            if status != "completed":
+            if status != COMPLETED:
                 break
     except KeyboardInterrupt:
-        status = "interrupted"  # last.pt holds the state after the last whole step (first Ctrl-C) or epoch
+        status = INTERRUPTED  # last.pt holds the state after the last whole step (first Ctrl-C) or epoch
     finally:
         stop.restore()
         tracker.stop_progress()
@@ -279,19 +276,19 @@ def end_epoch(run: Run, p: Progress, tracker: Tracker, saver: Checkpoints, state
     p.final = {"train/loss": p.losses.mean(), **eval_split(run, "train"), **eval_split(run, "val")}
     # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
     if not all(math.isfinite(v) for v in p.final.values()) or not all_finite(run.model):
-        return "diverged"
+        return DIVERGED
     tracker.scalars({**p.final, "lr": lr}, p.step)
     improved = metrics.better_checkpoint(p.final, p.best_at, run.metric, run.mode)  # ties: val/loss
     if improved:
         p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
     p.best.update({k: v for k, v in p.final.items() if metrics.better(v, p.best.get(k), metrics.direction(k))})
-    status, es = "completed", run.early_stopping
+    status, es = COMPLETED, run.early_stopping
     if es and es.update(p.final, run.model, p.epoch, p.step):  # before the checkpoint, which carries its state
-        status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back at the end
-    if run.pruner and run.pruner(p.epoch, p.final[run.metric]) and status == "completed":
-        status = "pruned"  # by a search's pruner; last.pt is written now, so a promoted trial continues
-    saver.save(state, improved, now=now or status != "completed", where=f"epoch {p.epoch}, step {p.step}")
-    if p.epoch % line_every(run) == 0 or p.step >= run.total_steps or status == "stopped_early":
+        status = STOPPED_EARLY  # alg. 7.1: patience ran out; the best weights come back at the end
+    if run.pruner and run.pruner(p.epoch, p.final[run.metric]) and status == COMPLETED:
+        status = PRUNED  # by a search's pruner; last.pt is written now, so a promoted trial continues
+    saver.save(state, improved, now=now or status != COMPLETED, where=f"epoch {p.epoch}, step {p.step}")
+    if p.epoch % line_every(run) == 0 or p.step >= run.total_steps or status == STOPPED_EARLY:
         shown = "  ".join(f"{k} {v:.4f}" for k, v in p.final.items())
         tracker.print(f"epoch {p.epoch:>4}/{run.max_epochs}  step {p.step:>6}  {shown}")
         log_images(tracker.writer, run.model, run.data.x_val, p.step)
@@ -325,8 +322,9 @@ class Checkpoints:
     ``now`` (the end of the run, early stopping, pruning, Ctrl-C): for tiny epochs two checkpoint writes per
     epoch cost more than the training. A better epoch between two writes is kept in memory until the next."""
 
-    def __init__(self, folder: Path, every_s: float, enabled: bool, last_good: str | None):
-        self.folder, self.every_s, self.enabled, self.last_good = folder, every_s, enabled, last_good
+    def __init__(self, run_dir: Path, every_s: float, enabled: bool, last_good: str | None):
+        self.last, self.best_file = (runfolder.checkpoint_file(run_dir, w) for w in ("last", "best"))
+        self.every_s, self.enabled, self.last_good = every_s, enabled, last_good
         self.written = time.monotonic()
         self.best: dict | None = None  # best.pt's state, waiting for the next write
 
@@ -340,12 +338,12 @@ class Checkpoints:
         if improved:
             self.best = state if due else copy.deepcopy(state)  # the live tensors change at the next step
         if due:
-            checkpoint.save(self.folder / "last.pt", state)
+            checkpoint.save(self.last, state)
             if self.best is not None:
-                checkpoint.save(self.folder / "best.pt", self.best)
+                checkpoint.save(self.best_file, self.best)
                 self.best = None
             self.written = time.monotonic()
-            self.last_good = f"{self.folder / 'last.pt'} ({where or 'mid-epoch'})"
+            self.last_good = f"{self.last} ({where or 'mid-epoch'})"
 
 
 def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, prefix: str = "") -> Tracker:
@@ -388,38 +386,36 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, pref
 def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, wall_s: float,
            steady: float | None, last_good: str | None) -> dict:
     """The end of a run: test, result.json, hparams, the summary table."""
-    result = {"status": status, "final": p.final, "best": p.best, "epochs": p.epoch, "steps": p.step,
-              "wall_s": wall_s, "samples_per_s": round(p.samples_seen / max(p.train_time, 1e-9), 1),
-              "steady_samples_per_s": steady, "threads": run.threads,
-              "seed": run.seed, "overrides": run.overrides, "metric": run.metric,
-              "error": None}
-    es = run.early_stopping
-    restored = bool(es and es.state is not None and status in ("completed", "stopped_early"))
+    es, extra, error = run.early_stopping, {}, None
+    restored = bool(es and es.state is not None and status in TESTED)
     if restored:
         es.restore(run.model)  # alg. 7.1 returns the best parameters; final val/* then describe them
         p.final.update(eval_split(run, "val"))
-        result["best_epoch"] = es.best_epoch
-    if status in ("completed", "stopped_early"):
+        extra["best_epoch"] = es.best_epoch
+    if status in TESTED:
         test = eval_split(run, "test")
         p.final.update(test)
         tracker.scalars(test, p.step)
         # which weights final's test/* (the headline) describe, and best.pt's own test numbers beside them
-        result["final_weights"] = ({"epoch": es.best_epoch, "step": es.best_step, "early_stopping": True}
-                                   if restored else {"epoch": p.epoch, "step": p.step, "early_stopping": False})
-        result["best_checkpoint"] = best_checkpoint(run, run_dir / "checkpoints" / "best.pt")
-    if status == "diverged":
-        result["error"] = (f"non-finite loss or weights at step {p.step}; the last good checkpoint is "
-                           f"{last_good or 'none (no epoch finished)'}")
-    elif status == "interrupted":
-        result["error"] = f"interrupted at step {p.step}; continue with: {continue_command(run_dir)}"
-    if status != "interrupted":  # the resumed run writes the hparams entry once, at its end
+        extra["final_weights"] = ({"epoch": es.best_epoch, "step": es.best_step, "early_stopping": True}
+                                  if restored else {"epoch": p.epoch, "step": p.step, "early_stopping": False})
+        extra["best_checkpoint"] = best_checkpoint(run, runfolder.checkpoint_file(run_dir, "best"))
+    if status == DIVERGED:
+        error = (f"non-finite loss or weights at step {p.step}; the last good checkpoint is "
+                 f"{last_good or 'none (no epoch finished)'}")
+    elif status == INTERRUPTED:
+        error = f"interrupted at step {p.step}; continue with: {runfolder.continue_command(run_dir)}"
+    result = runfolder.result(status, run.seed, run.overrides, run.metric, p.final, p.best, p.epoch, p.step, wall_s,
+                              round(p.samples_seen / max(p.train_time, 1e-9), 1), steady, run.threads, error,
+                              **extra)
+    if status != INTERRUPTED:  # the resumed run writes the hparams entry once, at its end
         tracker.hparams(run.hparams, p.final)
     tracker.close()
-    write_result(run_dir, result)
-    if status == "diverged":
+    runfolder.write_result(run_dir, result)
+    if status == DIVERGED:
         error_line(f"run diverged: {result['error']}")
     tracker.summary(result)
-    if status == "interrupted":  # asked for (Ctrl-C, SIGTERM): news, not an error
+    if status == INTERRUPTED:  # asked for (Ctrl-C, SIGTERM): news, not an error
         print(f"dlx: {result['error']}", file=sys.stderr)
         raise KeyboardInterrupt
     return result
@@ -461,18 +457,10 @@ def load_into(state: dict, run: Run, path: Path) -> None:
                                          "was the config changed?") from None
 
 
-def primary(result: dict) -> float:
-    """The number a sweeper optimises: the best value of trainer.metric (so far, when pruned), NaN when the run
-    did not finish."""
-    if result["status"] not in ("completed", "stopped_early", "pruned"):
-        return float("nan")
-    return float(result["best"].get(result["metric"], float("nan")))
-
-
 def failed_result(cfg: DictConfig, overrides: list[str], error: str, wall_s: float) -> dict:
-    return {"status": "failed", "final": {}, "best": {}, "epochs": 0, "steps": 0, "wall_s": round(wall_s, 3),
-            "samples_per_s": 0.0, "steady_samples_per_s": None, "seed": cfg.get("seed"), "overrides": overrides,
-            "metric": cfg.trainer.get("metric"), "error": error}
+    """result.json of a run that failed before or while training (``error`` says why)."""
+    return runfolder.result(FAILED, cfg.get("seed"), overrides, cfg.trainer.get("metric"), wall_s=round(wall_s, 3),
+                            error=error)
 
 
 def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None,
@@ -484,58 +472,13 @@ def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    with lock(run_dir):
+    with runfolder.lock(run_dir):
         try:
             r = setup.build(cfg, overrides, resume, run_dir, cores=cores)
-            return primary(train(r, run_dir, progress, prefix))
+            return runfolder.primary(train(r, run_dir, progress, prefix))
         except USER_ERRORS:
             raise
         except Exception as e:
-            write_result(run_dir, failed_result(cfg, overrides or [], f"{type(e).__name__}: {e}", time.time() - t0))
+            runfolder.write_result(run_dir, failed_result(cfg, overrides or [], f"{type(e).__name__}: {e}",
+                                                          time.time() - t0))
             raise
-
-
-@contextlib.contextmanager
-def lock(run_dir: Path):
-    """One process per run folder: an exclusive lock on ``run_dir/.lock`` (released when the process ends, even
-    by SIGKILL), holding the pid for the message a second process gets. Opened without following a link (a
-    planted ``.lock`` link would have the pid overwrite a file elsewhere)."""
-    f = runfolder.open_lock(run_dir / ".lock")
-    try:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            pid = f.read().strip() or "?"
-            raise ConfigError(f"run folder {run_dir} is in use by process {pid} (another dlx train); allowed is one "
-                              "process per run folder: wait for it to end or stop it") from None
-        f.seek(0)
-        f.truncate()
-        f.write(str(os.getpid()))
-        f.flush()
-        yield
-    finally:
-        f.close()
-
-
-RESUME_SWEEP = "resume_sweep"  # the config key of a re-run sweep (dlx.sweep.resume)
-
-
-def continue_command(run_dir: Path) -> str:
-    """The command that continues an interrupted run: for a job of a grid sweep (its folder's parent holds the
-    basic sweeper's multirun.yaml) the sweep's own command with hydra.sweep.dir=<sweep> resume_sweep=true, which
-    keeps the finished jobs and continues this one from its last.pt; else ``dlx train resume=<run folder>``."""
-    import shlex
-
-    sweep_dir = run_dir.parent
-    try:
-        cfg = OmegaConf.load(sweep_dir / "multirun.yaml")
-        ov = cfg.hydra.overrides
-        dirs = [s.path for s in cfg.hydra.runtime.config_sources if s.provider == "command-line"]
-    except Exception:  # not a grid sweep's job (or an unreadable file): the run's own folder
-        return f"dlx train resume={run_dir}"
-    keep = lambda o, drop: o.split("=", 1)[0].lstrip("+~") not in drop
-    args = [*(a for d in dirs for a in ("--config-dir", d)),
-            *(o for o in ov.hydra if keep(o, ("hydra.mode", "hydra.sweep.dir", "hydra.sweeper.checked"))),
-            *(o for o in ov.task if keep(o, (RESUME_SWEEP,))), f"hydra.sweep.dir={sweep_dir}", f"{RESUME_SWEEP}=true"]
-    return "dlx train -m " + " ".join(map(shlex.quote, args))

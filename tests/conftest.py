@@ -51,6 +51,26 @@ def dlx_cli(*args: str, cwd: Path | None = None, env_extra: dict | None = None, 
                           text=True, timeout=timeout)
 
 
+def cli_refusal(capsys, *args: str, cwd: Path | None = None) -> str:
+    """The CLI in this process, for input it refuses before anything runs (a fresh interpreter adds nothing to a
+    refusal: tests/test_fuzz.py's cases run this way too): asserts exit 2 and one line on stderr, returns it."""
+    from dlx import cli
+
+    old = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        code = cli.main(list(args))
+    except SystemExit as e:
+        code = e.code
+    finally:
+        os.chdir(old)
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("dlx: error: "), (code, err)
+    return lines[0]
+
+
 def user_model(folder: Path, name: str, source: str, yaml: str) -> list[str]:
     """A user's own model as a user writes one: ``<name>.py`` (its ``source``) and ``conf/model/<name>.yaml``
     in ``folder``; returns the arguments that select it (run with ``cwd=folder``)."""

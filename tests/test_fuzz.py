@@ -215,7 +215,7 @@ def test_a_missing_optional_plugin_names_its_install_command(world, tmp_path, ca
 
 def test_a_second_process_on_the_same_run_folder_is_refused(world, tmp_path):
     from dlx.checks import ConfigError
-    from dlx.train import lock
+    from dlx.runfolder import lock
 
     with lock(tmp_path):
         with pytest.raises(ConfigError, match=f"in use by process {os.getpid()}"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import TINY, dlx_cli, run_cfg
+from conftest import TINY, cli_refusal, run_cfg
 
 from dlx.checks import ConfigError
 from dlx.data.digits import load as load_digits
@@ -61,16 +61,15 @@ def test_the_unlabeled_inputs_are_kept_only_when_something_reads_them():
         assert (run.data.x_unlabeled is not None) == (n == 1294), overrides
 
 
-def test_wrong_values_are_one_line_and_exit_2(tmp_path):
+def test_wrong_values_are_one_line_and_exit_2(tmp_path, capsys):
     from dlx.preflight import preflight
 
     for arg, allowed in (("model.pretrain.inputs=test", "one of all, labeled"),
                          ("model.pretrain.method=pca", "one of cd, autoencoder, none")):
         with pytest.raises(ConfigError, match=rf"^model\.pretrain\.\w+=\w+ is wrong: allowed is {allowed}$"):
             preflight(["model=dbn", arg])
-    out = dlx_cli("train", "model=dbn", "model.pretrain.inputs=val", cwd=tmp_path)
-    assert out.returncode == 2 and out.stderr.strip().splitlines() == [
-        "dlx: error: model.pretrain.inputs=val is wrong: allowed is one of all, labeled"], out.stderr
+    assert cli_refusal(capsys, "train", "model=dbn", "model.pretrain.inputs=val", cwd=tmp_path) == \
+        "dlx: error: model.pretrain.inputs=val is wrong: allowed is one of all, labeled"
     assert not (tmp_path / "outputs").exists()
 
 

@@ -7,7 +7,7 @@ from conftest import run_cfg
 from datafiles import prepare
 from omegaconf import OmegaConf
 
-from dlx.train import continue_command
+from dlx.runfolder import continue_command
 
 
 def test_thinned_epoch_lines_are_announced_once(tmp_path, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import TINY, dlx_cli, run_cfg
+from conftest import TINY, cli_refusal, run_cfg
 from omegaconf import OmegaConf
 
 from dlx import checkpoint, cli
@@ -32,13 +32,11 @@ def hostile_copy(trained, tmp_path, key: str, victim):
 
 
 @pytest.mark.parametrize("key", ["dataset", "model", "model.hidden"])
-def test_eval_refuses_a_checkpoint_naming_foreign_code(trained, tmp_path, key):
+def test_eval_refuses_a_checkpoint_naming_foreign_code(trained, tmp_path, key, capsys):
     victim = tmp_path / "precious.txt"
     victim.write_text("keep me")
-    out = dlx_cli("eval", str(hostile_copy(trained, tmp_path, key, victim)), "--device", "cpu", cwd=tmp_path)
-    assert out.returncode == 2, out.stderr
-    lines = [line for line in out.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("dlx: error:") and "builtins.open" in lines[0], out.stderr
+    bad = hostile_copy(trained, tmp_path, key, victim)
+    assert "builtins.open" in cli_refusal(capsys, "eval", str(bad), "--device", "cpu", cwd=tmp_path)
     assert victim.read_text() == "keep me"
 
 
@@ -51,13 +49,14 @@ def test_teacher_checkpoint_naming_foreign_code_is_refused(trained, tmp_path):
     assert victim.read_text() == "keep me"
 
 
-def test_eval_of_a_good_checkpoint_still_works(trained, tmp_path):
-    out = dlx_cli("eval", str(trained), "--checkpoint", "last", "--device", "cpu", cwd=tmp_path)
-    assert out.returncode == 0, out.stderr
-    assert "test" in out.stdout
+def test_eval_of_a_good_checkpoint_still_works(trained, tmp_path, capsys):
+    from dlx import cli
+
+    assert cli.main(["eval", str(trained), "--checkpoint", "last", "--device", "cpu"]) == 0
+    assert "test" in capsys.readouterr().out
 
 
-def test_a_flipped_bit_is_caught_on_load(trained, tmp_path):
+def test_a_flipped_bit_is_caught_on_load(trained, tmp_path, capsys):
     state = checkpoint.load(trained / "checkpoints" / "last.pt")
     name = next(iter(state["model"]))
     w = state["model"][name].clone()
@@ -66,8 +65,7 @@ def test_a_flipped_bit_is_caught_on_load(trained, tmp_path):
     torch.save(state, tmp_path / "flipped.pt")  # the old checksum, new content
     with pytest.raises(checkpoint.CheckpointError, match="corrupt"):
         checkpoint.load(tmp_path / "flipped.pt")
-    out = dlx_cli("eval", str(tmp_path / "flipped.pt"), "--device", "cpu", cwd=tmp_path)
-    assert out.returncode == 2 and "flipped.pt is corrupt" in out.stderr
+    assert "flipped.pt is corrupt" in cli_refusal(capsys, "eval", str(tmp_path / "flipped.pt"), "--device", "cpu")
 
 
 def test_resume_refuses_a_run_folder_whose_overrides_name_foreign_code(trained, tmp_path, capsys):

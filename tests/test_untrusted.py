@@ -138,7 +138,7 @@ def test_resume_refuses_a_folder_with_a_planted_link(trained, tmp_path, capsys, 
 
 
 def test_the_lock_never_follows_a_link(tmp_path):
-    from dlx.train import lock
+    from dlx.runfolder import lock
 
     victim = tmp_path / "precious.txt"
     victim.write_text("keep me")

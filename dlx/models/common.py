@@ -145,7 +145,10 @@ def init_weights(module: nn.Module, scheme: str = "default") -> None:
     for m in module.modules():
         if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)):
             if scheme == "glorot_uniform":
-                fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(m.weight)
+                # (out, in, *kernel): each input unit feeds out * kernel weights (torch.nn.init's private
+                # _calculate_fan_in_and_fan_out, written out: it has no public name)
+                receptive = math.prod(m.weight.shape[2:])
+                fan_in, fan_out = m.weight.shape[1] * receptive, m.weight.shape[0] * receptive
                 bound = math.sqrt(6.0 / (fan_in + fan_out))
                 with torch.no_grad():
                     m.weight.uniform_(-bound, bound)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from torch import nn
 
-from dlx import checkpoint, checks
+from dlx import checkpoint, checks, runfolder
 
 
 @dataclass
@@ -49,9 +49,9 @@ def checkpoint_path(source: str | Path) -> Path:
     """A checkpoint file as given, or a run folder's checkpoints/best.pt (else last.pt)."""
     p = Path(source).expanduser()
     if p.is_dir():
-        for name in ("best.pt", "last.pt"):
-            if (p / "checkpoints" / name).is_file():
-                return p / "checkpoints" / name
+        for which in ("best", "last"):
+            if runfolder.checkpoint_file(p, which).is_file():
+                return runfolder.checkpoint_file(p, which)
         checks.fail("model.init_from", source, "a checkpoint file or a run folder with checkpoints/best.pt or "
                     "last.pt (this folder has neither)")
     if not p.is_file():

@@ -25,6 +25,10 @@ from torch.optim import Optimizer
 
 from dlx import checks
 
+# The updates below run on whole lists of tensors with torch's multi-tensor kernels (torch._foreach_*, what
+# torch.optim's own foreach implementations call): one kernel launch per list instead of one per tensor. They have
+# no public name; read on torch 2.13 (the same since 1.13); tests/test_private_apis.py fails when one is gone or
+# computes something else.
 FORMS = ("course", "torch")
 
 

@@ -16,7 +16,10 @@ import warnings
 
 import torch
 from torch.optim import Optimizer
-from torch.optim.lbfgs import _strong_wolfe  # torch's own strong-Wolfe line search (used by LBFGS)
+
+# torch's own strong-Wolfe line search (LBFGS's), which has no public name: read on torch 2.13
+# (tests/test_private_apis.py fails when its signature changes)
+from torch.optim.lbfgs import _strong_wolfe
 
 from dlx import checks
 from dlx.checks import ConfigError

@@ -35,7 +35,7 @@ from typing import Any
 
 from dlx.checks import ConfigError
 from dlx.results.figures import curves_png
-from dlx.results.runs import IGNORED_KEYS, NOT_COMPARED, CompareError, override_key
+from dlx.results.runs import IGNORED_KEYS, CompareError
 from dlx.results.stats import (
     ALPHA,
     POWER,
@@ -49,6 +49,7 @@ from dlx.results.stats import (
     test_two,
 )
 from dlx.results.summary import power_level, summarize, threshold_columns
+from dlx.runfolder import DIVERGED, FAILED, NOT_COMPARED, TESTED, override_key, override_value
 
 KEYS = ("id", "part", "line", "es", "en", "metric", "arms", "best_on", "expect", "margin", "where", "figure")
 REQUIRED = ("id", "part", "line", "es", "en", "metric", "arms", "expect")
@@ -341,8 +342,8 @@ def stored(runs: list) -> tuple[list[Claim], dict[str, list[str]]]:
         for o in r.overrides:
             if "=" in o and override_key(o) not in IGNORED_KEYS:
                 values = swept.setdefault(override_key(o), [])
-                if norm(o.split("=", 1)[1]) not in values:
-                    values.append(norm(o.split("=", 1)[1]))
+                if norm(override_value(o)) not in values:
+                    values.append(norm(override_value(o)))
     return found, swept
 
 
@@ -351,7 +352,7 @@ def stored(runs: list) -> tuple[list[Claim], dict[str, list[str]]]:
 
 def _value_of(key: tuple[str, ...] | list[str], name: str) -> str:
     """A group's (or run's) value of override ``name``; "(default)" when it does not set it."""
-    return next((norm(o.split("=", 1)[1]) for o in key if override_key(o) == name), "(default)")
+    return next((norm(override_value(o)) for o in key if override_key(o) == name), "(default)")
 
 
 def summary_args(c: Claim) -> dict:
@@ -376,7 +377,7 @@ def _censored(g, column: str, kind: str) -> tuple[list[float], int]:
     counted = [r for r in g.runs if r.status not in NOT_COMPARED]  # compare's order of g.values
     out, n = [], 0
     for r, v in zip(counted, g.values[column]):
-        if math.isnan(v) and r.status in ("completed", "stopped_early"):
+        if math.isnan(v) and r.status in TESTED:
             v, n = float(r.steps if kind == "steps" else r.epochs), n + 1
         out.append(v)
     return out, n
@@ -416,7 +417,7 @@ def _arm_rows(c: Claim, s, column: str, groups: dict, values: dict, censored: di
         on_mean, on_std, _ = g.stats.get(on, (math.nan, math.nan, 0))
         rows.append(dict(arm=arm, setting=" ".join(o for o in g.label.split() if override_key(o) != c.arms) or "-",
                          runs=len(g.runs), n=n, mean=mean, std=std, best_on_mean=on_mean, best_on_std=on_std,
-                         diverged=g.count("diverged"), failed=g.count("failed"), censored=censored.get(arm, 0)))
+                         diverged=g.count(DIVERGED), failed=g.count(FAILED), censored=censored.get(arm, 0)))
     return rows
 
 

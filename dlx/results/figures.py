@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from dlx.results.runs import NOT_COMPARED
 from dlx.results.summary import Summary
+from dlx.runfolder import NOT_COMPARED
 
 
 def curves_png(s: Summary, top: int = 20, ncols: int | None = None) -> tuple[bytes | None, list[str]]:

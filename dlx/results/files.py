@@ -12,9 +12,10 @@ from pathlib import Path
 from dlx import checks, runfolder
 from dlx.metrics import direction
 from dlx.results.figures import curves_png
-from dlx.results.runs import PARTIAL, CompareError, run_metric, run_wall
+from dlx.results.runs import CompareError, run_metric, run_wall
 from dlx.results.summary import Summary
 from dlx.results.tables import first_line, stats_note, table_rows
+from dlx.runfolder import DIVERGED, FAILED, PRUNED, RUNNING, UNFINISHED
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -31,12 +32,12 @@ def _csv_num(x: float) -> str:
 def write_csv(s: Summary, path: Path) -> None:
     buf = io.StringIO()
     w = csv.writer(buf)
-    head = ["rank", "group", "overrides", "runs", "running", "diverged", "failed"]
+    head = ["rank", "group", "overrides", "runs", RUNNING, DIVERGED, FAILED]
     for c in s.columns:
         head += [f"{c} mean", f"{c} std", f"{c} n"]
     ci_cols = [c for c in s.columns if c in (s.groups[0].ci if s.groups else {})]
     # new columns go after the old ones: scripts that read summary.csv by position keep working
-    tail = ["pruned", *[f"{c} ci95 {e}" for c in ci_cols for e in ("low", "high")]]
+    tail = [PRUNED, *[f"{c} ci95 {e}" for c in ci_cols for e in ("low", "high")]]
     tail += [f"p vs {s.ref}", f"p vs {s.ref} (Holm)", f"effect size vs {s.ref}", "test"]
     # the power of each test (stats.detectable, seeds_for): the difference in the metric's units, the minimum
     # detectable effect at 80% power and the level it assumes, the seeds a group that would find the difference
@@ -48,14 +49,14 @@ def write_csv(s: Summary, path: Path) -> None:
             g.label,
             " ".join(g.key),
             len(g.runs),
-            g.count(*PARTIAL),
-            g.count("diverged"),
-            g.count("failed"),
+            g.count(*UNFINISHED),
+            g.count(DIVERGED),
+            g.count(FAILED),
         ]
         for c in s.columns:
             mean, std, n = g.stats[c]
             row += ["" if math.isnan(mean) else repr(mean), "" if math.isnan(std) else repr(std), n]
-        row += [_csv_num(g.p_value), g.count("pruned")]
+        row += [_csv_num(g.p_value), g.count(PRUNED)]
         row += [_csv_num(x) for c in ci_cols for x in g.ci[c]]
         row += [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test]
         row += [_csv_num(g.diff), _csv_num(g.mde), _csv_num(s.level) if g.test else "",

@@ -7,7 +7,6 @@ a run still in progress (or killed): its numbers so far are read from its own Te
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -18,13 +17,10 @@ from typing import Any
 import numpy as np
 
 from dlx import runfolder
+from dlx.runfolder import RUN_KEYS, RUNNING, override_key, override_value
 
-PARTIAL = ("running", "interrupted")
-# Finished runs kept out of the means and tests, each counted in its own column: a diverged run (NaN loss) or a
-# failed one has no meaningful number; a pruned one (a sweeper stopped it early) has only an early one.
-NOT_COMPARED = ("failed", "diverged", "pruned")
 # Overrides that name a run rather than a setting: they never split a group.
-IGNORED_KEYS = ("seed", "resume", "resume_sweep", "trial")  # trial: a search's bookkeeping
+IGNORED_KEYS = ("seed", *RUN_KEYS)
 
 
 class CompareError(ValueError):
@@ -81,11 +77,6 @@ class Group:
         return sum(r.status in statuses for r in self.runs)
 
 
-def override_key(override: str) -> str:
-    """``+a.b=1`` -> ``a.b``."""
-    return override.split("=", 1)[0].lstrip("+~")
-
-
 def read_curves(run_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """All scalars in the event files directly inside run_dir. A resumed run has several event files; a
     step logged twice keeps its latest value."""
@@ -120,17 +111,13 @@ def _load_yaml(path: Path):
         return None
 
 def load_run(path: Path) -> Run:
-    result_file, overrides_file = path / "result.json", path / ".hydra" / "overrides.yaml"
-    result: dict = {}
-    if result_file.exists():
-        try:
-            result = json.loads(result_file.read_text())
-        except (OSError, ValueError) as e:
-            result = {"status": "failed", "error": f"unreadable result.json: {e}"}
-        try:
-            runfolder.check_result(result, result_file)  # a file anyone could have edited: the types dlx writes
-        except runfolder.RunFolderError as e:
-            raise CompareError(str(e)) from None
+    overrides_file = path / ".hydra" / "overrides.yaml"
+    try:
+        result = runfolder.read_result(path) or {}
+    except runfolder.UnreadableResult as e:  # a write cut short: the run did not end with a result
+        result = {"status": runfolder.FAILED, "error": str(e)}
+    except runfolder.RunFolderError as e:  # a file anyone could have edited: the types dlx writes, or one line
+        raise CompareError(str(e)) from None
     overrides = result.get("overrides")
     if overrides is None and overrides_file.exists():
         overrides = _load_yaml(overrides_file)
@@ -138,7 +125,7 @@ def load_run(path: Path) -> Run:
     overrides = [str(o) for o in overrides or []]
     seed = result.get("seed")
     if seed is None:
-        seed = next((o.split("=", 1)[1] for o in overrides if override_key(o) == "seed"), None)
+        seed = next((override_value(o) for o in overrides if override_key(o) == "seed"), None)
     cfg = _load_yaml(path / ".hydra" / "config.yaml") if (path / ".hydra" / "config.yaml").exists() else None
     cfg = cfg if isinstance(cfg, dict) else None  # a file anyone could have edited
     trainer = (cfg or {}).get("trainer") if isinstance((cfg or {}).get("trainer"), dict) else {}
@@ -150,7 +137,7 @@ def load_run(path: Path) -> Run:
     mode = trainer.get("mode") if trainer.get("mode") in ("max", "min") else None
     run = Run(
         path=path,
-        status=result.get("status", "running") if result else "running",
+        status=result.get("status") or RUNNING,
         overrides=overrides,
         seed=int(seed) if seed is not None and str(seed).lstrip("-").isdigit() and len(str(seed)) < 40 else None,
         final={k: float(v) for k, v in (result.get("final") or {}).items() if v is not None},
@@ -171,7 +158,7 @@ def find_runs(paths: list[Path]) -> list[Run]:
     for root in paths:
         for dirpath, dirnames, filenames in os.walk(root):
             here = Path(dirpath)
-            if "result.json" in filenames or (here / ".hydra" / "overrides.yaml").is_file():
+            if runfolder.RESULT in filenames or (here / ".hydra" / "overrides.yaml").is_file():
                 found[here.resolve()] = None
                 dirnames[:] = [d for d in dirnames if d not in ("checkpoints", ".hydra")]
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))

@@ -17,17 +17,16 @@ import numpy as np
 
 from dlx.metrics import direction
 from dlx.results.runs import (
-    NOT_COMPARED,
     CompareError,
     Group,
     Run,
     group_runs,
-    override_key,
     reach,
     run_metric,
     run_wall,
 )
 from dlx.results.stats import ALPHA, POWER, ci95, detectable, holm, mean_std, seeds_for, test_two
+from dlx.runfolder import BROKEN, NOT_COMPARED, override_key, override_value
 
 
 @dataclass
@@ -48,7 +47,7 @@ class Summary:
 
     @property
     def failed(self) -> list[Run]:
-        return [r for r in self.runs if r.status in ("failed", "diverged")]
+        return [r for r in self.runs if r.status in BROKEN]
 
     @property
     def rank_col(self) -> str:
@@ -198,7 +197,7 @@ def _best_per(groups: list[Group], key: str, on: str | None, by: str, mode: str 
 
     best: dict[str, Group] = {}
     for g in sorted(groups, key=score):  # stable: equal scores keep the ranking's order
-        value = next((o.split("=", 1)[1] for o in g.key if override_key(o) == key), "(default)")
+        value = next((override_value(o) for o in g.key if override_key(o) == key), "(default)")
         best.setdefault(value, g)
     return list(best.values())
 

@@ -7,9 +7,10 @@ import os
 import sys
 import textwrap
 
-from dlx.results.runs import PARTIAL, Group
+from dlx.results.runs import Group
 from dlx.results.stats import ALPHA, is_zero
 from dlx.results.summary import Summary
+from dlx.runfolder import BROKEN, DIVERGED, FAILED, PRUNED, UNFINISHED
 
 
 def fmt(mean: float, std: float, n: int) -> str:
@@ -21,20 +22,20 @@ def fmt(mean: float, std: float, n: int) -> str:
 
 
 def _runs_cell(g: Group) -> str:
-    n_run = g.count(*PARTIAL)
+    n_run = g.count(*UNFINISHED)
     return f"{len(g.runs)}" + (f" ({n_run} running)" if n_run else "")
 
 
 def table_rows(s: Summary, ci: bool = True) -> tuple[list[str], list[list[str]]]:
     """The human table (strings) shared by the console (fitted to its width), summary.md and report.html."""
-    pruned = any(r.status == "pruned" for r in s.runs)  # a column only for sweepers that prune
-    header = ["#", "group", "runs", "diverged", "failed", *(["pruned"] if pruned else []), *s.columns]
+    pruned = any(r.status == PRUNED for r in s.runs)  # a column only for sweepers that prune
+    header = ["#", "group", "runs", DIVERGED, FAILED, *([PRUNED] if pruned else []), *s.columns]
     header += [f"95% CI ({s.rank_col})"] if ci else []
     header += [f"p vs {s.ref} ({s.rank_col})", "p (Holm)", "d", "test", "MDE 80%", "seeds needed"]
     rows = []
     for i, g in enumerate(s.groups, 1):
-        cells = [str(i), g.label, _runs_cell(g), str(g.count("diverged")), str(g.count("failed"))]
-        cells += [str(g.count("pruned"))] if pruned else []
+        cells = [str(i), g.label, _runs_cell(g), str(g.count(DIVERGED)), str(g.count(FAILED))]
+        cells += [str(g.count(PRUNED))] if pruned else []
         for c in s.columns:
             mean, std, n = g.stats[c]
             cell = fmt(mean, std, n)
@@ -88,7 +89,7 @@ def reading_order(header: list[str], rank_col: str) -> list[int]:
     stats = [i for i, h in enumerate(header)
              if h.startswith(("95% CI", "p vs ", "p (Holm)")) or h in ("d", "test", "MDE 80%", "seeds needed")]
     first = [header.index(h) for h in ("#", "group", "runs", rank_col) if h in header]
-    counts = [header.index(h) for h in ("diverged", "failed", "pruned") if h in header]
+    counts = [header.index(h) for h in (DIVERGED, FAILED, PRUNED) if h in header]
     rest = [i for i in range(len(header)) if i not in first + stats + counts]
     return first + stats + rest + counts
 
@@ -167,7 +168,7 @@ def print_summary(s: Summary, title: str, console=None, full: str = "summary.md"
             table.add_column(wrapped, justify="right", overflow="ellipsis", no_wrap=True)
     for i, r in enumerate(rows):
         g = s.groups[i]
-        style = "bold green" if i == 0 else ("red" if g.count("failed", "diverged") == len(g.runs) else None)
+        style = "bold green" if i == 0 else ("red" if g.count(*BROKEN) == len(g.runs) else None)
         table.add_row(*(r[j] for j in shown), style=style)
     console.print(table)
     for r in s.failed:

@@ -151,9 +151,10 @@ class Batch:
 
     def launch_stacked(self, group: list) -> dict[int, Any]:
         from dlx import train as T
+        from dlx.runfolder import primary, write_result
         from dlx.sweep import stack
         from dlx.sweep.summary import prefetch_summary
-        from dlx.track import error_line, write_result
+        from dlx.track import error_line
 
         rets, members, later = {}, [], []
         for idx, sc, _ in group:  # folders, .hydra/, logging and callbacks as the basic launcher makes them
@@ -188,7 +189,7 @@ class Batch:
             for _, m in members:
                 m.extra["lock"].close()
         for idx, m in members:
-            rets[idx].return_value = T.primary(m.result) if m.result and "best" in m.result else float("nan")
+            rets[idx].return_value = primary(m.result or {})
         if interrupted:
             raise SystemExit(130)
         for idx, sc, why in later:
@@ -206,10 +207,12 @@ def prepare(cfg: DictConfig, cores: int | None = None) -> Any:
 
     from dlx import setup
     from dlx import train as T
+    from dlx.runfolder import lock as locked
+    from dlx.runfolder import primary, write_result
     from dlx.setup import USER_ERRORS
     from dlx.sweep import stack
     from dlx.sweep.resume import SweepMismatch, resume_point
-    from dlx.track import error_line, write_result
+    from dlx.track import error_line
 
     hc = HydraConfig.get()
     run_dir, overrides = Path(hc.runtime.output_dir), list(hc.overrides.task)
@@ -218,10 +221,10 @@ def prepare(cfg: DictConfig, cores: int | None = None) -> Any:
         if cfg.resume_sweep:
             kept, resume = resume_point(run_dir, overrides, hc.job.num)
             if kept is not None:
-                return T.primary(kept)
+                return primary(kept)
             if resume is not None:
                 return "it continues from its checkpoints/last.pt"
-        lock.enter_context(T.lock(run_dir))
+        lock.enter_context(locked(run_dir))
         run = setup.build(cfg, overrides, None, run_dir, cores=cores)
         return stack.Member(run, run_dir, extra={"lock": lock, "cfg": cfg, "overrides": overrides})
     except SweepMismatch as e:

@@ -14,19 +14,18 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from dlx.runfolder import override_key, override_value
+
 MAX_CHECKED = 1000  # a larger grid is checked on its first jobs (each check composes and builds: ~0.05 s)
 log = logging.getLogger(__name__)
-
-
-def _key(override: str) -> str:
-    return override.split("=", 1)[0].lstrip("+~")
 
 
 def grid(params: dict | None, overrides: Sequence[str]) -> list[list[str]]:
     """The basic sweeper's jobs in launch order (job i gets folder i): ``hydra.sweeper.params``, then the command
     line's overrides, expanded as Hydra's BasicSweeper does. Raises Hydra's error for an override it cannot parse."""
-    # BasicSweeper.split_arguments is Hydra's own expansion (hydra-core 1.3.x); it has no public name, and writing
-    # the grammar's sweeps (a,b / range / glob) out again here would drift from Hydra's order
+    # BasicSweeper.split_arguments is Hydra's own expansion, read on hydra-core 1.3.2-1.3.8; it has no public
+    # name, and writing the grammar's sweeps (a,b / range / glob) out again here would drift from Hydra's order.
+    # tests/test_private_apis.py fails when it changes.
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -39,9 +38,9 @@ def seed_free(job: Sequence[str]) -> tuple[str, ...] | None:
     """The one definition of "these jobs differ only in seed": jobs with equal ``seed_free`` keys (not None) have
     the same overrides but for an integer ``seed``; None for a seed that is not a plain integer (an
     interpolation, a choice), which is no group."""
-    if not all(re.fullmatch(r"-?\d+", o.split("=", 1)[1]) for o in job if _key(o) == "seed" and "=" in o):
+    if not all(re.fullmatch(r"-?\d+", override_value(o) or "") for o in job if override_key(o) == "seed"):
         return None
-    return tuple(o for o in job if _key(o) != "seed")
+    return tuple(o for o in job if override_key(o) != "seed")
 
 
 def first_of_kind(jobs: Sequence[Sequence[str]]) -> list[int]:

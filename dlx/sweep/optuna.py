@@ -16,7 +16,6 @@ ends its trial (a paused one is promoted as with one seed, then its later seeds 
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +23,13 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from dlx import search
-from dlx.sweep.resume import FINISHED, RESUME_KEY, resume_job
+from dlx import runfolder, search
+from dlx.runfolder import COMPLETED, FAILED, FINISHED, PRUNED, STOPPED_EARLY
+from dlx.sweep.resume import RESUME_KEY, resume_job
 from dlx.sweep.summary import stop
 
 log = logging.getLogger(__name__)
-TOLD = {"completed": "COMPLETE", "stopped_early": "COMPLETE", "pruned": "PRUNED"}  # else FAIL
+TOLD = {COMPLETED: "COMPLETE", STOPPED_EARLY: "COMPLETE", PRUNED: "PRUNED"}  # else FAIL
 
 
 def direction(metric: str, mode: str) -> str:
@@ -43,14 +43,6 @@ def direction(metric: str, mode: str) -> str:
 
 def _quote(value: str) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _status(folder: Path) -> str:
-    """result.json's status; ``running`` when the job never wrote one (killed)."""
-    try:
-        return json.loads((folder / "result.json").read_text()).get("status", "running")
-    except (OSError, ValueError):
-        return "running"
 
 
 def sweep(s, arguments: list[str]) -> None:
@@ -84,8 +76,8 @@ def sweep(s, arguments: list[str]) -> None:
 
     def done(t, seed: int, status: str) -> None:
         """After seed ``seed`` of trial t ran: pause it, go on to its next seed, or tell the study."""
-        if status == "pruned" and s.pruner_name in search.PROMOTING and \
-                (folder(t.number, seed) / "checkpoints" / "last.pt").is_file():
+        if status == PRUNED and s.pruner_name in search.PROMOTING and \
+                runfolder.checkpoint_file(folder(t.number, seed)).is_file():
             paused.append(study._storage.get_trial(t._trial_id))
         elif status in ("completed", "stopped_early") and seed + 1 < k:
             todo.append((t, seed + 1))
@@ -97,7 +89,7 @@ def sweep(s, arguments: list[str]) -> None:
     paused, todo = [], []
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         seed, status = progress(t.number)
-        if seed < k and status not in FINISHED and status != "failed":
+        if seed < k and status not in FINISHED and status != FAILED:
             todo.append((t, seed))  # interrupted or never started
         else:
             done(t, min(seed, k - 1), status)
@@ -110,7 +102,7 @@ def sweep(s, arguments: list[str]) -> None:
             t, seed = todo.pop(0)
             if folder(t.number, seed).is_dir():  # an interrupted run (a trial's next seed has no folder yet)
                 resume_job(folder(t.number, seed), [], continue_interrupted=True)  # clears a run with no last.pt
-            batch.append((t, seed, (folder(t.number, seed) / "checkpoints" / "last.pt").is_file()))
+            batch.append((t, seed, runfolder.checkpoint_file(folder(t.number, seed)).is_file()))
         if paused and len(batch) < s.n_jobs:  # promotions before new trials (ASHA)
             up = search.promotable(study, prune, paused)[: s.n_jobs - len(batch)]
             paused = [t for t in paused if t.number not in {u.number for u in up}]
@@ -125,7 +117,7 @@ def sweep(s, arguments: list[str]) -> None:
         s.job_idx += len(s.launcher.launch([job(t, seed, cont) for t, seed, cont in batch],
                                            initial_job_idx=s.job_idx))
         for t, seed, _ in batch:
-            done(t, seed, _status(folder(t.number, seed)))
+            done(t, seed, runfolder.status_of(folder(t.number, seed)))
     for t in paused:  # never promoted: pruned for good
         study.tell(t.number, state=TrialState.PRUNED)
     write_results(s.sweep_dir, study, url, name)
@@ -157,7 +149,7 @@ class Layout:
     def progress(self, number: int) -> tuple[int, str]:
         """The trial's first seed that has not completed (k: all have) and that seed's status."""
         for seed in range(self.k):
-            status = _status(self.folder(number, seed))
+            status = runfolder.status_of(self.folder(number, seed))
             if status not in ("completed", "stopped_early"):
                 return seed, status
         return self.k, "completed"
@@ -170,8 +162,8 @@ def tell(study, number: int, status: str, folders: list[Path]) -> None:
     state = TrialState[TOLD.get(status, "FAIL")]
     value = None
     if state == TrialState.COMPLETE:
-        results = [json.loads((f / "result.json").read_text()) for f in folders]
-        value = sum(float(r["best"].get(r["metric"], float("nan"))) for r in results) / len(results)
+        values = [runfolder.primary(runfolder.read_result(f) or {}) for f in folders]
+        value = sum(values) / len(values)
     try:
         study.tell(number, value, state=state)
     except RuntimeError as e:  # the grid sampler's "grid done" stop, after the trial was stored (as Hydra's)

@@ -83,7 +83,8 @@ def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: 
         # Ctrl-C reached every worker too (SIGTERM is passed on): running jobs save a checkpoint and return;
         # no worker starts another job. Wait for them; a second Ctrl-C stops the waiting.
         stop.set()
-        # the executor keeps its workers in _processes and has no public list of them (CPython 3.9-3.13)
+        # The executor has no public list of its workers: it keeps them in _processes (pid -> process), read on
+        # CPython 3.11 (the same since 3.7); tests/test_private_apis.py fails when it is gone.
         for pid in list(getattr(pool, "_processes", {}) or {}):
             with contextlib.suppress(OSError):
                 if isinstance(e, SystemExit) or got_sigterm:
@@ -118,7 +119,8 @@ def stop_server() -> None:
     from multiprocessing import forkserver
 
     # multiprocessing has no public way to stop its fork server: its module-level instance, the pid it keeps and
-    # its _stop (what the standard library's own tests call) are read where they exist (CPython 3.9-3.13)
+    # its _stop (what the standard library's own tests call), read on CPython 3.11 (the same since 3.8) and used
+    # where they exist; tests/test_private_apis.py fails when they are gone.
     server = forkserver._forkserver
     pid = getattr(server, "_forkserver_pid", None)
     if pid:  # killed, not asked: it may still be importing, and nobody should wait for that
@@ -146,15 +148,12 @@ def _init_worker(hydra_context, config: DictConfig, task_function: Callable, ins
     import torch
     from hydra.core.singleton import Singleton
     from hydra.core.utils import setup_globals
-    from omegaconf.basecontainer import BaseContainer
 
     signal.signal(signal.SIGINT, _on_sigint)
     sys.stdout.reconfigure(line_buffering=True)  # a worker's lines reach a pipe in order, not in 8 KiB blocks
     threading.Thread(target=_watch_parent, daemon=True).start()
     setup_globals()
-    # Singleton.set_state wants the resolvers too; OmegaConf keeps them in BaseContainer._resolvers and has no
-    # public getter (omegaconf 2.1-2.3)
-    Singleton.set_state({"instances": instances, "omegaconf_resolvers": BaseContainer._resolvers})
+    Singleton.set_state({**Singleton.get_state(), "instances": instances})  # this worker's resolvers, the parent's rest
     torch.set_num_threads(threads)
     _worker.update(hydra_context=hydra_context, config=config, task_function=task_function, threads=threads,
                    stop=stop)
@@ -234,7 +233,9 @@ def slim(ret):
     sweeper reads them (the basic sweeper checks return_value, dlx's optuna sweeper reads the run folders)."""
     from hydra.core.utils import JobReturn
 
-    value = ret._return_value  # the return_value property raises a failed job's exception; the field does not
+    # the return_value property writes a line and raises a failed job's exception; the dataclass field (JobReturn's
+    # own constructor argument, hydra-core 1.3.x) hands it over as it is
+    value = ret._return_value
     if isinstance(value, BaseException):  # not every exception pickles
         value = RuntimeError(f"{type(value).__name__}: {value}")
     return JobReturn(overrides=ret.overrides, cfg=None, hydra_cfg=None, working_dir=ret.working_dir,

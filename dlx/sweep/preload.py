@@ -12,7 +12,7 @@ import gc
 
 gc.disable()
 
-import torch._dynamo  # noqa: E402, F401  (every optimizer step imports it: about 1 s with sympy)
+import torch._dynamo  # noqa: E402, F401  (every optimizer step imports it: about 1 s with sympy; no public module)
 import torch.utils.flop_counter  # noqa: E402, F401  (trainer.threads=auto)
 from hydra.core.plugins import Plugins  # noqa: E402
 

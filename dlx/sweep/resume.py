@@ -10,20 +10,23 @@ than overwritten.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 from omegaconf import DictConfig
 
+from dlx import runfolder
+from dlx.runfolder import FINISHED, UNFINISHED, setting
+from dlx.runfolder import RESUME_SWEEP as RESUME_KEY
 from dlx.sweep.jobs import grid
 
-FINISHED = ("completed", "stopped_early", "diverged", "pruned")
-RESUME_KEY = "resume_sweep"
 
-
-def _comparable(overrides) -> list[str]:
-    return sorted(o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in (RESUME_KEY, "resume", "trial"))
+def _stored(run_dir: Path) -> dict | None:
+    """The job folder's result.json; None without one, or with one dlx cannot read (the job runs again)."""
+    try:
+        return runfolder.read_result(run_dir)
+    except runfolder.RunFolderError:
+        return None
 
 
 class SweepMismatch(ValueError):
@@ -33,7 +36,7 @@ class SweepMismatch(ValueError):
 def mismatch(sweep_dir: Path, job: str, stored: list[str], overrides: list[str]) -> SweepMismatch:
     return SweepMismatch(
         f"hydra.sweep.dir={sweep_dir} is wrong for {RESUME_KEY}=true: job folder {job} holds a run with "
-        f"overrides {_comparable(stored)}, this sweep's job {job} is {_comparable(overrides)}; allowed: the "
+        f"overrides {setting(stored)}, this sweep's job {job} is {setting(overrides)}; allowed: the "
         "command that made the sweep (same grid, same order)"
     )
 
@@ -43,14 +46,8 @@ def resume_job(run_dir: Path, overrides: list[str], continue_interrupted: bool =
     (skip the job), else None after clearing what an unfinished run left (run it again). With
     ``continue_interrupted`` an interrupted or killed run keeps its checkpoints, for a loop that continues
     from ``checkpoints/last.pt`` (``resume=<run folder>``)."""
-    result_file = run_dir / "result.json"
-    result = None
-    if result_file.is_file():
-        try:
-            result = json.loads(result_file.read_text())
-        except ValueError:
-            result = None
-    if result is not None and _comparable(result.get("overrides", [])) != _comparable(overrides):
+    result = _stored(run_dir)
+    if result is not None and setting(result.get("overrides", [])) != setting(overrides):
         raise mismatch(run_dir.parent, run_dir.name, result.get("overrides", []), overrides)
     if result is not None and result.get("status") in FINISHED:
         return result
@@ -58,7 +55,7 @@ def resume_job(run_dir: Path, overrides: list[str], continue_interrupted: bool =
         return None
     # A failed or unfinished run: start clean so its curves don't mix with the new run's.
     for p in run_dir.iterdir():
-        if p.name.startswith("events.out.tfevents") or p.name == "result.json":
+        if p.name.startswith("events.out.tfevents") or p.name == runfolder.RESULT:
             p.unlink()
     shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
     return None
@@ -66,8 +63,8 @@ def resume_job(run_dir: Path, overrides: list[str], continue_interrupted: bool =
 
 def resumable(run_dir: Path, result: dict | None) -> bool:
     """An interrupted run (or a killed one, which never wrote result.json) with a checkpoint to go on from."""
-    status = (result or {}).get("status", "running")
-    return status in ("interrupted", "running") and (run_dir / "checkpoints" / "last.pt").is_file()
+    status = (result or {}).get("status", runfolder.RUNNING)
+    return status in UNFINISHED and runfolder.checkpoint_file(run_dir).is_file()
 
 
 
@@ -79,7 +76,7 @@ def resume_point(run_dir: Path, overrides: list[str], job: int) -> tuple[dict | 
     if kept is not None:
         print(f"dlx: job {job} kept from the earlier sweep ({kept['status']})")
         return kept, None
-    return None, run_dir if (run_dir / "checkpoints" / "last.pt").is_file() else None
+    return None, run_dir if runfolder.checkpoint_file(run_dir).is_file() else None
 
 
 def planned_jobs(config: DictConfig) -> list[list[str]] | None:
@@ -101,11 +98,6 @@ def check_sweep_dir(config: DictConfig) -> None:
     if jobs is None or not sweep_dir.is_dir():
         return
     for num, overrides in enumerate(jobs):
-        result_file = sweep_dir / str(num) / "result.json"
-        if result_file.is_file():
-            try:
-                stored = json.loads(result_file.read_text()).get("overrides", [])
-            except ValueError:
-                continue
-            if _comparable(stored) != _comparable(overrides):
-                raise mismatch(sweep_dir, str(num), stored, overrides)
+        stored = (_stored(sweep_dir / str(num)) or {}).get("overrides")
+        if stored is not None and setting(stored) != setting(overrides):
+            raise mismatch(sweep_dir, str(num), stored, overrides)

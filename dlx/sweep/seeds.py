@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from dlx import runfolder
 from dlx.results.sequential import Decision, Design, decide
 from dlx.sweep.jobs import grid
-from dlx.sweep.resume import FINISHED, RESUME_KEY
+from dlx.sweep.resume import RESUME_KEY
 from dlx.sweep.summary import stop
 
 log = logging.getLogger(__name__)
@@ -75,13 +76,14 @@ def values(sweep_dir: Path, n_arms: int, seeds: int, most: int, metric: str | No
     """(arms, seeds) of each run's metric (NaN: not run, not finished, or diverged, failed or pruned, which dlx
     compare leaves out of its means too), the metric and its mode."""
     from dlx.metrics import direction
-    from dlx.results.runs import NOT_COMPARED, load_run, run_metric
+    from dlx.results.runs import load_run, run_metric
+    from dlx.runfolder import NOT_COMPARED
 
     out = np.full((n_arms, seeds), np.nan)
     for a in range(n_arms):
         for s in range(seeds):
             path = folder(sweep_dir, a, s, most)
-            if not (path / "result.json").is_file():
+            if not (path / runfolder.RESULT).is_file():
                 continue
             run = load_run(path)
             metric = metric or run.metric or "val/acc"
@@ -92,10 +94,7 @@ def values(sweep_dir: Path, n_arms: int, seeds: int, most: int, metric: str | No
 
 
 def _finished(path: Path) -> bool:
-    try:
-        return json.loads((path / "result.json").read_text()).get("status") in FINISHED
-    except (OSError, ValueError):
-        return False
+    return runfolder.status_of(path) in runfolder.FINISHED
 
 
 def sweep(s, arguments: list[str]) -> None:

@@ -31,7 +31,8 @@ from dlx import regularize as R
 from dlx import setup
 from dlx import train as T
 from dlx.models.common import pretrain_on
-from dlx.objective import _float
+from dlx.objective import as_float
+from dlx.runfolder import COMPLETED, DIVERGED, INTERRUPTED
 from dlx.track import Tracker
 
 # Optimizers whose step is elementwise in the parameters (no norms, dot products or line searches across
@@ -124,7 +125,7 @@ def build_step(runs: list[setup.Run]) -> Stack:
 
     def member(p, b, x, y):  # one member's step objective, as dlx.objective.Objective.backward computes it
         with r0.autocast():
-            out = _float(functional_call(base, (p, b), (x,)))
+            out = as_float(functional_call(base, (p, b), (x,)))
         lo = loss(out, y)
         return (train_loss(out, y) if parts.train_loss else lo), lo
 
@@ -207,7 +208,7 @@ def start(members: list[Member], cores: int | None, progress: bool | None, prefi
         m.gen = torch.Generator(device=r0.device).manual_seed(m.run.seed)  # as the loop: batch order per member
         m.p = T.Progress(T.LossSum(r0.device))
         m.tracker = T.start(m.run, m.run_dir, 0, progress if k == 0 else False, prefix)  # one live bar
-        m.saver = T.Checkpoints(m.run_dir / "checkpoints", m.run.checkpoint_every_s, m.run.save_checkpoints, None)
+        m.saver = T.Checkpoints(m.run_dir, m.run.checkpoint_every_s, m.run.save_checkpoints, None)
     return s
 
 
@@ -233,7 +234,7 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
             m.result = T.finish(m.run, m.run_dir, m.p, status, m.tracker, round(wall(), 3), speed.value(),
                                 m.saver.last_good)
         except KeyboardInterrupt:
-            m.result = {"status": "interrupted"}
+            m.result = {"status": INTERRUPTED}
 
     def state_of(k: int, batch_in_epoch: int = 0) -> dict:  # a checkpoint's state: the optimizer's slice too
         sync(members[k], k, s, True)
@@ -253,7 +254,7 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
                 if clock.step % r0.log_every == 0:  # the only host sync inside an epoch: every member's mean loss
                     for k in log_losses(members, active, losses, clock, s.optimizer):
                         members[k].p.epoch = clock.epoch
-                        end(k, "diverged")  # this member diverged; the others go on
+                        end(k, DIVERGED)  # this member diverged; the others go on
                 else:
                     members[0].tracker.tick(clock.step)
                 if not active:
@@ -275,7 +276,7 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
             end_epochs(members, active, s, clock, losses, state_of, end, stop)
     except KeyboardInterrupt:
         for k in list(active):
-            end(k, "interrupted")
+            end(k, INTERRUPTED)
         raise
     finally:
         stop.restore()
@@ -283,7 +284,7 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
             if m.tracker is not None:
                 m.tracker.stop_progress()
     for k in list(active):
-        end(k, "completed")
+        end(k, COMPLETED)
 
 
 @dataclass
@@ -354,7 +355,7 @@ def end_epochs(members: list[Member], active: list[int], s: Stack, clock: Clock,
         clock.into(m.p, losses=losses.of(k))
         now = clock.step >= r0.total_steps or stop.requested
         status = T.end_epoch(m.run, m.p, m.tracker, m.saver, lambda k=k: state_of(k), lr, now)
-        if status != "completed":
+        if status != COMPLETED:
             end(k, status)
         elif now:
             saved.add(k)

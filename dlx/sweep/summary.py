@@ -14,6 +14,7 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from dlx.runfolder import FAILED, UNFINISHED
 from dlx.sweep.resume import RESUME_KEY, SweepMismatch, check_sweep_dir
 
 
@@ -26,7 +27,7 @@ def _sweep_failures(sweep_dir: Path) -> tuple[int, list[Path]]:
     from dlx.results.runs import find_runs
 
     runs = find_runs([sweep_dir])
-    bad = [r.path for r in runs if r.status in ("failed", "running", "interrupted")]
+    bad = [r.path for r in runs if r.status in (FAILED, *UNFINISHED)]
     return len(runs), sorted(bad, key=lambda p: (len(p.name), p.name))
 
 

@@ -21,7 +21,8 @@ class BasicSweeper(Sweeper):
 
     def __init__(self, max_batch_size: int | None = None, params: dict[str, str] | None = None,
                  checked: bool = False) -> None:
-        # Hydra's basic sweeper lives in hydra._internal (hydra-core 1.3.x): it has no public import path
+        # Hydra's basic sweeper lives in hydra._internal, read on hydra-core 1.3.2-1.3.8: it has no public import
+        # path (tests/test_private_apis.py)
         from hydra._internal.core_plugins import basic_sweeper
 
         self.hydra_sweeper = basic_sweeper.BasicSweeper(max_batch_size=max_batch_size, params=params)
