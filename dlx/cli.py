@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 
 USAGE = """usage: dlx <command> [args]
@@ -45,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             sys.path.append(root)
         pool = _start_pool_server(rest)  # a sweep: its imports run on another core while ours run here
         from dlx import job, lazy_dynamo
+
+        signal.signal(signal.SIGTERM, job.term_as_interrupt)  # SIGTERM as Ctrl-C until the loop's own handler
         from dlx.checks import ConfigError
         from dlx.preflight import preflight
         from dlx.sweep.jobs import cores

@@ -107,6 +107,83 @@ def refuse_links(run_dir: str | Path) -> None:
                     raise _link_error(p)
 
 
+class FolderInUse(RunFolderError):
+    """Another process holds the run folder's lock: nothing in the folder may be touched."""
+
+
+class FolderHoldsRun(RunFolderError):
+    """A job's folder holds a run that the job would overwrite without being asked to."""
+
+
+OVERWRITE = "overwrite"  # the config key that lets a run replace the run its folder holds
+
+
+# What a run leaves in its folder (dlx's files and Hydra's .hydra/): what overwrite=true removes before a new run.
+RUN_FILES = ("result.json", "error.log", "provenance.json", "data.json", "train.log")
+RUN_FOLDERS = (".hydra", "checkpoints")
+
+
+def run_status(run_dir: str | Path) -> str | None:
+    """What run a folder holds: result.json's status, ``unfinished`` for a run that has not written one (killed,
+    or still starting), None for a folder that holds no run (missing, empty, or other files only)."""
+    run_dir = Path(run_dir)
+    try:
+        status = json.loads((run_dir / "result.json").read_text()).get("status")
+        return status if isinstance(status, str) else "unfinished"
+    except (OSError, ValueError, AttributeError):
+        pass
+    if (run_dir / "result.json").exists() or (run_dir / ".hydra" / "overrides.yaml").is_file() or \
+            (run_dir / "checkpoints").is_dir():
+        return "unfinished"
+    return None
+
+
+def clear_run(run_dir: str | Path) -> None:
+    """Remove a run from its folder (overwrite=true): its files, checkpoints, TensorBoard events and .hydra/, so the
+    new run's curves and results do not mix with the old one's. The lock and anything else stay."""
+    import shutil
+
+    run_dir = Path(run_dir)
+    for p in run_dir.iterdir():
+        if p.name in RUN_FILES or p.name.startswith("events.out.tfevents"):
+            p.unlink()
+        elif p.name in RUN_FOLDERS and p.is_symlink():
+            p.unlink()
+        elif p.name in RUN_FOLDERS:
+            shutil.rmtree(p)
+
+
+def start_folder(run_dir: str | Path, cfg: Any, hydra_cfg: Any, multirun: bool) -> None:
+    """Under the folder's lock, before a run writes anything: a folder that holds a run is refused (one line)
+    unless this run continues it (resume=) or replaces it (overwrite=true: the old run's files go first, so results
+    and curves do not mix); then the job's .hydra/ files (``hydra_cfg``: Hydra's node of the job)."""
+    run_dir = Path(run_dir)
+    held = run_status(run_dir)
+    if held is not None and not cfg.get("resume"):
+        if not cfg.get(OVERWRITE):
+            if multirun:
+                raise FolderHoldsRun(f"hydra.sweep.dir={run_dir.parent} is wrong: its job folder {run_dir.name} holds "
+                                     f"a run (status {held}); allowed: resume_sweep=true to finish that sweep, "
+                                     f"{OVERWRITE}=true to replace its runs, or a new folder")
+            raise FolderHoldsRun(f"hydra.run.dir={run_dir} is wrong: it holds a run (status {held}); allowed: dlx "
+                                 f"train resume={run_dir} to continue it, {OVERWRITE}=true to replace it, or a new "
+                                 "folder")
+        clear_run(run_dir)
+    write_hydra_files(run_dir, cfg, hydra_cfg)
+
+
+def write_hydra_files(run_dir: str | Path, cfg: Any, hydra_cfg: Any) -> None:
+    """The job's .hydra/config.yaml, hydra.yaml and overrides.yaml, as Hydra writes them (its output_subdir, which
+    dlx's config turns off so that nothing is written into a folder before dlx holds its lock): the config
+    without its hydra node, the hydra node, the job's overrides."""
+    from omegaconf import OmegaConf
+
+    folder = Path(run_dir) / ".hydra"
+    for name, node in (("config.yaml", cfg), ("hydra.yaml", hydra_cfg),
+                       ("overrides.yaml", hydra_cfg.hydra.overrides.task)):
+        write_text(folder / name, OmegaConf.to_yaml(node))
+
+
 # ---- spreadsheet-safe CSV ----------------------------------------------------------------------------------
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may evaluate (OWASP, CSV injection)

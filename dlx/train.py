@@ -25,7 +25,6 @@ from omegaconf import DictConfig, OmegaConf
 
 from dlx import checkpoint, graphs, metrics, provenance, runfolder, setup
 from dlx import regularize as R
-from dlx.checks import ConfigError
 from dlx.objective import evaluate
 from dlx.setup import USER_ERRORS, Run
 from dlx.track import Tracker, error_line, log_images, write_result
@@ -59,27 +58,37 @@ class LossSum:
         return (self.sum() / max(self.count, 1)).item()
 
 
-class _StopOnSigint:
-    """First Ctrl-C (or SIGTERM, e.g. a cluster's preemption notice): finish the current step, save a checkpoint
-    and stop with status interrupted. A second Ctrl-C stops at once (last.pt then holds the last epoch)."""
+class StopRequest:
+    """Ctrl-C (SIGINT) or SIGTERM (a cluster's preemption notice, scancel, kill, timeout): finish the current step,
+    save a checkpoint and stop with status interrupted. Only a second SIGINT stops at once (Ctrl-C pressed twice:
+    last.pt then holds the last state saved). SIGTERM never does: SIGTERM to a process group reaches a sweep's
+    worker twice (the group's copy and its parent's), and a scheduler sends SIGKILL itself when its grace period
+    ends. Until :meth:`armed` (set-up and greedy pretraining, which no checkpoint can hold halfway) a request
+    stops at once."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self):
-        self.requested = False
+        self.requested, self.sigints, self.at_once = False, 0, True
         self._old = {}
         for sig in self.SIGNALS:
             try:
                 self._old[sig] = signal.signal(sig, self._handle)
-            except ValueError:  # not the main thread (a joblib worker): signals keep their default action
+            except ValueError:  # not the main thread: signals keep their handlers
                 pass
 
     def _handle(self, signum, frame):
-        if self.requested:
+        self.sigints += signum == signal.SIGINT
+        first, self.requested = not self.requested, True
+        if self.at_once or self.sigints >= 2:
             raise KeyboardInterrupt
-        self.requested = True
-        print("dlx: stopping after this step and saving a checkpoint (Ctrl-C again: stop at once)",
-              file=sys.stderr, flush=True)
+        if first:
+            print("dlx: stopping after this step and saving a checkpoint (Ctrl-C again: stop at once)",
+                  file=sys.stderr, flush=True)
+
+    def armed(self) -> None:
+        """The loop runs: from now on a request is answered at the next step's end, with a checkpoint."""
+        self.at_once = False
 
     def restore(self):
         for sig, old in self._old.items():
@@ -197,8 +206,10 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
     tracker = start(run, run_dir, p.step, progress, prefix)
     saver = Checkpoints(ckpt_dir, run.checkpoint_every_s, run.save_checkpoints,
                         f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None)
-    status, speed, stop = "completed", Steady(), _StopOnSigint()
+    status, speed, stop = "completed", Steady(), StopRequest()
     try:
+        pretrain(run, tracker)
+        stop.armed()
         # --- loop -----------------------------------------------------------------------------------------
         while p.epoch < run.max_epochs and p.step < run.total_steps:
             t_epoch, seen_before = time.perf_counter(), p.samples_seen
@@ -233,12 +244,15 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
                 break
             # --- end of epoch: evaluate (eval mode), track the best, checkpoint ------------------------------
             p.epoch += 1
-            status = end_epoch(run, p, tracker, saver, lambda: snapshot(run, p, gen, wall(), 0),
-                               optimizer.param_groups[0]["lr"], now=p.step >= run.total_steps or stop.requested)
-            if stop.requested:
-                raise KeyboardInterrupt
+            state, stopping = lambda: snapshot(run, p, gen, wall(), 0), stop.requested
+            status = end_epoch(run, p, tracker, saver, state, optimizer.param_groups[0]["lr"],
+                               now=p.step >= run.total_steps or stopping)
             if status != "completed":
                 break
+            if stop.requested:  # read once more: a request during the evaluation finds this epoch's checkpoint
+                if not stopping:
+                    saver.save(state, improved=False, now=True, where=f"epoch {p.epoch}, step {p.step}")
+                raise KeyboardInterrupt
     except KeyboardInterrupt:
         status = "interrupted"  # last.pt holds the state after the last whole step (first Ctrl-C) or epoch
     finally:
@@ -350,9 +364,9 @@ class Checkpoints:
 
 def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, prefix: str = "") -> Tracker:
     """The run's reporting: TensorBoard (a resumed run appends; purge_step drops the events a killed process
-    wrote after its last checkpoint, so no step appears twice), data.json, the start-of-run line, and the
-    greedy pretraining phase (logged as pretrain/...). ``progress``: the live progress bar (None: on a
-    terminal); runs trained together (hydra/launcher=batched) show one, as a terminal holds one live display."""
+    wrote after its last checkpoint, so no step appears twice), data.json, the start-of-run line. ``progress``:
+    the live progress bar (None: on a terminal); runs trained together (hydra/launcher=batched) show one, as a
+    terminal holds one live display."""
     tracker = Tracker(run_dir, run.total_steps, progress=progress, resume_step=step,
                       purge_step=step + 1 if step else None, prefix=prefix)
     d, model = run.data, run.model
@@ -365,24 +379,30 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, pref
     tracker.print(f"dlx: run {run_dir}: device {run.device.type}, {run.threads} thread{'s' * (run.threads > 1)}, "
                   f"{type(model).__name__} with {n_params:,} parameters; train/val/test examples "
                   f"{len(d.x)}/{len(d.x_val)}/{len(d.x_test)}")
-    if run.pretrain:
-        tracker.print(f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
-        pre = dict(run.pretrain)
-        probe = pre.pop("probe", 0)
-        model.pretrain(run.pretrain_x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
-        log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
-        for i, off in enumerate(model.units_off(run.pretrain_x) if hasattr(model, "units_off") else []):
-            if off > 0.5:
-                tracker.print(f"dlx: warning: pretraining switched off {off:.0%} of layer {i}'s units for every "
-                              "training input; fine-tuning starts from a net that ignores its input "
-                              "(lower model.pretrain.lr)")
-        if probe:
-            tracker.scalars({"pretrain/probe_loss": model.probe(d.x, run.y, run.objective.loss, probe)}, probe)
-            tracker.print(f"dlx: linear probe: the head fit to the {len(d.x)} labeled training examples")
     every = line_every(run)
     if every > 1:  # said once, so a missing epoch line does not look like a skipped epoch
         tracker.print(f"dlx: an epoch line every {every} epochs (and the last); TensorBoard has every epoch")
     return tracker
+
+
+def pretrain(run: Run, tracker: Tracker) -> None:
+    """The greedy layer-wise pretraining phase (logged as pretrain/...), before the loop; none on a resumed run."""
+    if not run.pretrain:
+        return
+    d, model = run.data, run.model
+    tracker.print(f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
+    pre = dict(run.pretrain)
+    probe = pre.pop("probe", 0)
+    model.pretrain(run.pretrain_x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
+    log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
+    for i, off in enumerate(model.units_off(run.pretrain_x) if hasattr(model, "units_off") else []):
+        if off > 0.5:
+            tracker.print(f"dlx: warning: pretraining switched off {off:.0%} of layer {i}'s units for every "
+                          "training input; fine-tuning starts from a net that ignores its input "
+                          "(lower model.pretrain.lr)")
+    if probe:
+        tracker.scalars({"pretrain/probe_loss": model.probe(d.x, run.y, run.objective.loss, probe)}, probe)
+        tracker.print(f"dlx: linear probe: the head fit to the {len(d.x)} labeled training examples")
 
 
 def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, wall_s: float,
@@ -411,7 +431,7 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         result["error"] = (f"non-finite loss or weights at step {p.step}; the last good checkpoint is "
                            f"{last_good or 'none (no epoch finished)'}")
     elif status == "interrupted":
-        result["error"] = f"interrupted at step {p.step}; continue with: {continue_command(run_dir)}"
+        result["error"] = interrupted_line(run_dir, p.step)
     if status != "interrupted":  # the resumed run writes the hparams entry once, at its end
         tracker.hparams(run.hparams, p.final)
     tracker.close()
@@ -475,24 +495,46 @@ def failed_result(cfg: DictConfig, overrides: list[str], error: str, wall_s: flo
             "metric": cfg.trainer.get("metric"), "error": error}
 
 
+ERROR_LOG = "error.log"  # a failed run's traceback, named in its result.json
+
+
+def record_failure(run_dir: Path, cfg: DictConfig, overrides: list[str], e: BaseException, wall_s: float) -> str:
+    """A run that failed with an error that is not the user's (a bug, a library's error): its traceback to
+    ``error.log`` and result.json (status failed) naming it, so a sweep's one line per failed job loses nothing.
+    Returns the error's line."""
+    import traceback
+
+    line = f"{type(e).__name__}: {e}"
+    runfolder.write_text(run_dir / ERROR_LOG, "".join(traceback.format_exception(e)))
+    write_result(run_dir, {**failed_result(cfg, overrides, line, wall_s), "error_log": ERROR_LOG})
+    return line
+
+
 def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None,
         resume: str | Path | None = None, cores: int | None = None, progress: bool | None = None,
         prefix: str = "") -> float:
-    """Build (dlx/setup.py) and train; always leave a result.json. Errors other than the user's (one line)
-    are re-raised after it is written. ``cores``: this process's share of the machine (dlx.setup.build);
-    ``progress``, ``prefix``: as :func:`train`."""
+    """Build (dlx/setup.py) and train in ``run_dir``, holding its lock; always leave a result.json. Errors other
+    than the user's (one line) are re-raised after it and error.log are written. ``cores``: this process's share
+    of the machine (dlx.setup.build); ``progress``, ``prefix``: as :func:`train`."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
     with lock(run_dir):
-        try:
-            r = setup.build(cfg, overrides, resume, run_dir, cores=cores)
-            return primary(train(r, run_dir, progress, prefix))
-        except USER_ERRORS:
-            raise
-        except Exception as e:
-            write_result(run_dir, failed_result(cfg, overrides or [], f"{type(e).__name__}: {e}", time.time() - t0))
-            raise
+        return run_locked(cfg, run_dir, overrides, resume, cores, progress, prefix)
+
+
+def run_locked(cfg: DictConfig, run_dir: Path, overrides: list[str] | None = None,
+               resume: str | Path | None = None, cores: int | None = None, progress: bool | None = None,
+               prefix: str = "") -> float:
+    """:func:`run` for a caller that holds the folder's lock already (dlx.job: the lock comes before any write)."""
+    t0 = time.time()
+    try:
+        r = setup.build(cfg, overrides, resume, run_dir, cores=cores)
+        return primary(train(r, run_dir, progress, prefix))
+    except USER_ERRORS:
+        raise
+    except Exception as e:
+        record_failure(run_dir, cfg, overrides or [], e, time.time() - t0)
+        raise
 
 
 @contextlib.contextmanager
@@ -507,8 +549,8 @@ def lock(run_dir: Path):
         except BlockingIOError:
             f.seek(0)
             pid = f.read().strip() or "?"
-            raise ConfigError(f"run folder {run_dir} is in use by process {pid} (another dlx train); allowed is one "
-                              "process per run folder: wait for it to end or stop it") from None
+            raise runfolder.FolderInUse(f"run folder {run_dir} is in use by process {pid} (another dlx train); allowed "
+                                        "is one process per run folder: wait for it to end or stop it") from None
         f.seek(0)
         f.truncate()
         f.write(str(os.getpid()))
@@ -521,10 +563,21 @@ def lock(run_dir: Path):
 RESUME_SWEEP = "resume_sweep"  # the config key of a re-run sweep (dlx.sweep.resume)
 
 
-def continue_command(run_dir: Path) -> str:
+def interrupted_line(run_dir: Path, step: int) -> str:
+    """What result.json and the console say of a run stopped by Ctrl-C or SIGTERM: the command that continues it,
+    or, where none can (a single run stopped before its first checkpoint), how to start it again."""
+    command = continue_command(run_dir)
+    if command is not None:
+        return f"interrupted at step {step}; continue with: {command}"
+    return (f"interrupted at step {step}, before its first checkpoint: nothing to resume; run the same command "
+            f"again (into this folder: hydra.run.dir={run_dir} {runfolder.OVERWRITE}=true)")
+
+
+def continue_command(run_dir: Path) -> str | None:
     """The command that continues an interrupted run: for a job of a grid sweep (its folder's parent holds the
     basic sweeper's multirun.yaml) the sweep's own command with hydra.sweep.dir=<sweep> resume_sweep=true, which
-    keeps the finished jobs and continues this one from its last.pt; else ``dlx train resume=<run folder>``."""
+    keeps the finished jobs and continues this one from its last.pt (or runs it again from the start); else
+    ``dlx train resume=<run folder>``, or None without a checkpoints/last.pt to continue from."""
     import shlex
 
     sweep_dir = run_dir.parent
@@ -533,7 +586,7 @@ def continue_command(run_dir: Path) -> str:
         ov = cfg.hydra.overrides
         dirs = [s.path for s in cfg.hydra.runtime.config_sources if s.provider == "command-line"]
     except Exception:  # not a grid sweep's job (or an unreadable file): the run's own folder
-        return f"dlx train resume={run_dir}"
+        return f"dlx train resume={run_dir}" if (run_dir / "checkpoints" / "last.pt").is_file() else None
     keep = lambda o, drop: o.split("=", 1)[0].lstrip("+~") not in drop
     args = [*(a for d in dirs for a in ("--config-dir", d)),
             *(o for o in ov.hydra if keep(o, ("hydra.mode", "hydra.sweep.dir", "hydra.sweeper.checked"))),

@@ -17,7 +17,8 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from dlx import search
-from dlx.sweep.resume import FINISHED, RESUME_KEY, resume_job
+from dlx.runfolder import OVERWRITE
+from dlx.sweep.resume import FINISHED, RESUME_KEY
 from dlx.sweep.summary import stop
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,10 @@ def sweep(s, arguments: list[str]) -> None:
     name = s.study_name or f"dlx:{s.sweep_dir}"
     st = search.storage(url)
     if not resume and name in optuna.get_all_study_names(st):
-        stop(f"hydra.sweep.dir={s.sweep_dir} is wrong: it already holds the study {name}; allowed: "
-                        f"the same command with {RESUME_KEY}=true to continue it, or a new folder")
+        if not s.config.get(OVERWRITE):
+            stop(f"hydra.sweep.dir={s.sweep_dir} is wrong: it already holds the study {name}; allowed: the same "
+                 f"command with {RESUME_KEY}=true to continue it, {OVERWRITE}=true to start it again, or a new folder")
+        optuna.delete_study(study_name=name, storage=st)  # overwrite=true: each trial's job replaces its folder
     study = optuna.create_study(study_name=name, storage=st, direction=s.direction, load_if_exists=True,
                                 sampler=search.sampler(s.sampler_name, s.seed, space, s.sampler_args))
     study.set_user_attr(search.PRUNER_ATTR, {"name": s.pruner_name, "args": dict(s.pruner_args or {})})
@@ -98,8 +101,10 @@ def sweep(s, arguments: list[str]) -> None:
         batch = []  # (trial, continue from last.pt)
         while todo and len(batch) < s.n_jobs:
             t = todo.pop(0)
-            resume_job(folder(t.number), [], continue_interrupted=True)  # clears a run with no last.pt
-            batch.append((t, (folder(t.number) / "checkpoints" / "last.pt").is_file()))
+            cont = (folder(t.number) / "checkpoints" / "last.pt").is_file()
+            if not cont:  # a trial killed before its first checkpoint (or before its folder was made) starts over
+                restart(folder(t.number))
+            batch.append((t, cont))
         if paused and len(batch) < s.n_jobs:  # promotions before new trials (ASHA)
             up = search.promotable(study, prune, paused)[: s.n_jobs - len(batch)]
             paused = [t for t in paused if t.number not in {u.number for u in up}]
@@ -107,7 +112,7 @@ def sweep(s, arguments: list[str]) -> None:
             if up:
                 log.info(f"Promoting paused trials {', '.join(str(t.number) for t in up)}")
         n_new = min(s.n_jobs - len(batch), n_trials - len(study.get_trials(deepcopy=False)))
-        batch += [(study.ask(space), False) for _ in range(max(0, n_new))]
+        batch += [(ask(study, space, s), False) for _ in range(max(0, n_new))]
         if not batch:
             break
         # every job leaves result.json in its folder (the task function returns NaN for a failed one)
@@ -122,6 +127,34 @@ def sweep(s, arguments: list[str]) -> None:
     for t in paused:  # never promoted: pruned for good
         study.tell(t.number, state=TrialState.PRUNED)
     write_results(s.sweep_dir, study, url, name)
+
+
+def ask(study, space: dict, s):
+    """A new trial, its parameters drawn by a sampler seeded for this trial's number (from hydra.sweeper.seed):
+    a search resumed after a kill draws what the uninterrupted search draws for the same trial and history,
+    where the one sampler of a new process would start its random stream again and ask the points of the first
+    trials once more."""
+    if s.seed is not None:
+        import numpy as np
+
+        number = len(study.get_trials(deepcopy=False))  # the number this ask gives: trials are numbered in order
+        seed = int(np.random.SeedSequence([int(s.seed), number]).generate_state(1)[0])
+        study.sampler = search.sampler(s.sampler_name, seed, space, s.sampler_args)
+    return study.ask(space)
+
+
+def restart(folder: Path) -> None:
+    """Clear the folder of a trial that starts over (what a killed process left there), holding its lock: a worker
+    of the killed search that still saves its job keeps it (one line, the search stops)."""
+    from dlx import runfolder
+    from dlx.train import lock
+
+    if folder.is_dir():
+        try:
+            with lock(folder):
+                runfolder.clear_run(folder)
+        except runfolder.FolderInUse as e:
+            stop(str(e))
 
 
 def tell(study, number: int, status: str, folder: Path) -> None:

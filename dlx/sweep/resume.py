@@ -11,11 +11,11 @@ than overwritten.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from omegaconf import DictConfig
 
+from dlx import runfolder
 from dlx.sweep.jobs import grid
 
 FINISHED = ("completed", "stopped_early", "diverged", "pruned")
@@ -23,7 +23,8 @@ RESUME_KEY = "resume_sweep"
 
 
 def _comparable(overrides) -> list[str]:
-    return sorted(o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in (RESUME_KEY, "resume", "trial"))
+    return sorted(o for o in overrides
+                  if o.split("=", 1)[0].lstrip("+~") not in (RESUME_KEY, "resume", "trial", runfolder.OVERWRITE))
 
 
 class SweepMismatch(ValueError):
@@ -43,6 +44,8 @@ def resume_job(run_dir: Path, overrides: list[str], continue_interrupted: bool =
     (skip the job), else None after clearing what an unfinished run left (run it again). With
     ``continue_interrupted`` an interrupted or killed run keeps its checkpoints, for a loop that continues
     from ``checkpoints/last.pt`` (``resume=<run folder>``)."""
+    if not run_dir.is_dir():
+        return None
     result_file = run_dir / "result.json"
     result = None
     if result_file.is_file():
@@ -56,11 +59,8 @@ def resume_job(run_dir: Path, overrides: list[str], continue_interrupted: bool =
         return result
     if continue_interrupted and resumable(run_dir, result):
         return None
-    # A failed or unfinished run: start clean so its curves don't mix with the new run's.
-    for p in run_dir.iterdir():
-        if p.name.startswith("events.out.tfevents") or p.name == "result.json":
-            p.unlink()
-    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+    # A failed or unfinished run: start clean so its curves, log and results don't mix with the new run's.
+    runfolder.clear_run(run_dir)
     return None
 
 
@@ -109,3 +109,28 @@ def check_sweep_dir(config: DictConfig) -> None:
                 continue
             if _comparable(stored) != _comparable(overrides):
                 raise mismatch(sweep_dir, str(num), stored, overrides)
+
+
+def check_new_sweep_dir(config: DictConfig) -> None:
+    """Before a sweep that is not resumed starts: its folder must not hold the runs of an earlier sweep (each job
+    refuses a folder that holds a run too, but by then Hydra's sweeper has rewritten multirun.yaml). With
+    overwrite=true each job replaces the run in its folder; the job folders past this grid's last job are cleared
+    here (holding their locks), so the sweep's summary sees this sweep's runs only."""
+    from dlx.train import lock
+
+    sweep_dir = Path(config.hydra.sweep.dir)
+    if not sweep_dir.is_dir():
+        return
+    held = sorted(int(p.name) for p in sweep_dir.iterdir()
+                  if p.name.isdigit() and p.is_dir() and runfolder.run_status(p) is not None)
+    if not held:
+        return
+    if not config.get(runfolder.OVERWRITE):
+        raise SweepMismatch(f"hydra.sweep.dir={sweep_dir} is wrong: it holds the runs of an earlier sweep ({len(held)} "
+                            f"job folders); allowed: the same command with {RESUME_KEY}=true to finish that sweep, "
+                            f"{runfolder.OVERWRITE}=true to replace its runs, or a new folder")
+    jobs = planned_jobs(config)
+    for num in held:
+        if jobs is not None and num >= len(jobs):
+            with lock(sweep_dir / str(num)):
+                runfolder.clear_run(sweep_dir / str(num))
