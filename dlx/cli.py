@@ -46,8 +46,6 @@ def main(argv: list[str] | None = None) -> int:
             sys.path.append(root)
         pool = _start_pool_server(rest)  # a sweep: its imports run on another core while ours run here
         from dlx import job, lazy_dynamo
-
-        signal.signal(signal.SIGTERM, job.term_as_interrupt)  # SIGTERM as Ctrl-C until the loop's own handler
         from dlx.checks import ConfigError
         from dlx.preflight import preflight
         from dlx.sweep.jobs import cores
@@ -112,7 +110,15 @@ def _start_pool_server(args: list[str]):
     return pool
 
 
+def term_as_interrupt(signum, frame) -> None:
+    """SIGTERM (kill, timeout, a scheduler's preemption, scancel) as Ctrl-C wherever no handler of dlx's own is in
+    place (imports, the preflight, a run's set-up; the loop's handler saves a checkpoint instead): a
+    KeyboardInterrupt unwinds, and the command exits 130 rather than being cut off."""
+    raise KeyboardInterrupt
+
+
 def entry() -> None:
+    signal.signal(signal.SIGTERM, term_as_interrupt)
     try:
         code = main()
     except KeyboardInterrupt:  # Ctrl-C before a run's own handler is in place (imports, the preflight)

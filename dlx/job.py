@@ -22,6 +22,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from dlx import CONFIG_DIR, runfolder
+from dlx.cli import term_as_interrupt
 from dlx.setup import USER_ERRORS
 from dlx.sweep.resume import SweepMismatch, resume_point
 from dlx.track import error_line, write_result
@@ -55,9 +56,17 @@ def task(cfg: DictConfig, cores: int | None = None, progress: bool | None = None
     multirun = hc.mode == RunMode.MULTIRUN
     fresh = not any(run_dir.iterdir())  # Hydra made it (or it was empty): a refused run may remove it again
     try:
-        with lock(run_dir):
+        # a folder that holds a run is refused before the lock's pid is written (for resume_sweep=true, the
+        # sweep's start checked every job folder already)
+        check = None if multirun and cfg.resume_sweep else (lambda: runfolder.check_folder(run_dir, cfg, multirun))
+        with lock(run_dir, check):
             return locked_task(cfg, run_dir, overrides, multirun, hc.job.num if multirun else 0, cores, progress,
                                prefix, fresh)
+    except runfolder.FolderHoldsRun as e:  # nothing of this job was written
+        error_line(str(e))
+        if not multirun:
+            raise SystemExit(2) from None
+        return float("nan")
     except runfolder.FolderInUse as e:  # another process's folder: touched by nobody but it
         error_line(str(e))
         if not multirun:
@@ -78,9 +87,9 @@ def locked_task(cfg: DictConfig, run_dir: Path, overrides: list[str], multirun: 
                 return primary(kept)
             runfolder.write_hydra_files(run_dir, cfg, HydraConfig.instance().cfg)
         else:
-            runfolder.start_folder(run_dir, cfg, HydraConfig.instance().cfg, multirun)
+            runfolder.start_folder(run_dir, cfg, HydraConfig.instance().cfg)
         return run_locked(cfg, run_dir, overrides, resume, cores, progress, prefix)
-    except (SweepMismatch, runfolder.FolderHoldsRun) as e:  # nothing of this job was written
+    except SweepMismatch as e:  # nothing of this job was written
         error_line(str(e))
         if not multirun:
             raise SystemExit(2) from None
@@ -109,16 +118,10 @@ def locked_task(cfg: DictConfig, run_dir: Path, overrides: list[str], multirun: 
         return float("nan")
 
 
-def term_as_interrupt(signum, frame) -> None:
-    """SIGTERM (kill, timeout, a scheduler's preemption) as Ctrl-C, wherever it lands before the loop installs its
-    own handler (which saves a checkpoint): a KeyboardInterrupt unwinds the set-up, exit code 130."""
-    raise KeyboardInterrupt
-
-
 main = hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")(task)
 
 
 if __name__ == "__main__":
     os.environ.setdefault("HYDRA_FULL_ERROR", "0")
-    signal.signal(signal.SIGTERM, term_as_interrupt)
+    signal.signal(signal.SIGTERM, term_as_interrupt)  # as `dlx train` does
     main()

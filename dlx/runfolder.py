@@ -153,21 +153,26 @@ def clear_run(run_dir: str | Path) -> None:
             shutil.rmtree(p)
 
 
-def start_folder(run_dir: str | Path, cfg: Any, hydra_cfg: Any, multirun: bool) -> None:
-    """Under the folder's lock, before a run writes anything: a folder that holds a run is refused (one line)
-    unless this run continues it (resume=) or replaces it (overwrite=true: the old run's files go first, so results
-    and curves do not mix); then the job's .hydra/ files (``hydra_cfg``: Hydra's node of the job)."""
+def check_folder(run_dir: str | Path, cfg: Any, multirun: bool) -> None:
+    """FolderHoldsRun (one line) when ``run_dir`` holds a run that this one would overwrite unasked: it neither
+    continues it (resume=) nor replaces it (overwrite=true)."""
     run_dir = Path(run_dir)
     held = run_status(run_dir)
-    if held is not None and not cfg.get("resume"):
-        if not cfg.get(OVERWRITE):
-            if multirun:
-                raise FolderHoldsRun(f"hydra.sweep.dir={run_dir.parent} is wrong: its job folder {run_dir.name} holds "
-                                     f"a run (status {held}); allowed: resume_sweep=true to finish that sweep, "
-                                     f"{OVERWRITE}=true to replace its runs, or a new folder")
-            raise FolderHoldsRun(f"hydra.run.dir={run_dir} is wrong: it holds a run (status {held}); allowed: dlx "
-                                 f"train resume={run_dir} to continue it, {OVERWRITE}=true to replace it, or a new "
-                                 "folder")
+    if held is None or cfg.get("resume") or cfg.get(OVERWRITE):
+        return
+    if multirun:
+        raise FolderHoldsRun(f"hydra.sweep.dir={run_dir.parent} is wrong: its job folder {run_dir.name} holds a run "
+                             f"(status {held}); allowed: resume_sweep=true to finish that sweep, {OVERWRITE}=true to "
+                             "replace its runs, or a new folder")
+    raise FolderHoldsRun(f"hydra.run.dir={run_dir} is wrong: it holds a run (status {held}); allowed: dlx train "
+                         f"resume={run_dir} to continue it, {OVERWRITE}=true to replace it, or a new folder")
+
+
+def start_folder(run_dir: str | Path, cfg: Any, hydra_cfg: Any) -> None:
+    """Under the folder's lock, after :func:`check_folder`, before a run writes anything: the run a folder holds is
+    cleared when this run replaces it (overwrite=true: the old run's files go first, so results and curves do not
+    mix); then the job's .hydra/ files (``hydra_cfg``: Hydra's node of the job)."""
+    if run_status(run_dir) is not None and not cfg.get("resume") and cfg.get(OVERWRITE):
         clear_run(run_dir)
     write_hydra_files(run_dir, cfg, hydra_cfg)
 

@@ -68,8 +68,8 @@ class StopRequest:
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self):
-        self.requested, self.sigints, self.at_once = False, 0, True
+    def __init__(self, at_once: bool = True):
+        self.requested, self.sigints, self.at_once = False, 0, at_once
         self._old = {}
         for sig in self.SIGNALS:
             try:
@@ -255,10 +255,18 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
                 raise KeyboardInterrupt
     except KeyboardInterrupt:
         status = "interrupted"  # last.pt holds the state after the last whole step (first Ctrl-C) or epoch
+    except BaseException:
+        stop.restore()
+        raise
+    finally:
+        tracker.stop_progress()
+    try:  # the handler stays until result.json is written: a request meanwhile does not cut it short ...
+        result = finish(run, run_dir, p, status, tracker, round(wall(), 3), speed.value(), saver.last_good)
     finally:
         stop.restore()
-        tracker.stop_progress()
-    return finish(run, run_dir, p, status, tracker, round(wall(), 3), speed.value(), saver.last_good)
+    if stop.requested:  # ... and stops the command (a sweep: no job after this one) once the run is complete
+        raise KeyboardInterrupt
+    return result
 
 
 def epoch_order(run: Run, epoch: int, gen: torch.Generator) -> torch.Tensor:
@@ -538,10 +546,11 @@ def run_locked(cfg: DictConfig, run_dir: Path, overrides: list[str] | None = Non
 
 
 @contextlib.contextmanager
-def lock(run_dir: Path):
+def lock(run_dir: Path, check: Callable[[], None] | None = None):
     """One process per run folder: an exclusive lock on ``run_dir/.lock`` (released when the process ends, even
     by SIGKILL), holding the pid for the message a second process gets. Opened without following a link (a
-    planted ``.lock`` link would have the pid overwrite a file elsewhere)."""
+    planted ``.lock`` link would have the pid overwrite a file elsewhere). ``check()``: run once the lock is
+    held and before the pid is written, so that a run it refuses (it raises) leaves the folder as it was."""
     f = runfolder.open_lock(run_dir / ".lock")
     try:
         try:
@@ -551,6 +560,8 @@ def lock(run_dir: Path):
             pid = f.read().strip() or "?"
             raise runfolder.FolderInUse(f"run folder {run_dir} is in use by process {pid} (another dlx train); allowed "
                                         "is one process per run folder: wait for it to end or stop it") from None
+        if check is not None:
+            check()
         f.seek(0)
         f.truncate()
         f.write(str(os.getpid()))

@@ -213,7 +213,9 @@ def prepare(cfg: DictConfig, cores: int | None = None) -> Any:
     run_dir, overrides = Path(hc.runtime.output_dir), list(hc.overrides.task)
     lock, t0 = contextlib.ExitStack(), time.time()
     try:
-        lock.enter_context(T.lock(run_dir))  # first: nothing is written into the folder before
+        # first: nothing is written into the folder before (a folder that holds a run: not even the lock's pid)
+        check = None if cfg.resume_sweep else (lambda: runfolder.check_folder(run_dir, cfg, multirun=True))
+        lock.enter_context(T.lock(run_dir, check))
         if cfg.resume_sweep:
             kept, resume = resume_point(run_dir, overrides, hc.job.num)
             if kept is not None or resume is not None:
@@ -221,7 +223,7 @@ def prepare(cfg: DictConfig, cores: int | None = None) -> Any:
                 return T.primary(kept) if kept is not None else "it continues from its checkpoints/last.pt"
             runfolder.write_hydra_files(run_dir, cfg, HydraConfig.instance().cfg)
         else:
-            runfolder.start_folder(run_dir, cfg, HydraConfig.instance().cfg, multirun=True)
+            runfolder.start_folder(run_dir, cfg, HydraConfig.instance().cfg)
         run = setup.build(cfg, overrides, None, run_dir, cores=cores)
         return stack.Member(run, run_dir, extra={"lock": lock, "cfg": cfg, "overrides": overrides})
     except (SweepMismatch, runfolder.FolderInUse, runfolder.FolderHoldsRun) as e:  # nothing of the job written

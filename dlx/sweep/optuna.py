@@ -101,10 +101,7 @@ def sweep(s, arguments: list[str]) -> None:
         batch = []  # (trial, continue from last.pt)
         while todo and len(batch) < s.n_jobs:
             t = todo.pop(0)
-            cont = (folder(t.number) / "checkpoints" / "last.pt").is_file()
-            if not cont:  # a trial killed before its first checkpoint (or before its folder was made) starts over
-                restart(folder(t.number))
-            batch.append((t, cont))
+            batch.append((t, (folder(t.number) / "checkpoints" / "last.pt").is_file() or restart(folder(t.number))))
         if paused and len(batch) < s.n_jobs:  # promotions before new trials (ASHA)
             up = search.promotable(study, prune, paused)[: s.n_jobs - len(batch)]
             paused = [t for t in paused if t.number not in {u.number for u in up}]
@@ -143,9 +140,10 @@ def ask(study, space: dict, s):
     return study.ask(space)
 
 
-def restart(folder: Path) -> None:
-    """Clear the folder of a trial that starts over (what a killed process left there), holding its lock: a worker
-    of the killed search that still saves its job keeps it (one line, the search stops)."""
+def restart(folder: Path) -> bool:
+    """Clear the folder of a trial that starts over, one killed before its first checkpoint or before its folder
+    was made (False: it does not continue from a checkpoint), holding the folder's lock: a worker of the killed
+    search that still saves its job keeps it (one line, the search stops)."""
     from dlx import runfolder
     from dlx.train import lock
 
@@ -155,6 +153,7 @@ def restart(folder: Path) -> None:
                 runfolder.clear_run(folder)
         except runfolder.FolderInUse as e:
             stop(str(e))
+    return False
 
 
 def tell(study, number: int, status: str, folder: Path) -> None:
