@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 from pathlib import Path
 
@@ -32,19 +33,10 @@ WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQU
 
 
 def _drop_run_dir(run_dir: Path) -> None:
-    """After a config error in a new single run, remove what this process wrote into the folder it made."""
-    for name in (".hydra", "train.log", ".lock"):
-        p = run_dir / name
-        if p.is_dir() and not p.is_symlink():
-            for f in p.iterdir():
-                f.unlink()
-            p.rmdir()
-        elif p.exists() or p.is_symlink():
-            p.unlink()
-    try:
-        run_dir.rmdir()  # only when nothing else is in it
-    except OSError:
-        pass
+    """After a config error in a new single run, remove the folder Hydra made, where the run wrote only its .hydra/
+    files, the lock and maybe a log line."""
+    if {p.name for p in run_dir.iterdir()} <= {".hydra", "train.log", ".lock"}:
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def task(cfg: DictConfig, cores: int | None = None, progress: bool | None = None, prefix: str = "") -> float:
@@ -62,12 +54,7 @@ def task(cfg: DictConfig, cores: int | None = None, progress: bool | None = None
         with lock(run_dir, check):
             return locked_task(cfg, run_dir, overrides, multirun, hc.job.num if multirun else 0, cores, progress,
                                prefix, fresh)
-    except runfolder.FolderHoldsRun as e:  # nothing of this job was written
-        error_line(str(e))
-        if not multirun:
-            raise SystemExit(2) from None
-        return float("nan")
-    except runfolder.FolderInUse as e:  # another process's folder: touched by nobody but it
+    except (runfolder.FolderHoldsRun, runfolder.FolderInUse) as e:  # nothing of this job was written
         error_line(str(e))
         if not multirun:
             raise SystemExit(2) from None
