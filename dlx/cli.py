@@ -1,5 +1,5 @@
-"""`dlx train | compare | report | eval | predict | course`. `train` hands its arguments to Hydra unchanged (every Hydra
-flag works)."""
+"""`dlx train | compare | report | eval | predict | plan | course`. `train` hands its arguments to Hydra unchanged
+(every Hydra flag works)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ commands:
   eval     evaluate a run's weights on its val and test splits: dlx eval <run folder> [--checkpoint final|best|last]
   predict  a run's predictions for new inputs (CSV, .npz/.pt, images) -> predictions.csv:
            dlx predict <run folder> <inputs> [--out FILE] [--checkpoint final|best|last] [--device auto|cpu|cuda]
+  plan     seeds a sweep needs, from a pilot sweep: dlx plan <sweep> --effect 0.01 [--alpha 0.05] [--power 0.8]
   course   the course's claims, the preset that tests each and its published verdict: dlx course [C7] [--part N]
 
   dlx --version    print the version
@@ -85,11 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         from dlx import predict
 
         return predict.main(rest)
+    if cmd == "plan":
+        from dlx import plan
+
+        return plan.main(rest)
     if cmd == "course":
         from dlx import course
 
         return course.main(rest)
-    print(f"dlx: error: unknown command {cmd!r}; allowed: train, compare, report, eval, predict, course (see dlx "
+    print(f"dlx: error: unknown command {cmd!r}; allowed: train, compare, report, eval, predict, plan, course (see dlx "
           "--help)", file=sys.stderr)
     return 2
 

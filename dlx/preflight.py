@@ -263,9 +263,33 @@ def jobs(overrides: list[str], dirs: list[str]) -> tuple[list[list[str]] | None,
                           "per core)")
     if str(hydra_cfg.sweeper.get("_target_", "")).endswith("OptunaSweeper"):
         _check_search(hydra_cfg.sweeper, overrides)
+    if str(hydra_cfg.sweeper.get("_target_", "")).endswith("SeedsSweeper"):
+        return _seed_arms(hydra_cfg.sweeper, overrides), composed  # each arm checked as a grid's job
     if not str(hydra_cfg.sweeper.get("_target_", "")).endswith("BasicSweeper"):
         return None, composed
     return grid(hydra_cfg.sweeper.get("params"), overrides), composed
+
+
+def _seed_arms(sweeper, overrides: list[str]) -> list[list[str]]:
+    """hydra/sweeper=seeds: its design's numbers, metric settings and arms (no swept seed, two arms or more)."""
+    from dlx.results.sequential import Design
+
+    design = Design(*(sweeper.get(k) for k in ("first", "step", "most", "alpha", "spending", "margin", "futility")))
+    if design.problem():
+        raise ConfigError(f"hydra.sweeper.{design.problem()}")
+    if sweeper.get("by") not in ("best", "final"):
+        checks.fail("hydra.sweeper.by", sweeper.get("by"), "best or final (the metric's value the pairs compare)")
+    if sweeper.get("mode") not in (None, "max", "min"):
+        checks.fail("hydra.sweeper.mode", sweeper.get("mode"), "null, max or min")
+    params = sweeper.get("params") or {}
+    if any(_key(k) == "seed" for k in params) or any(_key(o) == "seed" for o in overrides):
+        raise ConfigError("seed=... is wrong with hydra/sweeper=seeds: the sweeper runs seeds 0, 1, ... itself; "
+                          "allowed are hydra.sweeper.first, step and most (how many seeds, and when)")
+    arms = grid(params, overrides)
+    if len(arms) < 2:
+        raise ConfigError("hydra/sweeper=seeds is wrong with a single arm: allowed is a sweep of two or more "
+                          "settings to compare, e.g. optim.lr=0.001,0.1")
+    return arms
 
 
 def _claims(cfg) -> tuple[list, dict[str, list[str]]]:
@@ -301,6 +325,12 @@ def _check_search(sweeper, overrides: list[str]) -> None:
     n = sweeper.get("n_trials")
     if not checks.is_int(n) or n < 1:
         checks.fail("hydra.sweeper.n_trials", n, "an integer >= 1 (the trials in all)")
+    k = sweeper.get("seeds", 1)
+    if not checks.is_int(k) or k < 1:
+        checks.fail("hydra.sweeper.seeds", k, "an integer >= 1 (a trial's value is the mean over that many seeds)")
+    if k > 1 and any(_key(o) == "seed" for o in [*(sweeper.get("params") or {}), *overrides]):
+        raise ConfigError(f"seed=... is wrong with hydra.sweeper.seeds={k}: each trial runs seeds 0..{k - 1} itself; "
+                          "allowed is hydra.sweeper.seeds alone")
     search.search_space([*(f"{k}={v}" for k, v in (sweeper.get("params") or {}).items()), *overrides])
 
 

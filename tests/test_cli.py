@@ -15,6 +15,7 @@ def test_help_lists_subcommands():
     assert out.returncode == 0
     for cmd in ("train", "compare", "eval"):
         assert cmd in out.stdout
+    assert "plan     seeds a sweep needs, from a pilot sweep: dlx plan <sweep> --effect 0.01" in out.stdout
 
 
 def test_train_cfg_job_prints_config_and_trains_nothing(tmp_path):

@@ -71,6 +71,11 @@ def test_ctrl_c_during_the_epoch_end_evaluation_leaves_that_epochs_checkpoint(re
     resume_as_hinted(run_dir, reference)
 
 
+def term_as_interrupt(signum, frame):
+    """What `dlx train` does with SIGTERM where no handler of the loop's is in place (dlx.cli.entry)."""
+    raise KeyboardInterrupt
+
+
 def one_trial(run_dir: Path, delay: float, sig: int) -> None:
     """A run of FAST in ``run_dir`` sent ``sig`` after ``delay`` seconds (from another thread, as a terminal or a
     scheduler would): the signal lands wherever the run is, set-up, a step, an evaluation, a checkpoint or the end."""
@@ -89,7 +94,7 @@ def test_ctrl_c_and_sigterm_at_random_moments_leave_a_resumable_run_or_no_hint(r
     """300 runs, each sent SIGINT or SIGTERM at a random moment; every resume hint given works and ends with the
     uninterrupted run's numbers; where none is given, the run says why (no checkpoint yet) or never started."""
     rng = random.Random(26)
-    old = signal.signal(signal.SIGTERM, cli.term_as_interrupt)  # as `dlx train` runs: SIGTERM before the loop
+    old = signal.signal(signal.SIGTERM, term_as_interrupt)  # as `dlx train` runs: SIGTERM before the loop
     seen = {"hinted": 0, "no checkpoint": 0, "not started": 0, "completed": 0}
     try:
         t0 = time.perf_counter()
@@ -120,7 +125,7 @@ def test_sigterm_during_pretraining_ends_the_run_interrupted_without_a_hint(tmp_
     """A scheduler's SIGTERM while a DBN pretrains: the phase stops (it cannot be saved halfway) and result.json
     says so, with no resume hint; the run used to die on the spot with nothing written."""
     overrides = ["model=dbn", "model.hidden=[16]", "model.pretrain.steps=200", "trainer.max_epochs=2", "device=cpu"]
-    run_dir, old = tmp_path / "run", signal.signal(signal.SIGTERM, cli.term_as_interrupt)
+    run_dir, old = tmp_path / "run", signal.signal(signal.SIGTERM, term_as_interrupt)
     original = T.Tracker.scalars
 
     def scalars_(self, values, step):  # the first pretraining curve point: the phase is under way
@@ -135,7 +140,7 @@ def test_sigterm_during_pretraining_ends_the_run_interrupted_without_a_hint(tmp_
     finally:
         signal.signal(signal.SIGTERM, old)
     r = result_of(run_dir)
-    assert r["status"] == "interrupted" and r["steps"] == 0, r
+    assert r is not None and r["status"] == "interrupted" and r["steps"] == 0, r
     assert "before its first checkpoint: nothing to resume" in r["error"] and "continue with" not in r["error"]
     assert not (run_dir / "checkpoints").exists()
 

@@ -13,10 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+import killharness as H
 import pytest
 from conftest import dlx_cli
-
-import killharness as H
 
 pytestmark = pytest.mark.slow
 optuna = pytest.importorskip("optuna", minversion="4", reason="needs the `sweep` extra (optuna >= 4)")

@@ -38,6 +38,9 @@ def write_csv(s: Summary, path: Path) -> None:
     # new columns go after the old ones: scripts that read summary.csv by position keep working
     tail = ["pruned", *[f"{c} ci95 {e}" for c in ci_cols for e in ("low", "high")]]
     tail += [f"p vs {s.ref}", f"p vs {s.ref} (Holm)", f"effect size vs {s.ref}", "test"]
+    # the power of each test (stats.detectable, seeds_for): the difference in the metric's units, the minimum
+    # detectable effect at 80% power and the level it assumes, the seeds a group that would find the difference
+    tail += [f"diff vs {s.ref}", "mde80", "mde_level", "seeds_needed"]
     w.writerow(runfolder.csv_row(head + ["p_value"] + tail))
     for i, g in enumerate(s.groups, 1):
         row = [
@@ -54,7 +57,10 @@ def write_csv(s: Summary, path: Path) -> None:
             row += ["" if math.isnan(mean) else repr(mean), "" if math.isnan(std) else repr(std), n]
         row += [_csv_num(g.p_value), g.count("pruned")]
         row += [_csv_num(x) for c in ci_cols for x in g.ci[c]]
-        w.writerow(runfolder.csv_row(row + [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test]))
+        row += [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test]
+        row += [_csv_num(g.diff), _csv_num(g.mde), _csv_num(s.level) if g.test else "",
+                "inf" if math.isinf(g.seeds_needed) else _csv_num(g.seeds_needed)]
+        w.writerow(runfolder.csv_row(row))
     write_atomic(path, buf.getvalue())
 
 

@@ -8,7 +8,7 @@ import sys
 import textwrap
 
 from dlx.results.runs import PARTIAL, Group
-from dlx.results.stats import is_zero
+from dlx.results.stats import ALPHA, is_zero
 from dlx.results.summary import Summary
 
 
@@ -30,7 +30,7 @@ def table_rows(s: Summary, ci: bool = True) -> tuple[list[str], list[list[str]]]
     pruned = any(r.status == "pruned" for r in s.runs)  # a column only for sweepers that prune
     header = ["#", "group", "runs", "diverged", "failed", *(["pruned"] if pruned else []), *s.columns]
     header += [f"95% CI ({s.rank_col})"] if ci else []
-    header += [f"p vs {s.ref} ({s.rank_col})", "p (Holm)", "d", "test"]
+    header += [f"p vs {s.ref} ({s.rank_col})", "p (Holm)", "d", "test", "MDE 80%", "seeds needed"]
     rows = []
     for i, g in enumerate(s.groups, 1):
         cells = [str(i), g.label, _runs_cell(g), str(g.count("diverged")), str(g.count("failed"))]
@@ -43,7 +43,7 @@ def table_rows(s: Summary, ci: bool = True) -> tuple[list[str], list[list[str]]]
             cells.append(cell)
         lo, hi = g.ci.get(s.rank_col, (math.nan, math.nan))
         cells += (["-" if math.isnan(lo) else f"[{lo:.4g}, {hi:.4g}]"] if ci else [])
-        cells += [_num(g.p_value), _num(g.p_holm), _num(g.effect), g.test or "-"]
+        cells += [_num(g.p_value), _num(g.p_holm), _num(g.effect), g.test or "-", _mde(g.mde), _seeds(g.seeds_needed)]
         rows.append(cells)
     return header, rows
 
@@ -54,12 +54,25 @@ def _num(x: float) -> str:
     return ("-∞" if x < 0 else "∞") if math.isinf(x) else f"{x:.2g}"
 
 
+def _mde(x: float) -> str:
+    return "-" if math.isnan(x) else f"{x:.3g}"
+
+
+def _seeds(x: float) -> str:
+    return "-" if math.isnan(x) else ("∞" if math.isinf(x) else f"{x:.0f}")
+
+
 def stats_note(s: Summary) -> str:
-    """One line under the table: what the p, Holm and d columns are."""
+    """One line under the table: what the p, Holm, d and power columns are."""
+    m = round(ALPHA / s.level) if s.level == s.level else 0
+    level = f"{ALPHA:g}/{m} = {s.level:.3g}" if m > 1 else f"{ALPHA:g}"
     return (
         f"p vs {s.ref}: {s.test_name} over the groups compared with {s.ref} on {s.rank_col} (paired: the seeds "
         f"both groups ran); d: effect size, group minus {s.ref} (paired: d_z, mean difference / std of "
-        "differences; Welch: Cohen's d, pooled std); 95% CI: bootstrap (BCa) interval of the mean"
+        "differences; Welch: Cohen's d, pooled std); 95% CI: bootstrap (BCa) interval of the mean; "
+        f"MDE 80%: the smallest true difference ({s.rank_col} units) the test finds with 80% power at Holm's "
+        f"first-step level {level}, allowing for the spread being measured on these seeds; seeds needed (not "
+        "significant): the seeds a group with which the difference seen would be found with 80% power"
     )
 
 def first_line(text: str | None) -> str:
@@ -68,10 +81,12 @@ def first_line(text: str | None) -> str:
 
 def reading_order(header: list[str], rank_col: str) -> list[int]:
     """Column indices in the order a reader wants them: #, group, runs, the ranking metric, its interval and the
-    test against the best (p, Holm, d, test), then the other metrics, wall time and the counts. The console drops
+    test against the best (p, Holm, d, test, its power: MDE and seeds needed), then the other metrics, wall time
+    and the counts. The console drops
     columns from the end of this order when the terminal is narrow; report.html shows the statistics before its
     table can need a sideways scroll."""
-    stats = [i for i, h in enumerate(header) if h.startswith(("95% CI", "p vs ", "p (Holm)")) or h in ("d", "test")]
+    stats = [i for i, h in enumerate(header)
+             if h.startswith(("95% CI", "p vs ", "p (Holm)")) or h in ("d", "test", "MDE 80%", "seeds needed")]
     first = [header.index(h) for h in ("#", "group", "runs", rank_col) if h in header]
     counts = [header.index(h) for h in ("diverged", "failed", "pruned") if h in header]
     rest = [i for i in range(len(header)) if i not in first + stats + counts]

@@ -8,5 +8,7 @@ pool      hydra/launcher=parallel: a fork server that imported torch and dlx onc
 batched   hydra/launcher=batched: the jobs that differ only in seed grouped and trained as one stack (stack.py)
 resume    resume_sweep=true: which jobs are kept, which run again, a folder of another sweep refused
 summary   the end of every multirun: dlx compare, report.html, the exit code of failed jobs
-optuna    hydra/sweeper=optuna: Optuna's ask/tell through any launcher, promotion of paused trials, resume
+optuna    hydra/sweeper=optuna: Optuna's ask/tell through any launcher, promotion of paused trials, resume, a
+          trial's value as the mean over seeds
+seeds     hydra/sweeper=seeds: sequential seeds, rounds added only to the pairs still undecided
 """

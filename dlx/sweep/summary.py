@@ -59,11 +59,13 @@ class SweepSummary(Callback):
             # Hydra turns a callback's exception into a warning and goes on, which would let the jobs
             # rewrite the .hydra/ files of folders holding other runs: stop the sweep here instead.
             target = str(config.hydra.sweeper.get("_target_", ""))
-            if not target.endswith(("BasicSweeper", "dlx_sweeper.optuna_sweeper.OptunaSweeper")):
+            if not target.endswith(("BasicSweeper", "dlx_sweeper.optuna_sweeper.OptunaSweeper",
+                                    "dlx_sweeper.seeds_sweeper.SeedsSweeper")):
                 stop(
                     f"{RESUME_KEY}=true is wrong with hydra.sweeper={config.hydra.sweeper._target_}: allowed "
-                    "with the basic sweeper (a grid: every job's number is known in advance) and dlx's optuna "
-                    "sweeper (hydra/sweeper=optuna|tpe: the study is kept in the sweep folder)"
+                    "with the basic sweeper (a grid: every job's number is known in advance), dlx's optuna "
+                    "sweeper (hydra/sweeper=optuna|tpe: the study is kept in the sweep folder) and its seeds "
+                    "sweeper (hydra/sweeper=seeds: a run's folder follows from its arm and seed)"
                 )
             try:
                 check_sweep_dir(config)
