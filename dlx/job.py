@@ -27,7 +27,7 @@ from dlx.cli import term_as_interrupt
 from dlx.setup import USER_ERRORS
 from dlx.sweep.resume import SweepMismatch, resume_point
 from dlx.track import error_line, write_result
-from dlx.train import ERROR_LOG, failed_result, lock, primary, run_locked
+from dlx.train import ERROR_LOG, StopRequest, failed_result, lock, primary, run_locked
 
 WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT)
 
@@ -51,9 +51,11 @@ def task(cfg: DictConfig, cores: int | None = None, progress: bool | None = None
         # a folder that holds a run is refused before the lock's pid is written (for resume_sweep=true, the
         # sweep's start checked every job folder already)
         check = None if multirun and cfg.resume_sweep else (lambda: runfolder.check_folder(run_dir, cfg, multirun))
-        with lock(run_dir, check):
-            return locked_task(cfg, run_dir, overrides, multirun, hc.job.num if multirun else 0, cores, progress,
-                               prefix, fresh)
+        with StopRequest() as stop, lock(run_dir, check):  # Ctrl-C and SIGTERM from here to the job's end: train.py
+            value = locked_task(cfg, run_dir, overrides, multirun, hc.job.num if multirun else 0, cores, progress,
+                                prefix, fresh, stop)
+            stop.check()  # a request while a kept job was looked at: no job after this one
+            return value
     except (runfolder.FolderHoldsRun, runfolder.FolderInUse) as e:  # nothing of this job was written
         error_line(str(e))
         if not multirun:
@@ -64,7 +66,7 @@ def task(cfg: DictConfig, cores: int | None = None, progress: bool | None = None
 
 
 def locked_task(cfg: DictConfig, run_dir: Path, overrides: list[str], multirun: bool, num: int, cores: int | None,
-                progress: bool | None, prefix: str, fresh: bool) -> float:
+                progress: bool | None, prefix: str, fresh: bool, stop: StopRequest) -> float:
     """:func:`task` once it holds the folder's lock."""
     try:
         resume = None
@@ -75,7 +77,7 @@ def locked_task(cfg: DictConfig, run_dir: Path, overrides: list[str], multirun: 
             runfolder.write_hydra_files(run_dir, cfg, HydraConfig.instance().cfg)
         else:
             runfolder.start_folder(run_dir, cfg, HydraConfig.instance().cfg)
-        return run_locked(cfg, run_dir, overrides, resume, cores, progress, prefix)
+        return run_locked(cfg, run_dir, overrides, resume, cores, progress, prefix, stop)
     except SweepMismatch as e:  # nothing of this job was written
         error_line(str(e))
         if not multirun:

@@ -59,17 +59,20 @@ class LossSum:
 
 
 class StopRequest:
-    """Ctrl-C (SIGINT) or SIGTERM (a cluster's preemption notice, scancel, kill, timeout): finish the current step,
-    save a checkpoint and stop with status interrupted. Only a second SIGINT stops at once (Ctrl-C pressed twice:
-    last.pt then holds the last state saved). SIGTERM never does: SIGTERM to a process group reaches a sweep's
-    worker twice (the group's copy and its parent's), and a scheduler sends SIGKILL itself when its grace period
-    ends. Until :meth:`armed` (set-up and greedy pretraining, which no checkpoint can hold halfway) a request
-    stops at once."""
+    """Ctrl-C (SIGINT) or SIGTERM (a cluster's preemption notice, scancel, kill, timeout), held from a job's start to
+    its result.json. In the loop a request is answered at the end of the current step: a checkpoint, then status
+    interrupted. During the set-up it waits for the set-up to end (a KeyboardInterrupt inside OmegaConf or Hydra
+    can leave their objects half made, and the error that follows would read as the run's failure); greedy
+    pretraining, which no checkpoint can hold halfway, stops at once. Only a second SIGINT stops at once anywhere
+    (Ctrl-C pressed twice: last.pt then holds the last state saved). SIGTERM never does: SIGTERM to a process group
+    reaches a sweep's worker twice (the group's copy and its parent's), and a scheduler sends SIGKILL itself when
+    its grace period ends. A context manager: the handlers in place before come back at its end."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self, at_once: bool = True):
+    def __init__(self, at_once: bool = False):
         self.requested, self.sigints, self.at_once = False, 0, at_once
+        self.saying = "stopping once the run is set up"
         self._old = {}
         for sig in self.SIGNALS:
             try:
@@ -83,16 +86,32 @@ class StopRequest:
         if self.at_once or self.sigints >= 2:
             raise KeyboardInterrupt
         if first:
-            print("dlx: stopping after this step and saving a checkpoint (Ctrl-C again: stop at once)",
-                  file=sys.stderr, flush=True)
+            print(f"dlx: {self.saying} (Ctrl-C again: stop at once)", file=sys.stderr, flush=True)
 
-    def armed(self) -> None:
+    def check(self) -> None:
+        """A safe point: a request made so far stops the run here."""
+        if self.requested:
+            raise KeyboardInterrupt
+
+    def pretraining(self) -> None:
+        """From now on until :meth:`armed` a request stops at once; one made during the set-up stops here."""
+        self.check()
+        self.at_once = True
+
+    def armed(self) -> StopRequest:
         """The loop runs: from now on a request is answered at the next step's end, with a checkpoint."""
-        self.at_once = False
+        self.at_once, self.saying = False, "stopping after this step and saving a checkpoint"
+        return self
 
     def restore(self):
         for sig, old in self._old.items():
             signal.signal(sig, old)
+
+    def __enter__(self) -> StopRequest:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.restore()
 
 
 def all_finite(model: torch.nn.Module) -> bool:
@@ -187,10 +206,14 @@ def restore(run: Run, state: dict, gen: torch.Generator, path: Path) -> Progress
     return p
 
 
-def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "") -> dict:
+def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "",
+          stop: StopRequest | None = None) -> dict:
     """Train ``run``, writing everything into ``run_dir``; returns result.json's dict. ``progress`` and ``prefix``:
     the console's live bar (None: on a terminal) and the start of each line (a job's number, where several
-    share the terminal)."""
+    share the terminal); ``stop``: the job's StopRequest (None: one of its own, from here)."""
+    if stop is None:
+        with StopRequest() as stop:
+            return train(run, run_dir, progress, prefix, stop)
     t_start = time.time()
     model, optimizer, device, batch, ckpt_dir = run.model, run.optimizer, run.device, run.batch_size, \
         run_dir / "checkpoints"
@@ -206,8 +229,9 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
     tracker = start(run, run_dir, p.step, progress, prefix)
     saver = Checkpoints(ckpt_dir, run.checkpoint_every_s, run.save_checkpoints,
                         f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None)
-    status, speed, stop = "completed", Steady(), StopRequest()
+    status, speed = "completed", Steady()
     try:
+        stop.pretraining()
         pretrain(run, tracker)
         stop.armed()
         # --- loop -----------------------------------------------------------------------------------------
@@ -255,17 +279,12 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
                 raise KeyboardInterrupt
     except KeyboardInterrupt:
         status = "interrupted"  # last.pt holds the state after the last whole step (first Ctrl-C) or epoch
-    except BaseException:
-        stop.restore()
-        raise
     finally:
         tracker.stop_progress()
-    try:  # the handler stays until result.json is written: a request meanwhile does not cut it short ...
-        result = finish(run, run_dir, p, status, tracker, round(wall(), 3), speed.value(), saver.last_good)
-    finally:
-        stop.restore()
-    if stop.requested:  # ... and stops the command (a sweep: no job after this one) once the run is complete
-        raise KeyboardInterrupt
+    # the handler stays until result.json is written: a request meanwhile does not cut it short, and then stops
+    # the command (a sweep: no job after this one)
+    result = finish(run, run_dir, p, status, tracker, round(wall(), 3), speed.value(), saver.last_good)
+    stop.check()
     return result
 
 
@@ -532,17 +551,19 @@ def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None
 
 def run_locked(cfg: DictConfig, run_dir: Path, overrides: list[str] | None = None,
                resume: str | Path | None = None, cores: int | None = None, progress: bool | None = None,
-               prefix: str = "") -> float:
-    """:func:`run` for a caller that holds the folder's lock already (dlx.job: the lock comes before any write)."""
+               prefix: str = "", stop: StopRequest | None = None) -> float:
+    """:func:`run` for a caller that holds the folder's lock already (dlx.job: the lock comes before any write);
+    ``stop``: the job's StopRequest (None: one from here)."""
     t0 = time.time()
-    try:
-        r = setup.build(cfg, overrides, resume, run_dir, cores=cores)
-        return primary(train(r, run_dir, progress, prefix))
-    except USER_ERRORS:
-        raise
-    except Exception as e:
-        record_failure(run_dir, cfg, overrides or [], e, time.time() - t0)
-        raise
+    with contextlib.nullcontext(stop) if stop is not None else StopRequest() as stop:
+        try:
+            r = setup.build(cfg, overrides, resume, run_dir, cores=cores)
+            return primary(train(r, run_dir, progress, prefix, stop))
+        except USER_ERRORS:
+            raise
+        except Exception as e:
+            record_failure(run_dir, cfg, overrides or [], e, time.time() - t0)
+            raise
 
 
 @contextlib.contextmanager

@@ -221,7 +221,7 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
     if started is not None:
         started()
     wall, batch, device = lambda: time.time() - t_start, r0.batch_size, r0.device
-    active, speed, stop = list(range(len(members))), T.Steady(), T.StopRequest(at_once=False)  # set up already
+    active, speed, stop = list(range(len(members))), T.Steady(), T.StopRequest().armed()  # set up already
     clock = Clock()  # the stack's step, epoch, samples and training time, which every member shares
 
     def end(k: int, status: str) -> None:
