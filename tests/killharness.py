@@ -55,6 +55,7 @@ class Chain:
     mode: str
     folder: Path
     rng: random.Random
+    window: float = 2.5  # seconds the uninterrupted command trains (its first epoch line to its end)
     kills: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
 
@@ -139,7 +140,7 @@ def run_killed(c: Chain, args: list[str], out: Path) -> bool:
     else:  # while it trains (an epoch, an evaluation, a checkpoint, the end of a job, the next job's start)
         while not training(c.mode, c.folder) and proc.poll() is None and time.time() - t0 < HANG_S:
             time.sleep(0.02)
-        time.sleep(c.rng.uniform(0, 2.5))
+        time.sleep(c.rng.uniform(0, c.window))
     sig, group = c.rng.choice(SIGNALS), c.rng.random() < 0.5
     if proc.poll() is not None:
         wait_all(proc, out)
@@ -194,9 +195,9 @@ def finished(c: Chain, rc: int | None) -> bool:
     return r is not None and r["status"] == "completed"
 
 
-def chain(mode: str, folder: Path, kills: int, seed: int) -> Chain:
+def chain(mode: str, folder: Path, kills: int, seed: int, window: float) -> Chain:
     """Kill the command ``kills`` times at random moments, each time going on as documented, then let it end."""
-    c = Chain(mode, folder, random.Random(seed))
+    c = Chain(mode, folder, random.Random(seed), window=window)
     args, rc, n = command(mode, folder), None, 0
     while True:
         n += 1
@@ -214,11 +215,17 @@ def chain(mode: str, folder: Path, kills: int, seed: int) -> Chain:
         rc = None
 
 
-def reference(mode: str, folder: Path) -> None:
+def reference(mode: str, folder: Path) -> float:
+    """Run the command without a kill; the seconds from its first epoch line to its end (the kills' window)."""
     out = folder.parent / f"{folder.name}.out"
-    rc = wait_all(launch(command(mode, folder), out), out)
+    proc = launch(command(mode, folder), out)
+    while not training(mode, folder) and proc.poll() is None:
+        time.sleep(0.02)
+    t0 = time.time()
+    rc = wait_all(proc, out)
     if rc != 0:
         raise Lost(f"the uninterrupted {mode} command failed (see {out})")
+    return time.time() - t0
 
 
 def job_folders(folder: Path) -> list[str]:
@@ -264,12 +271,11 @@ def study(folder: Path):
 
 def run_mode(mode: str, tmp: Path, kills: int, seed: int, per_chain: int = 5) -> list[Chain]:
     """Chains of ``per_chain`` kills each until ``kills`` are spent; each compared with one uninterrupted run."""
-    reference(mode, tmp / "reference")
-    chains = []
+    window, chains = reference(mode, tmp / "reference"), []
     while sum(len(c.kills) for c in chains) < kills:
         folder = tmp / f"chain{len(chains)}"
         n = min(per_chain, kills - sum(len(c.kills) for c in chains))
-        c = chain(mode, folder, n, seed * 1000 + len(chains))
+        c = chain(mode, folder, n, seed * 1000 + len(chains), window)
         compare(mode, folder, tmp / "reference")
         chains.append(c)
     return chains
