@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 
 USAGE = """usage: dlx <command> [args]
@@ -114,7 +115,15 @@ def _start_pool_server(args: list[str]):
     return pool
 
 
+def term_as_interrupt(signum, frame) -> None:
+    """SIGTERM (kill, timeout, a scheduler's preemption, scancel) as Ctrl-C wherever no handler of dlx's own is in
+    place (imports, the preflight, a run's set-up; the loop's handler saves a checkpoint instead): a
+    KeyboardInterrupt unwinds, and the command exits 130 rather than being cut off."""
+    raise KeyboardInterrupt
+
+
 def entry() -> None:
+    signal.signal(signal.SIGTERM, term_as_interrupt)
     try:
         code = main()
     except KeyboardInterrupt:  # Ctrl-C before a run's own handler is in place (imports, the preflight)
