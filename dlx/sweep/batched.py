@@ -65,7 +65,8 @@ def launch(hydra_context, config: DictConfig, task_function: Callable, job_overr
                     rets[idx] = pool.run_counted(tally, nums, run)
                 else:
                     group = [batch.compose(idx, overrides) for idx, overrides in g]
-                    rets.update(zip(nums, pool.run_counted(tally, nums, functools.partial(batch.run_list, group))))
+                    with shown.jobs_output():
+                        rets.update(zip(nums, pool.run_counted(tally, nums, functools.partial(batch.run_list, group))))
             return [rets[i] for i in sorted(rets)]
         parts = chunks(groups, n)
         tasks = [(pool.run_one, tuple(c[0])) if len(c) == 1 else (run_stack, (c,)) for c in parts]

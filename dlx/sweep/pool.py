@@ -69,15 +69,14 @@ def jobs_progress(config: DictConfig, total: int, workers: int) -> SweepProgress
 
 
 def in_process(task_function: Callable, progress: SweepProgress) -> Callable:
-    """The task function for a job in this process: no live bar of its own under the sweep's live line (a terminal
-    holds one), nothing on stdout for a quiet sweep."""
-    if progress.quiet:
-        return functools.partial(quietly, functools.partial(task_function, progress=False))
-    return functools.partial(task_function, progress=False) if progress.live_on else task_function
+    """The task function for a job in this process: its lines as the sweep's progress shows them, no live bar of
+    its own under the sweep's live line (a terminal holds one live display)."""
+    task = functools.partial(task_function, progress=False) if progress.live_on or progress.quiet else task_function
+    return functools.partial(showing, progress, task)
 
 
-def quietly(task_function: Callable, *args, **kwargs):
-    with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
+def showing(progress: SweepProgress, task_function: Callable, *args, **kwargs):
+    with progress.jobs_output():
         return task_function(*args, **kwargs)
 
 

@@ -9,6 +9,7 @@ scheduler's log) each ended job gets one plain line with the same counts.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -143,13 +145,30 @@ class SweepProgress:
             self._live.stop()  # the last state stays on the screen
             self._live = None
 
+    @contextlib.contextmanager
+    def jobs_output(self) -> Iterator[None]:
+        """Around jobs run in this process: their lines above the live line (a console of their own would write
+        past it), a quiet sweep's stdout to nowhere."""
+        with contextlib.ExitStack() as stack:
+            if self.quiet:
+                stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(os.devnull, "w"))))
+            elif self._live is not None:
+                lines = LineWriter(self.show)
+                stack.enter_context(contextlib.redirect_stdout(lines))
+                stack.enter_context(contextlib.redirect_stderr(lines))
+            yield
+
+    def show(self, line: str) -> None:
+        """A job's line (with its colours) above the live line."""
+        self.console.print(Text.from_ansi(line), soft_wrap=True)
+
     def relay_path(self) -> str | None:
         """Where the workers send their lines while the live line holds the terminal (None: they print as they
         are)."""
         if self._live is None:
             return None
         if self.relay is None:
-            self.relay = Relay(lambda line: self.console.print(Text.from_ansi(line), soft_wrap=True))
+            self.relay = Relay(self.show)
         return self.relay.path
 
 
@@ -197,20 +216,18 @@ class Relay:
 
 
 class LineWriter(io.TextIOBase):
-    """A worker's sys.stdout or sys.stderr while the parent's live line holds the terminal: whole lines into the
-    relay's FIFO (one write each, at most PIPE_BUF bytes: atomic). ``isatty``: the lines reach a terminal, so
-    rich colours them as it would there."""
+    """sys.stdout or sys.stderr of a job while the sweep's live line holds the terminal: each whole line to
+    ``emit`` (the relay's FIFO in a worker, the live console in this process). ``isatty``: the lines reach a
+    terminal, so rich colours them as it would there."""
 
-    def __init__(self, fd: int):
+    def __init__(self, emit: Callable[[str], None]):
         super().__init__()
-        self.fd, self.pending = fd, ""
+        self.emit, self.pending = emit, ""
 
     def write(self, s: str) -> int:
         *lines, self.pending = (self.pending + s).split("\n")
         for line in lines:
-            data = (line + "\n").encode("utf-8", "replace")
-            for i in range(0, len(data), select.PIPE_BUF):
-                os.write(self.fd, data[i:i + select.PIPE_BUF])
+            self.emit(line)
         return len(s)
 
     def isatty(self) -> bool:
@@ -221,11 +238,19 @@ class LineWriter(io.TextIOBase):
         return "utf-8"
 
 
+def to_fifo(fd: int) -> Callable[[str], None]:
+    def emit(line: str) -> None:  # one write of at most PIPE_BUF bytes: atomic, never mixed with another worker's
+        data = (line + "\n").encode("utf-8", "replace")
+        for i in range(0, len(data), select.PIPE_BUF):
+            os.write(fd, data[i:i + select.PIPE_BUF])
+
+    return emit
+
+
 def worker_output(relay_path: str | None, quiet: bool) -> None:
     """In a worker, once: its stdout and stderr through the parent's relay (a live line holds the terminal), a
     quiet job's stdout to nowhere."""
     if relay_path:
-        fd = os.open(relay_path, os.O_WRONLY)
-        sys.stdout = sys.stderr = LineWriter(fd)
+        sys.stdout = sys.stderr = LineWriter(to_fifo(os.open(relay_path, os.O_WRONLY)))
     if quiet:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the worker's stdout for its whole life
