@@ -66,7 +66,8 @@ class SweepProgress:
 
     def started(self, jobs: list[int]) -> None:
         now = time.monotonic()
-        self.running.update((j, now) for j in jobs)
+        for j in jobs:  # a trial's later seeds and a promoted trial keep their first start
+            self.running.setdefault(j, now)
 
     def ended(self, job: int, status: str, value: float, metric: str | None, line: str) -> None:
         """Job ``job`` ended with ``status`` and the value a sweeper optimises (``metric``'s); ``line`` says so."""
