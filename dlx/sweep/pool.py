@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from dlx.signals import term_as_interrupt
 from dlx.sweep import jobs as J
 
 if TYPE_CHECKING:  # imported where used: `dlx train -m` imports this module before it starts the server
@@ -114,10 +115,7 @@ def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: 
              shown.relay_path(), shown.quiet)
     pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=state)
 
-    def term_as_interrupt(signum, frame) -> None:  # kill/timeout/a scheduler: as Ctrl-C
-        raise KeyboardInterrupt
-
-    old_term = signal.signal(signal.SIGTERM, term_as_interrupt)
+    old_term = signal.signal(signal.SIGTERM, term_as_interrupt)  # kill/timeout/a scheduler: as Ctrl-C
     try:
         futures = [pool.submit(fn, *args) for fn, args in tasks]
         prefetch_summary(config)  # this process only waits now
