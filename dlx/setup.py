@@ -70,6 +70,9 @@ class Run:
     metric: str
     mode: str  # max | min
     batch_size: int
+    order: torch.Tensor | None  # trainer.shuffle false/by_class: the training examples' order every epoch
+    weight_norms: bool  # weights/* every log_every steps and weights/norm at each epoch end
+    attack: tuple[str, list[float]]  # trainer.attack, trainer.attack_eps: test/attack_<eps>/acc at the end
     steps_per_epoch: int
     total_steps: int
     max_epochs: int
@@ -414,6 +417,10 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         graphs.check(device, optimizer, c["optim"]["_target_"], n_train, batch, tc.drop_last, sc["name"],
                      sc.get("warmup", 0), tc.compile, tc.compile_mode)
 
+    order, attack = fixed_order(tc.shuffle, y, task, len(data.x), data.x.device, dry), (tc.attack, list(tc.attack_eps))
+    if attack[1] and task != "classification":
+        raise ConfigError(f"trainer.attack_eps={checks.show(attack[1])} is wrong for a {task} model: allowed is [] "
+                          "(an attack measures a single classifier's accuracy)")
     metric = tc.metric if tc.metric != "auto" else default_metric(task, data)
     logged = logged_metrics(task, data)
     if metric not in logged:
@@ -439,7 +446,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         objective=objective.Objective(loss, parts, autocast, create_graph), early_stopping=es,
         curriculum=curriculum, pretrain=pre if pretraining else None,
         pretrain_x=(data.x if data.x_unlabeled is None else data.x_unlabeled) if pretraining else None,
-        metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=batch,
+        metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=batch, order=order,
+        weight_norms=tc.weight_norms, attack=attack,
         steps_per_epoch=steps_per_epoch, total_steps=total_steps,
         max_epochs=math.ceil(total_steps / steps_per_epoch),  # max_steps, when set, replaces max_epochs
         log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
@@ -447,6 +455,20 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         threads=threads, cuda_graphs=cuda_graphs, autocast=autocast,
         config_yaml=OmegaConf.to_yaml(cfg), hparams=flat(c), overrides=list(overrides or []), resume=state,
         pruner=search.TrialPruner(**c["trial"]) if c.get("trial") and not dry else None)
+
+
+def fixed_order(shuffle, y, task: str, n: int, device: torch.device, dry: bool) -> torch.Tensor | None:
+    """trainer.shuffle: None (true: the loop draws a fresh permutation each epoch), else the order every epoch
+    repeats: the stored one (false) or the examples sorted by label (by_class; a stable sort keeps the stored
+    order within a class), which makes consecutive minibatches anything but independent (notes l. 1122)."""
+    if shuffle is True:
+        return None
+    if shuffle == "by_class" and task != "classification":
+        raise ConfigError(f"trainer.shuffle=by_class is wrong for a {task} model: allowed are true and false "
+                          "(by_class sorts by a single class label)")
+    if dry:
+        return None
+    return torch.arange(n, device=device) if shuffle is False else torch.sort(y, stable=True).indices
 
 
 CORES = torch.get_num_threads()  # this process's share of the machine (a joblib worker's is cores / n_jobs)

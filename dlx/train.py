@@ -149,6 +149,17 @@ def eval_split(run: Run, split: str) -> dict[str, float]:
     return setup.split_metrics(split, m)
 
 
+def attacked(run: Run) -> dict[str, float]:
+    """``test/attack_<eps>/acc`` for each of trainer.attack_eps: the test accuracy after trainer.attack moves
+    every input by eps (dlx/regularize.py:attacked_accuracy; notes l. 1078)."""
+    kind, eps_list = run.attack
+    if not eps_list:
+        return {}
+    accs = R.attacked_accuracy(run.model, run.objective.loss, run.data.x_test, run.y_test, kind, eps_list,
+                               run.eval_batch_size)
+    return {f"test/attack_{eps:g}/acc": acc for eps, acc in accs.items()}
+
+
 def snapshot(run: Run, p: Progress, gen: torch.Generator, wall_s: float, batch_in_epoch: int) -> dict:
     """The whole state of the run after ``p.step`` steps, ``batch_in_epoch`` of them in the current epoch."""
     mid, es = batch_in_epoch > 0, run.early_stopping
@@ -214,11 +225,13 @@ def train(run: Run, run_dir: Path) -> dict:
                 if run.curriculum:  # easiest examples first; the pool widens each epoch (epoch = epochs done)
                     order, start_frac, ramp = run.curriculum
                     p.perm = R.curriculum_perm(order, R.pool_fraction(p.epoch, start_frac, ramp), n_train, gen)
-                else:
-                    p.perm = torch.randperm(n_train, device=device, generator=gen)
+                else:  # trainer.shuffle: a fresh permutation, or the order it fixes
+                    p.perm = torch.randperm(n_train, device=device, generator=gen) if run.order is None else run.order
                 p.losses = LossSum(device, run.cuda_graphs)
             for i in range(p.batch, run.steps_per_epoch):
                 idx = p.perm[i * batch:(i + 1) * batch]
+                watched = run.weight_norms and (p.step + 1) % run.log_every == 0  # the step weights/* measure
+                before = [t.detach().clone() for t in model.parameters() if t.requires_grad] if watched else None
                 p.losses.add(step_fn(idx))
                 if run.scheduled:
                     run.scheduler.step()
@@ -232,6 +245,9 @@ def train(run: Run, run_dir: Path) -> dict:
                     tracker.scalars({"train/loss": train_loss, "lr": optimizer.param_groups[0]["lr"]}, p.step)
                     if run.grad_norms:  # per-layer gradient norms of this step: vanishing gradients
                         tracker.scalars({f"grad/{k}": v for k, v in R.grad_norms(model).items()}, p.step)
+                    if watched:  # the weights' size and the last step's (L2's shrinking, momentum's growing step)
+                        lr = optimizer.param_groups[0]["lr"]
+                        tracker.scalars({**R.weight_norms(model), **R.update_size(before, model, lr)}, p.step)
                     tracker.tick(p.step, f"epoch {p.epoch + 1}/{run.max_epochs} loss {train_loss:.4f}")
                 else:
                     tracker.tick(p.step)
@@ -256,6 +272,8 @@ def train(run: Run, run_dir: Path) -> dict:
             # --- end of epoch: evaluate (eval mode), track the best, checkpoint ------------------------------
             p.epoch += 1
             p.final = {"train/loss": p.losses.mean(), **eval_split(run, "train"), **eval_split(run, "val")}
+            if run.weight_norms:
+                p.final["weights/norm"] = R.weight_norms(model)["weights/norm"]
             # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
             if not all(math.isfinite(v) for v in p.final.values()) or not all_finite(model):
                 status = "diverged"
@@ -366,7 +384,7 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         p.final.update(eval_split(run, "val"))
         result["best_epoch"] = es.best_epoch
     if status in ("completed", "stopped_early"):
-        test = eval_split(run, "test")
+        test = {**eval_split(run, "test"), **attacked(run)}
         p.final.update(test)
         tracker.scalars(test, p.step)
         # which weights final's test/* (the headline) describe, and best.pt's own test numbers beside them
