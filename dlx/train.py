@@ -27,7 +27,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from dlx import CONFIG_DIR, checkpoint, graphs, metrics, provenance, setup, sweep
+from dlx import CONFIG_DIR, checkpoint, graphs, metrics, optim, provenance, setup, sweep
 from dlx import regularize as R
 from dlx.checks import ConfigError
 from dlx.objective import evaluate
@@ -372,6 +372,8 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None) -> T
 def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, wall_s: float,
            steady: float | None, last_good: str | None) -> dict:
     """The end of a run: test, result.json, hparams, the summary table."""
+    if run.weight_norms:  # the memory an optimizer keeps between steps (BFGS's n x n against L-BFGS's history)
+        p.final["optim/state_bytes"] = float(optim.state_bytes(run.optimizer))
     result = {"status": status, "final": p.final, "best": p.best, "epochs": p.epoch, "steps": p.step,
               "wall_s": wall_s, "samples_per_s": round(p.samples_seen / max(p.train_time, 1e-9), 1),
               "steady_samples_per_s": steady, "threads": run.threads,

@@ -150,3 +150,28 @@ def test_dlx_eval_attack(tmp_path):
     assert wrong.returncode == 2
     assert wrong.stderr.strip() == ("dlx: error: --eps 0.1 is wrong: allowed are numbers >= 0 with --attack "
                                     "fgsm|noise")
+
+
+def test_state_bytes_bfgs_keeps_n_squared_lbfgs_a_history():
+    from dlx.optim import state_bytes
+    from dlx.optim.second_order import BFGS
+
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 5), torch.randint(0, 3, (64,))
+    sizes = {}
+    for name, make in {"sgd": lambda p: torch.optim.SGD(p, lr=0.1), "adam": lambda p: torch.optim.Adam(p),
+                       "bfgs": lambda p: BFGS(p), "lbfgs": lambda p: torch.optim.LBFGS(p, history_size=4)}.items():
+        net = nn.Linear(5, 3)  # 18 parameters
+        opt = make(net.parameters())
+        for _ in range(6):
+            def closure(opt=opt, net=net):
+                opt.zero_grad()
+                loss = F.cross_entropy(net(x), y)
+                loss.backward()
+                return loss
+            opt.step(closure)
+        sizes[name] = state_bytes(opt)
+    assert sizes["sgd"] == 0
+    assert sizes["adam"] == 2 * 18 * 4 + 2 * 4  # two float32 moments per parameter (+ each tensor's step count)
+    assert sizes["bfgs"] >= 18 * 18 * 8  # the dense float64 estimate
+    assert sizes["lbfgs"] < sizes["bfgs"]
