@@ -214,7 +214,7 @@ def train(run: Run, run_dir: Path) -> dict:
     print_every = max(1, run.max_epochs // 20)  # at most ~20 epoch lines per run
     if print_every > 1:  # said once, so a missing epoch line does not look like a skipped epoch
         tracker.print(f"dlx: an epoch line every {print_every} epochs (and the last); TensorBoard has every epoch")
-    epochs_here, steady_time, steady_samples = 0, 0.0, 0
+    epochs_here, steady_time, steady_samples, stepped = 0, 0.0, 0, {}
     stop = _StopOnSigint()
     try:
         # --- loop -----------------------------------------------------------------------------------------
@@ -246,8 +246,8 @@ def train(run: Run, run_dir: Path) -> dict:
                     if run.grad_norms:  # per-layer gradient norms of this step: vanishing gradients
                         tracker.scalars({f"grad/{k}": v for k, v in R.grad_norms(model).items()}, p.step)
                     if watched:  # the weights' size and the last step's (L2's shrinking, momentum's growing step)
-                        lr = optimizer.param_groups[0]["lr"]
-                        tracker.scalars({**R.weight_norms(model), **R.update_size(before, model, lr)}, p.step)
+                        stepped = R.update_size(before, model, optimizer.param_groups[0]["lr"])
+                        tracker.scalars({**R.weight_norms(model), **stepped}, p.step)
                     tracker.tick(p.step, f"epoch {p.epoch + 1}/{run.max_epochs} loss {train_loss:.4f}")
                 else:
                     tracker.tick(p.step)
@@ -272,8 +272,8 @@ def train(run: Run, run_dir: Path) -> dict:
             # --- end of epoch: evaluate (eval mode), track the best, checkpoint ------------------------------
             p.epoch += 1
             p.final = {"train/loss": p.losses.mean(), **eval_split(run, "train"), **eval_split(run, "val")}
-            if run.weight_norms:
-                p.final["weights/norm"] = R.weight_norms(model)["weights/norm"]
+            if run.weight_norms:  # the epoch's last measured step, for dlx compare
+                p.final.update({"weights/norm": R.weight_norms(model)["weights/norm"], **stepped})
             # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
             if not all(math.isfinite(v) for v in p.final.values()) or not all_finite(model):
                 status = "diverged"
