@@ -176,3 +176,11 @@ def test_state_bytes_bfgs_keeps_n_squared_lbfgs_a_history():
     assert sizes["adam"] == 2 * 18 * 4 + 2 * 4  # two float32 moments per parameter (+ each tensor's step count)
     assert sizes["bfgs"] >= 18 * 18 * 8  # the dense float64 estimate
     assert sizes["lbfgs"] < sizes["bfgs"]
+
+
+def test_rmsprop_nesterov_without_delta_divides_zero_by_zero(tmp_path):
+    """The book's alg. 8.6 has no delta: a gradient exactly 0 while r is 0 (the digits' blank pixels, a ReLU unit
+    silent on the batch) gives 0/0, so the run ends as diverged; the default delta keeps it finite."""
+    common = ["optim=rmsprop_nesterov", "model.hidden=[16]", "trainer.max_steps=3", "trainer.log_every=1", "device=cpu"]
+    assert run_cfg([*common, "optim.delta=0"], tmp_path / "book")["status"] == "diverged"
+    assert run_cfg(common, tmp_path / "guarded")["status"] == "completed"
