@@ -184,3 +184,28 @@ def test_rmsprop_nesterov_without_delta_divides_zero_by_zero(tmp_path):
     common = ["optim=rmsprop_nesterov", "model.hidden=[16]", "trainer.max_steps=3", "trainer.log_every=1", "device=cpu"]
     assert run_cfg([*common, "optim.delta=0"], tmp_path / "book")["status"] == "diverged"
     assert run_cfg(common, tmp_path / "guarded")["status"] == "completed"
+
+
+@pytest.mark.parametrize("size", [(40,), (8, 8)])
+def test_locally_connected_is_a_convolution_once_its_kernels_are_tied(size):
+    from dlx.models.cnn import LocallyConnected
+
+    conv = (nn.Conv1d if len(size) == 1 else nn.Conv2d)(3, 5, 3, padding=1)
+    lc = LocallyConnected(3, 5, size, kernel_size=3, stride=1, padding=1)
+    assert lc.weight.shape[0] == math.prod(size)  # one kernel per position
+    with torch.no_grad():
+        lc.weight.copy_(conv.weight.reshape(5, -1).T.expand_as(lc.weight))
+        lc.bias.copy_(conv.bias[:, None].expand_as(lc.bias))
+    x = torch.randn(4, 3, *size)
+    assert torch.allclose(lc(x), conv(x), atol=1e-5)
+
+
+def test_cnn_without_sharing_trains_and_refuses_an_even_kernel(tmp_path):
+    from dlx.models.cnn import CNN
+
+    shared, local = CNN((1, 40), 10), CNN((1, 40), 10, shared=False)
+    assert sum(p.numel() for p in local.parameters()) > 2 * sum(p.numel() for p in shared.parameters())
+    result = run_cfg(["model=cnn", "model.shared=false", "model.channels=[4]", *TINY], tmp_path)
+    assert result["status"] == "completed" and math.isfinite(result["final"]["train/loss"])
+    with pytest.raises(ConfigError, match="kernel_size=4 is wrong: allowed is an odd number with shared=false"):
+        CNN((1, 40), 10, kernel_size=4, shared=False)
