@@ -1,4 +1,4 @@
-"""`dlx train | compare | report | eval | predict`. `train` hands its arguments to Hydra unchanged (every Hydra
+"""`dlx train | compare | report | eval | predict | course`. `train` hands its arguments to Hydra unchanged (every Hydra
 flag works)."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ commands:
   eval     evaluate a run's weights on its val and test splits: dlx eval <run folder> [--checkpoint final|best|last]
   predict  a run's predictions for new inputs (CSV, .npz/.pt, images) -> predictions.csv:
            dlx predict <run folder> <inputs> [--out FILE] [--checkpoint final|best|last] [--device auto|cpu|cuda]
+  course   the course's claims, the preset that tests each and its published verdict: dlx course [C7] [--part N]
 
   dlx --version    print the version
 """
@@ -82,8 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         from dlx import predict
 
         return predict.main(rest)
-    print(f"dlx: error: unknown command {cmd!r}; allowed: train, compare, report, eval, predict (see dlx --help)",
-          file=sys.stderr)
+    if cmd == "course":
+        from dlx import course
+
+        return course.main(rest)
+    print(f"dlx: error: unknown command {cmd!r}; allowed: train, compare, report, eval, predict, course (see dlx "
+          "--help)", file=sys.stderr)
     return 2
 
 

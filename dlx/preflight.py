@@ -194,7 +194,10 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
     except HydraException as e:
         raise ConfigError(_one_line(e, overrides, dirs)) from None
     plain = [o.input_line for o in parsed if not o.is_sweep_override()]
-    hydra_cfg = _compose(plain, dirs, hydra_cfg=True).hydra
+    composed = _compose(plain, dirs, hydra_cfg=True)
+    hydra_cfg = composed.hydra
+    global claim_blocks
+    claim_blocks = _claims(composed)
     global launcher
     launcher = str(hydra_cfg.launcher.get("_target_", ""))
     global launcher_n_jobs
@@ -209,6 +212,26 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
     params = [f"{k}={v}" for k, v in (hydra_cfg.sweeper.get("params") or {}).items()]
     parsed = parser.parse_overrides([*params, *overrides])
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+
+
+def _claims(cfg) -> tuple[list, dict[str, list[str]]]:
+    """The preset's claim blocks, checked as data and against the keys and values its sweeper's params sweep
+    (dlx/results/claims.py), and those swept values; the metrics are checked once a job's Run is built."""
+    if cfg.get("claim") is None:
+        return [], {}
+    from dlx.results import claims
+
+    found = claims.parse(cfg.claim)
+    swept = claims.swept_values(cfg.hydra.sweeper.get("params") or {})
+    claims.check(found, swept, None)
+    return found, swept
+
+
+def result_metrics(run) -> set[str]:
+    """What the result.json of a checked job (a dry Run) will hold (dlx.metrics.result_metrics)."""
+    from dlx import metrics
+
+    return set(metrics.result_metrics(run.model.task, run.data.target_info))
 
 
 def _writable(overrides: list[str], multirun: bool) -> None:
@@ -229,8 +252,9 @@ def preflight(args: list[str]) -> list[str] | None:
     Raises ConfigError (one line; for a sweep one line per wrong job, the first few) for anything wrong, so no
     folder is made for a config that cannot run. Returns the arguments to hand to Hydra, or None when there is
     nothing to do."""
-    global one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs
+    global one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs, claim_blocks
     one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs = None, "", None, None  # this command's
+    claim_blocks = ([], {})
     args = resume_args(args)
     if args is None:
         return None
@@ -253,7 +277,7 @@ def preflight(args: list[str]) -> list[str] | None:
         if not any(o.startswith("hydra.sweeper.direction=") for o in overrides):  # the run's real metric
             args = [*args, f"hydra.sweeper.direction={'maximize' if run.mode == 'max' else 'minimize'}"]
         return args
-    wrong, seen, shapes = [], {}, set()
+    wrong, seen, shapes, run = [], {}, set(), None
     for num, job in enumerate(planned[:MAX_CHECKED]):
         # Jobs that differ only in their seed build the same objects: check one fully, the others' seed alone
         # (a 10-seed grid costs one compose and build instead of ten).
@@ -276,6 +300,10 @@ def preflight(args: list[str]) -> list[str] | None:
         more = f"\n... and {len(wrong) - MAX_SHOWN} more wrong jobs" if len(wrong) > MAX_SHOWN else ""
         raise ConfigError(f"the sweep's {len(wrong)} of {len(planned)} jobs cannot run; nothing was started:\n"
                           + "\n".join(wrong[:MAX_SHOWN]) + more)
+    if claim_blocks[0] and run is not None:  # the claim's metrics: what this preset's runs log
+        from dlx.results import claims
+
+        claims.check(*claim_blocks, result_metrics(run), loose=True)
     one_thread_cpu_sweep = len(planned) <= MAX_CHECKED and shapes == {("cpu", 1)}
     if len(planned) <= MAX_CHECKED:  # the jobs as the sweeper will list them: Hydra's own keys are not task overrides
         checked_jobs = {tuple(o for o in job if not _key(o).startswith(("hydra.", "hydra/"))) for job in planned}
@@ -289,3 +317,4 @@ one_thread_cpu_sweep: bool | None = None
 checked_jobs: set[tuple[str, ...]] | None = None  # every job of that grid, composed and checked: see dlx_sweeper/grid
 launcher = ""  # the grid's hydra.launcher._target_
 launcher_n_jobs = None  # and its n_jobs, where it has one
+claim_blocks: tuple[list, dict] = ([], {})  # the grid's claim blocks (dlx.results.claims.Claim), its swept values

@@ -146,7 +146,7 @@ def eval_split(run: Run, split: str) -> dict[str, float]:
     m = evaluate(run.model, x, y, run.objective.loss, d.task, run.eval_batch_size, run.autocast)
     if run.model.task == "reconstruction":
         m["recon_mse"] = m["loss"]  # mean squared error per input value
-    return setup.split_metrics(split, m)
+    return metrics.split_metrics(split, m)
 
 
 def attacked(run: Run) -> dict[str, float]:
