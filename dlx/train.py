@@ -272,8 +272,6 @@ def train(run: Run, run_dir: Path) -> dict:
             # --- end of epoch: evaluate (eval mode), track the best, checkpoint ------------------------------
             p.epoch += 1
             p.final = {"train/loss": p.losses.mean(), **eval_split(run, "train"), **eval_split(run, "val")}
-            if run.weight_norms:  # the epoch's last measured step, for dlx compare
-                p.final.update({"weights/norm": R.weight_norms(model)["weights/norm"], **stepped})
             # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
             if not all(math.isfinite(v) for v in p.final.values()) or not all_finite(model):
                 status = "diverged"
@@ -283,6 +281,8 @@ def train(run: Run, run_dir: Path) -> dict:
             if improved:
                 p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
             p.best.update({k: v for k, v in p.final.items() if metrics.better(v, p.best.get(k), metrics.direction(k))})
+            if run.weight_norms:  # a state, not a score: in final (with the epoch's last measured step), not best
+                p.final.update({"weights/norm": R.weight_norms(model)["weights/norm"], **stepped})
             if es and es.update(p.final, model, p.epoch, p.step):  # before the checkpoint, which carries its state
                 status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back below
             if run.pruner and run.pruner(p.epoch, p.final[run.metric]) and status == "completed":
