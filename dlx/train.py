@@ -157,7 +157,7 @@ def attacked(run: Run) -> dict[str, float]:
         return {}
     accs = R.attacked_accuracy(run.model, run.objective.loss, run.data.x_test, run.y_test, kind, eps_list,
                                run.eval_batch_size)
-    return {f"test/attack_{eps:g}/acc": acc for eps, acc in accs.items()}
+    return {metrics.attack_metric(eps): acc for eps, acc in accs.items()}
 
 
 def snapshot(run: Run, p: Progress, gen: torch.Generator, wall_s: float, batch_in_epoch: int) -> dict:
