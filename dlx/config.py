@@ -13,6 +13,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from dlx import checks
 from dlx.checks import ConfigError  # noqa: F401  (re-exported: dlx.config.ConfigError)
+from dlx.regularize import ATTACKS
 
 
 def _path(name, v):
@@ -33,6 +34,16 @@ def _metric(name, v):
 def _grad_clip(name, v):
     if v is not None:
         checks.positive(name, v)
+
+
+def _shuffle(name, v):
+    if not (isinstance(v, bool) or v == "by_class"):
+        checks.fail(name, v, "true, false or by_class")
+
+
+def _eps_list(name, v):
+    if not isinstance(v, list) or not all(checks.is_num(e) and e >= 0 for e in v):
+        checks.fail(name, v, "a list of perturbation sizes >= 0, e.g. [0.05, 0.1] (empty: no attack)")
 
 
 MAX_THREADS = 1024  # more than any CPU has (the largest have 768 hardware threads); 100000 crashed torch
@@ -60,6 +71,10 @@ RULES = {
     "trainer.max_steps": checks.optional_count,
     "trainer.batch_size": checks.count,
     "trainer.eval_batch_size": checks.count,
+    "trainer.attack": partial(checks.one_of, options=ATTACKS),
+    "trainer.attack_eps": _eps_list,
+    "trainer.shuffle": _shuffle,
+    "trainer.weight_norms": checks.boolean,
     "trainer.log_every": checks.count,
     "trainer.metric": _metric,  # dlx/setup.py then checks it against the metrics the run logs
     "trainer.mode": partial(checks.one_of, options=("auto", "max", "min")),

@@ -61,6 +61,16 @@ def logged_metrics(task: str, target_info: dict[str, tuple[str, int]]) -> list[s
     return ["train/loss", *split_metrics("train", keys), *split_metrics("val", keys)]
 
 
+def attack_metric(eps: float) -> str:
+    """trainer.attack_eps's metric for one eps: the test accuracy after trainer.attack moves each input by eps."""
+    return f"test/attack_{eps:g}/acc"
+
+
+# What trainer.weight_norms adds to result.json's final metrics (dlx/train.py): the kernels' norm, the epoch's last
+# measured step and its ratio to lr ||g||, and at the end the optimizer's state between steps.
+WEIGHT_METRICS = ("weights/norm", "weights/step", "weights/step_ratio", "optim/state_bytes")
+
+
 def result_metrics(task: str, target_info: dict[str, tuple[str, int]]) -> list[str]:
     """The metric names a finished run's result.json holds: each epoch's (logged_metrics) and the test split's.
     A preset's claim block may name only these (dlx/results/claims.py): add a new metric here when the loop

@@ -296,10 +296,12 @@ def _claims(cfg) -> tuple[list, dict[str, list[str]]]:
 
 
 def result_metrics(run) -> set[str]:
-    """What the result.json of a checked job (a dry Run) will hold (dlx.metrics.result_metrics)."""
+    """What the result.json of a checked job (a dry Run) will hold (dlx.metrics.result_metrics), with what its
+    trainer.attack_eps and trainer.weight_norms add."""
     from dlx import metrics
 
-    return set(metrics.result_metrics(run.model.task, run.data.target_info))
+    flags = [*map(metrics.attack_metric, run.attack[1]), *(metrics.WEIGHT_METRICS if run.weight_norms else ())]
+    return set(metrics.result_metrics(run.model.task, run.data.target_info)) | set(flags)
 
 
 def _check_search(sweeper, overrides: list[str]) -> None:

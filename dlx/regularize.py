@@ -132,6 +132,39 @@ def fgsm(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, epsilon: f
     return (x + epsilon * g.sign()).detach()
 
 
+ATTACKS = ("fgsm", "noise")
+
+
+def perturb(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, kind: str, eps: float) -> torch.Tensor:
+    """x moved by eps in every input value (an L-infinity step of size eps): ``fgsm`` along the sign of the
+    loss's input gradient (:func:`fgsm`), ``noise`` along a random sign per value, the same size without the
+    chosen direction (the control that separates a small change from an adversarial one)."""
+    if kind == "noise":
+        return x + eps * (torch.randint(0, 2, x.shape, device=x.device).to(x.dtype) * 2 - 1)
+    with torch.enable_grad():
+        return fgsm(model, loss_fn, x, y, eps)
+
+
+def attacked_accuracy(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, kind: str,
+                      eps_list: list[float], batch_size: int) -> dict[float, float]:
+    """eps -> the accuracy (eval mode) on (x, y) after :func:`perturb` (``kind``, eps) of every example, for
+    notes l. 1078: nets are easily fooled by small changes. Batches of ``batch_size``; one host sync."""
+    correct = {eps: torch.zeros((), device=x.device, dtype=torch.long) for eps in eps_list}
+    was_training = model.training
+    model.eval()
+    try:
+        for i in range(0, len(x), batch_size):
+            xb, yb = x[i:i + batch_size], y[i:i + batch_size]
+            for eps in eps_list:
+                xa = perturb(model, loss_fn, xb, yb, kind, eps)
+                with torch.no_grad():
+                    correct[eps] += (model(xa).float().argmax(-1) == yb).sum()
+    finally:
+        model.train(was_training)
+    counts = torch.stack(list(correct.values())).tolist()
+    return {eps: c / len(x) for eps, c in zip(eps_list, counts)}
+
+
 # ---- early stopping --------------------------------------------------------------------------------------
 
 
@@ -299,6 +332,36 @@ def hint_loss(r: nn.Module, student_feat: torch.Tensor, teacher_feat: torch.Tens
 
 
 # ---- diagnostics -----------------------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def weight_norms(model: nn.Module) -> dict[str, float]:
+    """``weights/<layer>``: the L2 norm of each kernel (the tensors the penalties act on, :func:`weight_params`),
+    and ``weights/norm`` of all of them together (notes l. 1010: L2 shrinks the weights). One host sync."""
+    named = [(n.rsplit(".", 1)[0] if "." in n else n, p) for n, p in model.named_parameters()
+             if p.requires_grad and p.ndim >= 2]
+    if not named:
+        return {}
+    norms = torch.stack(torch._foreach_norm([p.float() for _, p in named]))
+    values = [*norms.tolist(), float(norms.pow(2).sum().sqrt())]
+    return dict(zip([f"weights/{layer}" for layer, _ in named] + ["weights/norm"], values))
+
+
+@torch.no_grad()
+def update_size(before: list[torch.Tensor], model: nn.Module, lr: float) -> dict[str, float]:
+    """One optimizer step's size: ``weights/step`` = ||theta_after - theta_before|| over every trainable tensor,
+    and ``weights/step_ratio`` = that over lr * ||g||, g the gradient the step left in .grad (the last
+    closure call's). Plain SGD gives 1; momentum's velocity grows it towards 1/(1 - alpha) while successive
+    gradients agree (notes l. 1188). ``before``: the trainable tensors' copies from before the step."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    step = torch.stack(torch._foreach_norm(torch._foreach_sub(params, before))).pow(2).sum().sqrt()
+    grads = [p.grad for p in params if p.grad is not None]
+    g = torch.stack(torch._foreach_norm(grads)).pow(2).sum().sqrt() if grads else torch.zeros(())
+    step, g = step.item(), g.item()
+    out = {"weights/step": step}
+    if g > 0 and lr > 0:
+        out["weights/step_ratio"] = step / (lr * g)
+    return out
 
 
 def grad_norms(model: nn.Module) -> dict[str, float]:

@@ -70,6 +70,9 @@ class Run:
     metric: str
     mode: str  # max | min
     batch_size: int
+    order: torch.Tensor | None  # trainer.shuffle false/by_class: the training examples' order every epoch
+    weight_norms: bool  # weights/* every log_every steps and weights/norm at each epoch end
+    attack: tuple[str, list[float]]  # trainer.attack, trainer.attack_eps: test/attack_<eps>/acc at the end
     steps_per_epoch: int
     total_steps: int
     max_epochs: int
@@ -360,6 +363,7 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
     state = _resume(resume, run_dir, dry)
     sc = c["schedule"]
     y, y_val, y_test = targets(data, task)
+    order, attack = fixed_order(tc.shuffle, y, task, len(data.x), data.x.device, dry), _attack(tc, task)
     return Run(
         device=device, seed=cfg.seed, data=data, y=y, y_val=y_val, y_test=y_test, model=model,
         step_model=torch.compile(model, mode=tc.compile_mode) if tc.compile and not dry else model,
@@ -368,7 +372,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
                                       getattr(optimizer, "create_graph", False)),
         early_stopping=es, curriculum=curriculum, pretrain=pre,
         pretrain_x=(data.x if data.x_unlabeled is None else data.x_unlabeled) if pre else None,
-        metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=tc.batch_size,
+        metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=tc.batch_size, order=order,
+        weight_norms=tc.weight_norms, attack=attack,
         steps_per_epoch=steps[0], total_steps=steps[1],
         max_epochs=math.ceil(steps[1] / steps[0]),  # max_steps, when set, replaces max_epochs
         log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
@@ -472,6 +477,29 @@ def _resume(resume: str | Path | None, run_dir: Path | None, dry: bool) -> dict 
                               "first checkpoint); allowed is a run folder with checkpoints/last.pt")
         return None
     return resume_state(Path(run_dir), resume)
+
+
+def fixed_order(shuffle, y, task: str, n: int, device: torch.device, dry: bool) -> torch.Tensor | None:
+    """trainer.shuffle: None (true: the loop draws a fresh permutation each epoch), else the order every epoch
+    repeats: the stored one (false) or the examples sorted by label (by_class; a stable sort keeps the stored
+    order within a class), which makes consecutive minibatches anything but independent (notes l. 1122)."""
+    if shuffle is True:
+        return None
+    if shuffle == "by_class" and task != "classification":
+        raise ConfigError(f"trainer.shuffle=by_class is wrong for a {task} model: allowed are true and false "
+                          "(by_class sorts by a single class label)")
+    if dry:
+        return None
+    return torch.arange(n, device=device) if shuffle is False else torch.sort(y, stable=True).indices
+
+
+def _attack(tc, task: str) -> tuple[str, list[float]]:
+    """(trainer.attack, trainer.attack_eps): what the end of the run measures the test accuracy under."""
+    eps = list(tc.attack_eps)
+    if eps and task != "classification":
+        raise ConfigError(f"trainer.attack_eps={checks.show(eps)} is wrong for a {task} model: allowed is [] "
+                          "(an attack measures a single classifier's accuracy)")
+    return tc.attack, eps
 
 
 CORES = torch.get_num_threads()  # the cores this process may use, read once at import (a run sets its own count)

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from omegaconf import DictConfig
 
-from dlx import checkpoint, graphs, metrics, provenance, runfolder, setup
+from dlx import checkpoint, graphs, metrics, optim, provenance, runfolder, setup
 from dlx import regularize as R
 from dlx.objective import evaluate
 from dlx.runfolder import COMPLETED, DIVERGED, FAILED, INTERRUPTED, PRUNED, STOPPED_EARLY, TESTED
@@ -105,6 +105,7 @@ class Progress:
     train_time: float = 0.0  # seconds spent in training steps (not evaluation)
     samples_seen: int = 0
     wall_before: float = 0.0  # wall seconds of the processes before a resume
+    stepped: dict[str, float] = field(default_factory=dict)  # trainer.weight_norms: the last measured step's size
 
 
 def make_step(run: Run):
@@ -141,6 +142,17 @@ def eval_split(run: Run, split: str) -> dict[str, float]:
     if run.model.task == "reconstruction":
         m["recon_mse"] = m["loss"]  # mean squared error per input value
     return metrics.split_metrics(split, m)
+
+
+def attacked(run: Run) -> dict[str, float]:
+    """``test/attack_<eps>/acc`` for each of trainer.attack_eps: the test accuracy after trainer.attack moves
+    every input by eps (dlx/regularize.py:attacked_accuracy; notes l. 1078)."""
+    kind, eps_list = run.attack
+    if not eps_list:
+        return {}
+    accs = R.attacked_accuracy(run.model, run.objective.loss, run.data.x_test, run.y_test, kind, eps_list,
+                               run.eval_batch_size)
+    return {metrics.attack_metric(eps): acc for eps, acc in accs.items()}
 
 
 def snapshot(run: Run, p: Progress, gen: torch.Generator, wall_s: float, batch_in_epoch: int) -> dict:
@@ -204,13 +216,15 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
                 p.perm, p.losses = epoch_order(run, p.epoch, gen), LossSum(device, run.cuda_graphs)
             for i in range(p.batch, run.steps_per_epoch):
                 idx = p.perm[i * batch:(i + 1) * batch]
+                watched = run.weight_norms and (p.step + 1) % run.log_every == 0  # the step weights/* measure
+                before = [t.detach().clone() for t in model.parameters() if t.requires_grad] if watched else None
                 p.losses.add(step_fn(idx))
                 if run.scheduled:
                     run.scheduler.step()
                 p.samples_seen += len(idx)
                 p.step += 1
                 if p.step % run.log_every == 0:  # the only host sync inside an epoch
-                    if not log_losses(run, p, tracker):
+                    if not log_losses(run, p, tracker, before):
                         status = DIVERGED
                         break
                 else:
@@ -251,18 +265,24 @@ def epoch_order(run: Run, epoch: int, gen: torch.Generator) -> torch.Tensor:
     if run.curriculum:
         order, start_frac, ramp = run.curriculum
         return R.curriculum_perm(order, R.pool_fraction(epoch, start_frac, ramp), n_train, gen)
+    if run.order is not None:  # trainer.shuffle=false or by_class: the same order every epoch
+        return run.order
     return torch.randperm(n_train, device=run.device, generator=gen)
 
 
-def log_losses(run: Run, p: Progress, tracker: Tracker) -> bool:
+def log_losses(run: Run, p: Progress, tracker: Tracker, before: list[torch.Tensor] | None = None) -> bool:
     """Every log_every steps: the epoch's mean step loss so far (one host sync), the rate, per-layer gradient
-    norms (trainer.grad_norms: vanishing gradients), the progress line. False when the loss is not finite."""
+    norms (trainer.grad_norms: vanishing gradients), the weights' norms and the step's size (trainer.weight_norms,
+    ``before``: the trainable tensors before this step), the progress line. False when the loss is not finite."""
     train_loss = p.losses.mean()
     if not math.isfinite(train_loss):
         return False
     tracker.scalars({"train/loss": train_loss, "lr": run.optimizer.param_groups[0]["lr"]}, p.step)
     if run.grad_norms:
         tracker.scalars({f"grad/{k}": v for k, v in R.grad_norms(run.model).items()}, p.step)
+    if before is not None:  # L2's shrinking weights, momentum's growing step
+        p.stepped = R.update_size(before, run.model, run.optimizer.param_groups[0]["lr"])
+        tracker.scalars({**R.weight_norms(run.model), **p.stepped}, p.step)
     tracker.tick(p.step, f"epoch {p.epoch + 1}/{run.max_epochs} loss {train_loss:.4f}")
     return True
 
@@ -282,6 +302,8 @@ def end_epoch(run: Run, p: Progress, tracker: Tracker, saver: Checkpoints, state
     if improved:
         p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
     p.best.update({k: v for k, v in p.final.items() if metrics.better(v, p.best.get(k), metrics.direction(k))})
+    if run.weight_norms:  # a state, not a score: in final (with the epoch's last measured step), not best
+        p.final.update({"weights/norm": R.weight_norms(run.model)["weights/norm"], **p.stepped})
     status, es = COMPLETED, run.early_stopping
     if es and es.update(p.final, run.model, p.epoch, p.step):  # before the checkpoint, which carries its state
         status = STOPPED_EARLY  # alg. 7.1: patience ran out; the best weights come back at the end
@@ -386,6 +408,8 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, pref
 def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, wall_s: float,
            steady: float | None, last_good: str | None) -> dict:
     """The end of a run: test, result.json, hparams, the summary table."""
+    if run.weight_norms:  # the memory an optimizer keeps between steps (BFGS's n x n against L-BFGS's history)
+        p.final["optim/state_bytes"] = float(optim.state_bytes(run.optimizer))
     es, extra, error = run.early_stopping, {}, None
     restored = bool(es and es.state is not None and status in TESTED)
     if restored:
@@ -393,7 +417,7 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         p.final.update(eval_split(run, "val"))
         extra["best_epoch"] = es.best_epoch
     if status in TESTED:
-        test = eval_split(run, "test")
+        test = {**eval_split(run, "test"), **attacked(run)}
         p.final.update(test)
         tracker.scalars(test, p.step)
         # which weights final's test/* (the headline) describe, and best.pt's own test numbers beside them

@@ -96,4 +96,15 @@ def test_he_and_orthogonal():
     conv = nn.Conv2d(3, 8, 3)
     init_weights(conv, "glorot_uniform")
     assert conv.weight.abs().max() <= math.sqrt(6 / (3 * 9 + 8 * 9))
-    assert set(INITS) == {"default", "glorot_uniform", "he", "orthogonal"}
+    assert set(INITS) == {"default", "glorot_uniform", "he", "orthogonal", "zeros", "small", "normal"}
+
+
+def test_the_inits_that_ignore_the_layer_size():
+    torch.manual_seed(0)
+    lin = nn.Linear(400, 200)
+    init_weights(lin, "zeros")
+    assert torch.equal(lin.weight, torch.zeros(200, 400)) and torch.equal(lin.bias, torch.zeros(200))
+    init_weights(lin, "small")
+    assert lin.weight.std().item() == pytest.approx(0.01, rel=0.05)  # N(0, 0.01^2), whatever the fan-in
+    init_weights(lin, "normal")
+    assert lin.weight.std().item() == pytest.approx(1.0, rel=0.05)  # N(0, 1)

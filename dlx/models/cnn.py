@@ -2,13 +2,17 @@
 
 Works on images (C, H, W) with Conv2d and on sequences (C, L) with Conv1d, chosen from ``in_shape``.
 Pooling is skipped where the feature map is already smaller than the pool, so one config runs on 8x8
-digits and on 28x28 MNIST alike.
+digits and on 28x28 MNIST alike. ``shared=False`` swaps each convolution for a locally connected layer: the
+same receptive fields, a separate kernel at every position (the course's parameter sharing, notes l. 1048,
+taken away and nothing else).
 """
 
 from __future__ import annotations
 
 import math
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
 from dlx import checks
@@ -49,6 +53,32 @@ def conv_plan(size: tuple[int, ...], n_convs: int, kernel_size: int, stride: int
     return plan
 
 
+class LocallyConnected(nn.Module):
+    """A convolution without weight sharing: at each of the output's positions its own (out, in * kernel) weights
+    and its own bias, over the same receptive field the convolution reads (zero padding, stride). Sequences
+    (B, C, L) or images (B, C, H, W); ``size``: the input's spatial size. PyTorch has no such layer (nn.Unfold is
+    2-D only, and the weights per position are this class's point), so it is written here: unfold the patches,
+    one batched matmul per position."""
+
+    def __init__(self, c_in: int, c_out: int, size: tuple[int, ...], kernel_size: int, stride: int, padding: int):
+        super().__init__()
+        self.k, self.stride, self.pad, self.dims = kernel_size, stride, padding, len(size)
+        self.out_size = tuple((n + 2 * padding - kernel_size) // stride + 1 for n in size)
+        positions, fan_in = math.prod(self.out_size), c_in * kernel_size ** len(size)
+        bound = 1 / math.sqrt(fan_in)  # the bound nn.Conv's default init gives its kernels and biases
+        self.weight = nn.Parameter(torch.empty(positions, fan_in, c_out).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(c_out, positions).uniform_(-bound, bound))
+
+    def forward(self, x):  # (B, C, *size) -> (B, c_out, *out_size)
+        if self.dims == 1:
+            x = F.pad(x, (self.pad, self.pad)).unfold(2, self.k, self.stride)  # (B, C, L', k)
+            patches = x.permute(0, 2, 1, 3).flatten(2)  # (B, L', C * k)
+        else:
+            patches = F.unfold(x, self.k, padding=self.pad, stride=self.stride).transpose(1, 2)  # (B, H'W', C k k)
+        out = torch.einsum("bpf,pfo->bop", patches, self.weight) + self.bias
+        return out.reshape(len(x), -1, *self.out_size)
+
+
 class CNN(nn.Module):
     """Takes ``input_dropout`` (on the input image), ``dropout`` (after each hidden layer of the head) and
     ``batchnorm`` (after each conv and each hidden Linear of the head, before the activation)."""
@@ -57,7 +87,7 @@ class CNN(nn.Module):
                  kernel_size: int = 3, stride: int = 1, padding: str | int = "same", pool: int = 2,
                  hidden: list[int] = (64,), activation: str = "relu", dropout: float = 0.0,
                  input_dropout: float = 0.0, batchnorm: bool = False, init: str = "default",
-                 maxout_k: int = 2):
+                 maxout_k: int = 2, shared: bool = True):
         in_shape = tuple(plain(in_shape))
         channels = checks.widths("channels", plain(channels))
         checks.count("kernel_size", kernel_size)
@@ -68,10 +98,15 @@ class CNN(nn.Module):
         check_activation(activation, maxout_k)
         check_regularization(dropout, input_dropout, batchnorm)
         checks.one_of("init", init, INITS)
+        checks.boolean("shared", shared)
         if len(in_shape) not in (2, 3):
             checks.fail("in_shape", list(in_shape), "(C, L) sequences or (C, H, W) images for model=cnn")
         if padding == "same" and stride != 1:
             padding = kernel_size // 2  # PyTorch allows 'same' only for stride 1; this keeps ceil(size/stride)
+        if not shared and padding == "same":  # stride 1: the padding that keeps the size, on both sides alike
+            if kernel_size % 2 == 0:
+                checks.fail("kernel_size", kernel_size, "an odd number with shared=false and padding=same")
+            padding = kernel_size // 2
         plan = conv_plan(in_shape[1:], len(channels), kernel_size, stride, padding, pool)
         super().__init__()
         one_d = len(in_shape) == 2
@@ -81,9 +116,14 @@ class CNN(nn.Module):
         layers: list[nn.Module] = []
         if input_dropout > 0:
             layers.append(nn.Dropout(input_dropout))
-        c = in_shape[0]
-        for out_c, (pooled, _) in zip(channels, plan):
-            layers.append(conv(c, out_c * k, kernel_size, stride=stride, padding=padding))
+        c, size = in_shape[0], in_shape[1:]
+        for out_c, (pooled, after) in zip(channels, plan):
+            if shared:
+                layers.append(conv(c, out_c * k, kernel_size, stride=stride, padding=padding))
+            else:
+                layers.append(LocallyConnected(c, out_c * k, size, kernel_size, stride, 0 if padding == "valid"
+                                               else padding))
+            size = after
             if batchnorm:
                 layers.append(bn(out_c * k))
             layers.append(make_activation(activation, maxout_k))

@@ -11,7 +11,7 @@ from torch import nn
 from dlx import checks
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "abs", "maxout")
-INITS = ("default", "glorot_uniform", "he", "orthogonal")
+INITS = ("default", "glorot_uniform", "he", "orthogonal", "zeros", "small", "normal")
 
 
 class Abs(nn.Module):
@@ -138,6 +138,10 @@ def init_weights(module: nn.Module, scheme: str = "default") -> None:
 
     glorot_uniform: W ~ U(-sqrt(6/(m+n)), +sqrt(6/(m+n))), m = fan_in, n = fan_out (Glorot & Bengio 2010).
     he: N(0, 2/fan_in) for ReLU nets. orthogonal: Saxe et al. 2014. default: PyTorch's own.
+    Three that ignore the layer's size, for the course's "the initial values can decide whether it converges"
+    (notes l. 1256): zeros (every unit of a layer the same, and stays so: nothing breaks the symmetry), small
+    N(0, 0.01^2) (the signal shrinks by about 0.01 sqrt(fan_in) per layer) and normal N(0, 1) (it grows by
+    sqrt(fan_in) per layer: saturated sigmoids and tanh, exploding ReLUs).
     """
     checks.one_of("init", scheme, INITS)
     if scheme == "default":
@@ -156,5 +160,7 @@ def init_weights(module: nn.Module, scheme: str = "default") -> None:
                 nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
             elif scheme == "orthogonal":
                 nn.init.orthogonal_(m.weight)
+            elif scheme in ("zeros", "small", "normal"):
+                nn.init.normal_(m.weight, std={"zeros": 0.0, "small": 0.01, "normal": 1.0}[scheme])
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
