@@ -1,4 +1,5 @@
-"""Facts about metric names, each in one place."""
+"""Facts about metric names, each in one place: which metrics a run logs, which one it ranks by, which way each
+improves. ``target_info``: a multi-task dataset's task name -> (kind, outputs), kind classification|regression."""
 
 from __future__ import annotations
 
@@ -25,3 +26,36 @@ def better_checkpoint(new: dict[str, float], old: dict[str, float] | None, metri
     if not old or better(new[metric], old.get(metric), mode):
         return True
     return new[metric] == old[metric] and new["val/loss"] <= old.get("val/loss", math.inf)
+
+
+def default_metric(task: str, target_info: dict[str, tuple[str, int]]) -> str:
+    """trainer.metric=auto: val/acc (classification), val/recon_mse (reconstruction), the first
+    classification task's val/<task>/acc (multi-task), else val/loss."""
+    if task == "reconstruction":
+        return "val/recon_mse"
+    if task == "multitask":
+        first = [n for n, (kind, _) in target_info.items() if kind == "classification"]
+        return f"val/{first[0]}/acc" if first else "val/loss"
+    return "val/acc" if task == "classification" else "val/loss"
+
+
+def eval_keys(task: str, target_info: dict[str, tuple[str, int]]) -> list[str]:
+    """What evaluating one split gives (dlx.objective.evaluate), before the split's prefix."""
+    if task == "multitask":
+        keys = []
+        for n, (kind, _) in target_info.items():
+            keys += [f"{n}/loss"] + ([f"{n}/acc"] if kind == "classification" else [])
+        return [*keys, "loss"]
+    return {"classification": ["loss", "acc"], "reconstruction": ["loss", "recon_mse"]}.get(task, ["loss"])
+
+
+def split_metrics(split: str, m: dict[str, float]) -> dict[str, float]:
+    """One split's evaluation as logged metrics; the training split's eval-mode loss is ``train/eval_loss``
+    (``train/loss`` is the mean loss of the epoch's steps, in training mode)."""
+    return {f"{split}/{'eval_loss' if split == 'train' and k == 'loss' else k}": v for k, v in m.items()}
+
+
+def logged_metrics(task: str, target_info: dict[str, tuple[str, int]]) -> list[str]:
+    """The metric names an epoch end logs (what trainer.metric and early stopping may name)."""
+    keys = {k: 0.0 for k in eval_keys(task, target_info)}
+    return ["train/loss", *split_metrics("train", keys), *split_metrics("val", keys)]

@@ -20,21 +20,31 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx import checks, compare, provenance
-from dlx.compare import IGNORED_KEYS, NOT_COMPARED, Run, Summary
+from dlx import checks, provenance
+from dlx.results.figures import curves_png
+from dlx.results.files import writable, write_atomic
+from dlx.results.runs import (
+    IGNORED_KEYS,
+    NOT_COMPARED,
+    PARTIAL,
+    CompareError,
+    Run,
+    checked_runs,
+    override_key,
+    run_metric,
+)
+from dlx.results.summary import Summary, summarize
+from dlx.results.tables import fmt, stats_note, table_rows
 
 # ------------------------------------------------------------------------------------------ the swept values
-
-
-def _key(override: str) -> str:
-    return override.split("=", 1)[0].lstrip("+~")
 
 
 def swept(runs: list[Run]) -> dict[str, list[str]]:
     """key -> each run's value, for the override keys whose value differs between the runs (a run without
     the key has "(default)")."""
     per_run = [
-        {_key(o): o.split("=", 1)[1] if "=" in o else "" for o in r.overrides if _key(o) not in IGNORED_KEYS}
+        {override_key(o): o.split("=", 1)[1] if "=" in o else ""
+         for o in r.overrides if override_key(o) not in IGNORED_KEYS}
         for r in runs
     ]
     keys = list(dict.fromkeys(k for d in per_run for k in d))  # first-seen order: as on the command line
@@ -241,7 +251,7 @@ def _img(b64: str, alt: str) -> str:
 
 
 def _table_html(s: Summary) -> str:
-    header, rows = compare.table_rows(s)
+    header, rows = table_rows(s)
     out = ['<div class="scroll"><table class="sortable"><thead><tr>']
     out += [f'<th class="{"l" if h == "group" else ""}" title="click to sort">{_e(h)}</th>' for h in header]
     out.append("</tr></thead><tbody>")
@@ -256,7 +266,7 @@ def _table_html(s: Summary) -> str:
 
 def _swept_section(s: Summary) -> str:
     ranked = [r for g in s.all_groups for r in g.runs if r.status not in NOT_COMPARED]
-    values = [compare.run_metric(r, s.primary, s.by, s.mode) for r in ranked]
+    values = [run_metric(r, s.primary, s.by, s.mode) for r in ranked]
     runs = [r for r, v in zip(ranked, values) if math.isfinite(v)]
     y = np.array([v for v in values if math.isfinite(v)])
     params = swept(runs)
@@ -334,14 +344,14 @@ def _provenance_section(s: Summary) -> str:
 def render(s: Summary, title: str) -> str:
     """The whole report.html as one string."""
     n_bad = sum(r.status in ("failed", "diverged") for r in s.runs)
-    n_running = sum(r.status in compare.PARTIAL for r in s.runs)
+    n_running = sum(r.status in PARTIAL for r in s.runs)
     cards = [(len(s.runs), "runs", False), (len(s.all_groups), "groups", False),
              (n_bad, "failed or diverged", n_bad > 0), (n_running, "running or interrupted", False)]
     if any(r.status == "pruned" for r in s.runs):
         cards.append((sum(r.status == "pruned" for r in s.runs), "pruned", False))
     best = s.groups[0] if s.groups else None
     if best and math.isfinite(best.stats[s.rank_col][0]):
-        cards.insert(0, (compare.fmt(*best.stats[s.rank_col]), f"best {s.rank_col}: {best.label}", False))
+        cards.insert(0, (fmt(*best.stats[s.rank_col]), f"best {s.rank_col}: {best.label}", False))
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -354,9 +364,9 @@ def render(s: Summary, title: str) -> str:
             for v, label, bad in cards) + "</div>",
         "<h2>Groups</h2>",
         _table_html(s),
-        f'<p class="note">Mean ± std over seeds. {_e(compare.stats_note(s))}. Click a column to sort.</p>',
+        f'<p class="note">Mean ± std over seeds. {_e(stats_note(s))}. Click a column to sort.</p>',
     ]
-    png, plotted = compare.curves_png(s, ncols=2)
+    png, plotted = curves_png(s, ncols=2)
     if png:
         parts += ["<h2>Curves</h2>", _img(base64.b64encode(png).decode(), "curves"),
                   f'<p class="note">Mean over seeds per group, band ±1 std, from the runs\' TensorBoard events '
@@ -367,17 +377,17 @@ def render(s: Summary, title: str) -> str:
 
 
 def write(s: Summary, path: Path, title: str) -> Path:
-    compare._write_atomic(path, render(s, title))
+    write_atomic(path, render(s, title))
     return path
 
 
 def report(paths: list[Path], out: Path | None = None, metrics: list[str] | None = None, mode: str | None = None,
            by: str = "best") -> Path:
-    runs = compare.checked_runs(paths, metrics)
-    s = compare.summarize(runs, metrics, mode, by)
+    runs = checked_runs(paths, metrics)
+    s = summarize(runs, metrics, mode, by)
     if out is None:
         out = (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd()) / "report.html"
-    compare.writable(out.parent)
+    writable(out.parent)
     title = f"dlx report: {len(runs)} runs in {len(s.all_groups)} groups ({', '.join(map(str, paths))})"
     return write(s, out, title)
 
@@ -397,7 +407,7 @@ def main(argv: list[str]) -> int:
         return int(e.code or 0)
     try:
         path = report(args.paths, args.out, args.metric, args.mode, args.by)
-    except compare.CompareError as e:
+    except CompareError as e:
         print(f"dlx: error: {e}", file=sys.stderr)
         return 2
     print(f"wrote {path}")

@@ -227,39 +227,6 @@ def targets(data: Data, task: str) -> tuple[Any, Any, Any]:
     return tuple({n: t[i] for n, t in data.targets.items()} for i in range(3))
 
 
-def default_metric(task: str, data: Data) -> str:
-    """trainer.metric=auto: val/acc (classification), val/recon_mse (reconstruction), the first
-    classification task's val/<task>/acc (multi-task), else val/loss."""
-    if task == "reconstruction":
-        return "val/recon_mse"
-    if task == "multitask":
-        first = [n for n, (kind, _) in data.target_info.items() if kind == "classification"]
-        return f"val/{first[0]}/acc" if first else "val/loss"
-    return "val/acc" if task == "classification" else "val/loss"
-
-
-def eval_keys(task: str, data: Data) -> list[str]:
-    """What evaluating one split gives (dlx.objective.evaluate), before the split's prefix."""
-    if task == "multitask":
-        keys = []
-        for n, (kind, _) in data.target_info.items():
-            keys += [f"{n}/loss"] + ([f"{n}/acc"] if kind == "classification" else [])
-        return [*keys, "loss"]
-    return {"classification": ["loss", "acc"], "reconstruction": ["loss", "recon_mse"]}.get(task, ["loss"])
-
-
-def split_metrics(split: str, m: dict[str, float]) -> dict[str, float]:
-    """One split's evaluation as logged metrics; the training split's eval-mode loss is ``train/eval_loss``
-    (``train/loss`` is the mean loss of the epoch's steps, in training mode)."""
-    return {f"{split}/{'eval_loss' if split == 'train' and k == 'loss' else k}": v for k, v in m.items()}
-
-
-def logged_metrics(task: str, data: Data) -> list[str]:
-    """The metric names an epoch end logs (what trainer.metric and early stopping may name)."""
-    keys = {k: 0.0 for k in eval_keys(task, data)}
-    return ["train/loss", *split_metrics("train", keys), *split_metrics("val", keys)]
-
-
 # ---- the whole run --------------------------------------------------------------------------------------------
 
 
@@ -415,8 +382,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         graphs.check(device, optimizer, c["optim"]["_target_"], n_train, batch, tc.drop_last, sc["name"],
                      sc.get("warmup", 0), tc.compile, tc.compile_mode)
 
-    metric = tc.metric if tc.metric != "auto" else default_metric(task, data)
-    logged = logged_metrics(task, data)
+    metric = tc.metric if tc.metric != "auto" else metrics.default_metric(task, data.target_info)
+    logged = metrics.logged_metrics(task, data.target_info)
     if metric not in logged:
         raise ConfigError(f"trainer.metric={metric} is wrong: allowed are auto and the metrics this run logs: "
                           + ", ".join(logged))

@@ -148,7 +148,7 @@ def _stop(message: str) -> None:
 
 
 def _sweep_failures(sweep_dir: Path) -> tuple[int, list[Path]]:
-    from dlx.compare import find_runs
+    from dlx.results.runs import find_runs
 
     runs = find_runs([sweep_dir])
     bad = [r.path for r in runs if r.status in ("failed", "running", "interrupted")]
@@ -156,13 +156,13 @@ def _sweep_failures(sweep_dir: Path) -> tuple[int, list[Path]]:
 
 
 def prefetch_summary(config: DictConfig) -> None:
-    """When the end-of-sweep summary is on, import its libraries (dlx.compare.prefetch) in a background thread:
+    """When the end-of-sweep summary is on, import its libraries (dlx.results.summary.prefetch) in a background thread:
     for a launcher whose main thread only waits meanwhile (workers in other processes, a stack in torch's
     threads)."""
     if (config.hydra.callbacks.get("summary") or {}).get("enabled", False):
         import threading
 
-        from dlx.compare import prefetch
+        from dlx.results.summary import prefetch
 
         threading.Thread(target=prefetch, daemon=True).start()
 

@@ -149,7 +149,7 @@ def eval_split(run: Run, split: str) -> dict[str, float]:
         m["recon_mse"] = m["loss"]  # mean squared error per input value
     if split == "train":
         m.update(diagnostics(run, x, y))
-    return setup.split_metrics(split, m)
+    return metrics.split_metrics(split, m)
 
 
 def diagnostics(run: Run, x, y) -> dict[str, float]:

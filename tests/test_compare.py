@@ -12,6 +12,10 @@ import pytest
 from scipy.stats import ttest_ind, ttest_rel
 
 from dlx import compare
+from dlx.results.runs import Group, find_runs
+from dlx.results.stats import holm
+from dlx.results.summary import Summary, summarize
+from dlx.results.tables import table_rows
 
 SPE = 10  # steps per epoch of the synthetic runs
 
@@ -111,15 +115,15 @@ def sweep(tmp_path_factory) -> Path:
     return root
 
 
-def by_label(summary: compare.Summary) -> dict[str, compare.Group]:
+def by_label(summary: Summary) -> dict[str, Group]:
     return {g.label: g for g in summary.groups}
 
 
 def test_finds_runs_and_groups_them_without_the_seed(sweep):
-    runs = compare.find_runs([sweep])
+    runs = find_runs([sweep])
     assert len(runs) == 9
     assert {r.status for r in runs} == {"completed", "diverged", "failed", "running"}
-    groups = by_label(compare.summarize(runs))
+    groups = by_label(summarize(runs))
     # the override shared by every run (trainer.max_epochs=3) is left out of the labels
     assert set(groups) == {"optim=adam", "optim=sgd", "optim=rmsprop", "optim=lbfgs"}
     assert [r.seed for r in groups["optim=adam"].runs] == [0, 1, 2]
@@ -129,7 +133,7 @@ def test_finds_runs_and_groups_them_without_the_seed(sweep):
 
 
 def test_numbers_ranking_and_paired_test(sweep):
-    s = compare.summarize(compare.find_runs([sweep]), thresholds=[(None, 0.85)])
+    s = summarize(find_runs([sweep]), thresholds=[(None, 0.85)])
     assert s.primary == "val/acc" and s.mode == "max"
     assert [g.label for g in s.groups] == ["optim=adam", "optim=rmsprop", "optim=sgd", "optim=lbfgs"]
     adam, rms, sgd, lbfgs = s.groups
@@ -162,12 +166,12 @@ def test_numbers_ranking_and_paired_test(sweep):
     # bootstrap interval of the mean: inside the range of the seeds, the same on every call
     lo, hi = adam.ci["val/acc final"]
     assert 0.90 <= lo < 0.92 < hi <= 0.94
-    assert compare.summarize(compare.find_runs([sweep])).groups[0].ci["val/acc final"] == (lo, hi)
+    assert summarize(find_runs([sweep])).groups[0].ci["val/acc final"] == (lo, hi)
     assert all(math.isnan(x) for x in rms.ci["val/acc final"])  # one seed: no interval
 
 
 def test_rank_by_a_loss_and_metric_sets_that_differ(sweep):
-    s = compare.summarize(compare.find_runs([sweep]), metrics=["val/loss", "val/recon_mse"], by="final")
+    s = summarize(find_runs([sweep]), metrics=["val/loss", "val/recon_mse"], by="final")
     assert s.mode == "min"  # inferred from the name
     assert s.groups[0].label == "optim=adam"
     groups = by_label(s)
@@ -215,7 +219,7 @@ def test_default_output_goes_into_the_sweep_folder(sweep, capsys):
     assert compare.main([str(sweep / "0"), str(sweep / "1"), "--no-plot", "--out", str(sweep)]) == 0
     assert (sweep / "summary.csv").exists()
     # the summaries written there are not runs
-    assert len(compare.find_runs([sweep])) == 9
+    assert len(find_runs([sweep])) == 9
 
 
 def test_bad_input_is_one_clear_line(tmp_path, capsys):
@@ -241,14 +245,14 @@ def test_best_per_key_keeps_each_optimizers_best_rate(tmp_path):
         for seed, acc in enumerate(accs):
             make_run(tmp_path / str(job), [f"optim={opt}", f"optim.lr={lr}"], seed, [acc / 2, acc])
             job += 1
-    s = compare.summarize(compare.find_runs([tmp_path]), best_per="optim")
+    s = summarize(find_runs([tmp_path]), best_per="optim")
     assert [g.label for g in s.groups] == ["optim=adam optim.lr=0.001", "optim=sgd optim.lr=0.1"]
     assert len(s.all_groups) == 4
     assert s.groups[1].p_value == pytest.approx(ttest_rel([0.80, 0.82], [0.90, 0.91]).pvalue)
 
 
 def test_a_difference_of_metrics_is_a_metric(sweep):
-    s = compare.summarize(compare.find_runs([sweep]), metrics=["val/acc", "val/acc-val/loss"])
+    s = summarize(find_runs([sweep]), metrics=["val/acc", "val/acc-val/loss"])
     adam = by_label(s)["optim=adam"]
     # val/loss = 1 - val/acc in the synthetic runs, so the difference is 2 acc - 1
     assert adam.stats["val/acc-val/loss final"][0] == pytest.approx(2 * 0.92 - 1)
@@ -271,7 +275,7 @@ def test_welch_test_when_groups_ran_other_seeds(tmp_path):
         make_run(tmp_path / f"a{i}", ["optim=adam"], seed=i, val_acc=[acc])
     for i, acc in enumerate(b):
         make_run(tmp_path / f"b{i}", ["optim=sgd"], seed=10 + i, val_acc=[acc])
-    s = compare.summarize(compare.find_runs([tmp_path]))
+    s = summarize(find_runs([tmp_path]))
     sgd = s.groups[1]
     assert sgd.test == "Welch" and s.test_name == "Welch's t-test, Holm-adjusted"
     assert sgd.p_value == pytest.approx(ttest_ind(b, a, equal_var=False).pvalue)
@@ -280,9 +284,9 @@ def test_welch_test_when_groups_ran_other_seeds(tmp_path):
 
 
 def test_holm_adjusts_over_every_group_compared_with_the_best():
-    assert compare.holm([0.01, 0.04, math.nan, 0.03]) == pytest.approx([0.03, 0.06, math.nan, 0.06], nan_ok=True)
-    assert compare.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1
-    assert compare.holm([]) == []
+    assert holm([0.01, 0.04, math.nan, 0.03]) == pytest.approx([0.03, 0.06, math.nan, 0.06], nan_ok=True)
+    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1
+    assert holm([]) == []
 
 
 def test_holm_in_a_sweep_of_three_groups(tmp_path):
@@ -290,10 +294,10 @@ def test_holm_in_a_sweep_of_three_groups(tmp_path):
     for opt, values in accs.items():
         for seed, acc in enumerate(values):
             make_run(tmp_path / f"{opt}{seed}", [f"optim={opt}"], seed, [acc])
-    s = compare.summarize(compare.find_runs([tmp_path]))
+    s = summarize(find_runs([tmp_path]))
     assert [g.label for g in s.groups] == ["optim=adam", "optim=rmsprop", "optim=sgd"]
     p = [ttest_rel(accs[o], accs["adam"]).pvalue for o in ("rmsprop", "sgd")]
-    expected = compare.holm(p)
+    expected = holm(p)
     assert [g.p_holm for g in s.groups[1:]] == pytest.approx(expected)
     assert min(p) * 2 == pytest.approx(min(expected))  # the smallest of 2 p-values doubles
 
@@ -302,11 +306,11 @@ def test_pruned_runs_are_counted_not_compared(tmp_path, capsys):
     for seed, acc in enumerate([0.9, 0.92]):
         make_run(tmp_path / f"a{seed}", ["optim=adam"], seed, [acc])
     make_run(tmp_path / "a2", ["optim=adam"], 2, [0.1], status="pruned")
-    s = compare.summarize(compare.find_runs([tmp_path]))
+    s = summarize(find_runs([tmp_path]))
     g = s.groups[0]
     assert g.count("pruned") == 1 and g.stats["val/acc final"][2] == 2 and g.seeds == [0, 1]
     assert s.failed == []  # pruned is a sweeper's decision, not an error
-    header, rows = compare.table_rows(s)
+    header, rows = table_rows(s)
     assert header[5] == "pruned" and rows[0][5] == "1"
     assert compare.main([str(tmp_path), "--no-plot"]) == 0
     assert next(csv.DictReader((tmp_path / "summary.csv").open()))["pruned"] == "1"
@@ -319,7 +323,7 @@ def test_generalisation_gaps_from_train_metrics(tmp_path):
         make_run(tmp_path / f"new{seed}", ["optim=adam"], seed, [0.8, 0.9],
                  extra={"train/eval_loss": [0.3, 0.05], "train/acc": [0.85, 0.99]})
         make_run(tmp_path / f"old{seed}", ["optim=sgd"], seed, [0.7, 0.8])
-    s = compare.summarize(compare.find_runs([tmp_path]))
+    s = summarize(find_runs([tmp_path]))
     assert s.metrics == ["val/acc", "val/loss", "val/loss-train/eval_loss", "train/acc-val/acc"]
     new, old = by_label(s)["optim=adam"], by_label(s)["optim=sgd"]
     assert new.stats["val/loss-train/eval_loss final"][0] == pytest.approx((1 - 0.9) - 0.05)
@@ -328,7 +332,7 @@ def test_generalisation_gaps_from_train_metrics(tmp_path):
     # only the running training loss logged: the rougher gap, named as such
     other = tmp_path / "other"
     make_run(other / "0", ["optim=adam"], 0, [0.8], extra={"train/loss": [0.2]})
-    assert compare.summarize(compare.find_runs([other])).metrics[-1] == "val/loss-train/loss"
+    assert summarize(find_runs([other])).metrics[-1] == "val/loss-train/loss"
 
 
 def _final_only(run: Path, metric: str) -> None:
@@ -355,8 +359,8 @@ def test_best_on_chooses_on_validation_and_vs_tests_against_the_baseline(tmp_pat
                            extra={"test/acc": [t]})
             _final_only(run, "test/acc")
             job += 1
-    runs = compare.find_runs([tmp_path])
-    s = compare.summarize(runs, ["test/acc"], best_per="regularizer", best_on="val/acc", vs="regularizer=none")
+    runs = find_runs([tmp_path])
+    s = summarize(runs, ["test/acc"], best_per="regularizer", best_on="val/acc", vs="regularizer=none")
     labels = [g.label for g in s.groups]
     assert labels == ["regularizer=dropout strength=mid", "regularizer=l2 strength=weak",
                       "regularizer=none strength=weak"]  # ranked on test; none's tie keeps the first
@@ -365,10 +369,10 @@ def test_best_on_chooses_on_validation_and_vs_tests_against_the_baseline(tmp_pat
     drop, l2 = s.groups[0], s.groups[1]
     assert drop.p_value == pytest.approx(ttest_rel(grid["dropout", "mid"][1], grid["none", "weak"][1]).pvalue)
     assert l2.p_value == pytest.approx(ttest_rel(grid["l2", "weak"][1], grid["none", "weak"][1]).pvalue)
-    assert sorted([drop.p_holm, l2.p_holm]) == pytest.approx(compare.holm(sorted([drop.p_value, l2.p_value])))
+    assert sorted([drop.p_holm, l2.p_holm]) == pytest.approx(holm(sorted([drop.p_value, l2.p_value])))
     assert drop.effect > 0  # group minus the baseline
     # Without --best-on the choice is made on the ranking metric, test/acc: l2 at its strong strength.
-    s = compare.summarize(runs, ["test/acc"], best_per="regularizer")
+    s = summarize(runs, ["test/acc"], best_per="regularizer")
     assert s.groups[0].label == "regularizer=l2 strength=strong" and s.ref == "#1"
     # The table names the baseline; a --vs that matches no group, or two, is one line.
     assert compare.main([str(tmp_path), "--metric", "test/acc", "--best-per", "regularizer", "--best-on", "val/acc",

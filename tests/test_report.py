@@ -13,7 +13,8 @@ import pytest
 from test_compare import make_run
 
 from dlx import provenance, report
-from dlx.compare import find_runs, summarize
+from dlx.results.runs import find_runs
+from dlx.results.summary import summarize
 from dlx.sweep import SweepSummary
 
 
