@@ -59,3 +59,11 @@ def logged_metrics(task: str, target_info: dict[str, tuple[str, int]]) -> list[s
     """The metric names an epoch end logs (what trainer.metric and early stopping may name)."""
     keys = {k: 0.0 for k in eval_keys(task, target_info)}
     return ["train/loss", *split_metrics("train", keys), *split_metrics("val", keys)]
+
+
+def result_metrics(task: str, target_info: dict[str, tuple[str, int]]) -> list[str]:
+    """The metric names a finished run's result.json holds: each epoch's (logged_metrics) and the test split's.
+    A preset's claim block may name only these (dlx/results/claims.py): add a new metric here when the loop
+    writes one."""
+    keys = {k: 0.0 for k in eval_keys(task, target_info)}
+    return [*logged_metrics(task, target_info), *split_metrics("test", keys)]

@@ -7,22 +7,26 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
-from omegaconf import ListConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from dlx import CONFIG_DIR, checks
+from dlx import CONFIG_DIR, checks, runfolder
 from dlx.checks import ConfigError
+from dlx.sweep.jobs import MAX_CHECKED, check_jobs, grid, processes
 
 MAX_SHOWN = 5  # wrong jobs listed, one line each
-MAX_CHECKED = 1000  # a larger grid checks its first jobs (each check composes and builds: ~0.05 s)
+DLX_LAUNCHERS = ("dlx_pool.launcher.PoolLauncher", "dlx_batched.launcher.BatchedLauncher")  # fork workers
 # Hydra flags that only print or complete: nothing trains, so nothing to check.
 PRINT_ONLY = {"-h", "--help", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc",
               "--version"}
 MULTIRUN = {"-m", "--multirun"}
+PLUGIN_EXTRAS = {"hydra/sweeper": "sweep", "hydra/launcher": "slurm"}  # the pyproject extra of dlx's configs there
 
 
 def _key(override: str) -> str:
@@ -36,59 +40,108 @@ def _quote(value: str) -> str:
 
 def resume_args(args: list[str]) -> list[str] | None:
     """``resume=<run folder>`` -> the arguments given now, then that run's own overrides (from its
-    .hydra/overrides.yaml) except those given now (which win), then ``resume`` and ``hydra.run.dir`` pointing at
-    the folder, so Hydra composes the same config and the loop continues in the same folder. None when the run
-    already finished and nothing changed."""
-    given = [a for a in args if _key(a) == "resume"]
-    value = given[-1].split("=", 1)[1] if given else "null"
-    if value in ("null", "", "None"):
+    .hydra/overrides.yaml, each checked by :func:`saved_overrides`) except those given now (which win), then
+    ``resume`` and ``hydra.run.dir`` pointing at the folder, so Hydra composes the same config and the loop
+    continues in the same folder. None when the run already finished and nothing changed."""
+    folder = resume_folder(args)
+    if folder is None:
         return args
-    folder = Path(value.strip("'\"")).expanduser()
+    value = str(folder)
     saved_file = folder / ".hydra" / "overrides.yaml"
     if not saved_file.is_file():
         raise ConfigError(f"resume={value} is wrong: {folder} is not a dlx run folder (it has no "
                           ".hydra/overrides.yaml); allowed is the folder of a run, e.g. outputs/runs/<day>/<time>")
+    runfolder.refuse_links(folder)  # before Hydra writes .hydra/*.yaml and train.log there
     extra = [a for a in args if _key(a) not in ("resume", "hydra.run.dir")]
     result = folder / "result.json"
     if not extra and result.is_file():
         try:
             status = json.loads(result.read_text()).get("status")
-        except ValueError:
+        except (ValueError, AttributeError):
             status = None
         if status in ("completed", "stopped_early"):
             print(f"dlx: {folder} already finished ({status}); nothing to resume")
             return None
     keys = {_key(a) for a in extra}
-    try:
-        stored = OmegaConf.load(saved_file)
-        assert isinstance(stored, ListConfig) and all(isinstance(o, str) for o in stored)
-    except Exception:
-        raise ConfigError(f"resume={value} is wrong: {saved_file} cannot be read as a list of overrides; allowed "
-                          "is the folder of a run that dlx wrote") from None
-    _check_saved(list(stored), saved_file)
-    saved = [o for o in stored if _key(o) not in keys | {"resume", "hydra.run.dir"}]
+    saved = [o for o in saved_overrides(saved_file) if _key(o) not in keys | NOT_REPLAYED]
     where = _quote(str(folder))
     # The given arguments first, in their order (Hydra flags stay before the overrides, as argparse needs).
     return [*extra, *saved, f"resume={where}", f"hydra.run.dir={where}"]
 
 
-def _check_saved(overrides: list[str], source: Path) -> None:
-    """A run folder's saved overrides may not name what gets called (a _target_ outside the config search path)
-    or change Hydra itself (callbacks, launchers): they come from a file anyone could have edited."""
-    from dlx import checkpoint
+def resume_folder(args: list[str]) -> Path | None:
+    """The folder ``resume=`` names among ``args`` (the last one given), None without one."""
+    given = [a for a in args if _key(a) == "resume"]
+    value = given[-1].split("=", 1)[1] if given else "null"
+    return None if value in ("null", "", "None") else Path(value.strip("'\"")).expanduser()
 
-    allowed = None
-    for o in overrides:
-        key, _, value = o.partition("=")
-        key = key.lstrip("+~")
-        if key.startswith("hydra.") or key == "hydra":
-            raise ConfigError(f"{source} holds the override {o}, which a resumed run does not take from a run "
-                              "folder; allowed there are the config's own keys")
-        if key.endswith("_target_"):
-            allowed = checkpoint.config_targets(checkpoint.search_dirs()) if allowed is None else allowed
-            if value.strip("'\"") not in allowed:
-                raise ConfigError(f"{source} names _target_ {value} ({key}), which dlx will not build from a run "
-                                  "folder; allowed are the targets of dlx's configs and --config-dir")
+
+# Saved overrides a resumed run does not take: where it runs is the folder itself; ``trial`` names an Optuna
+# storage to report to, which only the sweeper sets (its resume_sweep=true passes it again), and which from a
+# folder could name any file to append to or any database server to reach.
+NOT_REPLAYED = {"resume", "hydra.run.dir", "trial"}
+MAX_SAVED = 100_000  # characters of a saved overrides.yaml (dlx writes a few hundred)
+
+
+def saved_overrides(source: Path) -> list[str]:
+    """A run folder's .hydra/overrides.yaml as the overrides a resumed run may take from it: a file anyone could
+    have edited, so only plain ``key=value`` overrides of the config (``+key=value`` adds one), each parsed
+    with Hydra's own override grammar: no Hydra flags (--experimental-rerun unpickles a file, --config-dir
+    widens the target gate), no ``hydra.*`` or ``hydra/...``, no deletions, packages or sweeps, no
+    interpolation at all (``${oc.env:...}`` reads the environment), no ``..`` in a config group's option (a
+    YAML file elsewhere), and no ``_target_`` but those of dlx's configs and --config-dir, nested ones in a
+    dict value included. ConfigError (one line) for the first one that is not."""
+    import yaml
+
+    try:
+        text = source.read_text()
+        stored = yaml.safe_load(text) if len(text) <= MAX_SAVED else None
+        assert isinstance(stored, list) and all(isinstance(o, str) for o in stored)
+    except Exception:
+        raise ConfigError(f"resume={source.parent.parent} is wrong: {source} cannot be read as a list of overrides; "
+                          "allowed is the folder of a run that dlx wrote") from None
+    parser, allowed = OverridesParser.create(), None
+    for o in stored:
+        why = None
+        try:
+            parsed = None if o.lstrip().startswith("-") else parser.parse_overrides([o])[0]
+        except HydraException:
+            parsed = None
+        if parsed is None:
+            why = "is not a plain key=value override (a Hydra flag, or not an override at all)"
+        elif parsed.key_or_group.split("/")[0].split(".")[0] == "hydra":
+            why = "changes Hydra itself"
+        elif parsed.is_delete() or parsed.package is not None or parsed.is_sweep_override():
+            why = "is a deletion, a package or a sweep, not a plain key=value override"
+        else:
+            why = _unsafe_value(parsed.key_or_group, parsed.value())
+            if why is None and parsed.key_or_group.endswith("_target_"):
+                from dlx import checkpoint
+
+                allowed = checkpoint.config_targets(checkpoint.search_dirs()) if allowed is None else allowed
+                why = None if parsed.value() in allowed else "names a _target_ dlx would not build"
+        if why:
+            raise ConfigError(f"{source} holds the override {o[:120]}, which {why}; a resumed run takes from a run "
+                              "folder only plain key=value overrides of the config's own keys (allowed are the "
+                              "targets of dlx's configs and --config-dir, values without ${...})")
+    return stored
+
+
+def _unsafe_value(key: str, value) -> str | None:
+    """Why an override value from a run folder is refused (None: it is not): an interpolation anywhere in it, a
+    nested ``_target_``, or a config group option that climbs out of the config folders."""
+    if isinstance(value, dict):
+        if any(str(k).endswith("_target_") for k in value):
+            return "names a _target_ inside its value"
+        return next((w for v in value.values() if (w := _unsafe_value(key, v))), None)
+    if isinstance(value, list):
+        return next((w for v in value if (w := _unsafe_value(key, v))), None)
+    if isinstance(value, str):
+        if "${" in value:
+            return "holds an interpolation ${...}"
+        if "." not in key and ".." in Path(value).parts:
+            return "names a config option outside the config folders"
+    return None
 
 
 def _one_line(e: Exception, args: list[str], dirs: list[str] = ()) -> str:
@@ -98,9 +151,10 @@ def _one_line(e: Exception, args: list[str], dirs: list[str] = ()) -> str:
     m = re.search(r"Could not (?:find|load) '([^']+)/([^'/]+)'", text)
     if m:
         group, option = m.groups()
-        if group.startswith("hydra/") and (CONFIG_DIR / group / f"{option}.yaml").is_file():
-            return (f"{group}={option} is wrong: it needs an optional plugin that is not installed; install it "
-                    'with pip install "dlx[sweep]" (hydra/launcher=slurm: pip install "dlx[slurm]")')
+        chosen = given.get(group, "=").split("=", 1)[1] or option  # local: its config names submitit_local
+        if group.startswith("hydra/") and (CONFIG_DIR / group / f"{chosen}.yaml").is_file():
+            return (f"{group}={chosen} is wrong: it needs an optional plugin that is not installed; install it "
+                    f'with pip install "dlx[{PLUGIN_EXTRAS.get(group, "sweep")}]"')
         options = sorted({p.stem for d in (CONFIG_DIR, *map(Path, dirs)) for p in (Path(d) / group).glob("*.yaml")})
         allowed = f"one of {', '.join(options)}" if options else f"an option in {CONFIG_DIR / group}/"
         return f"{group}={option} is wrong: allowed is {allowed}"
@@ -169,11 +223,17 @@ def _compose(overrides: list[str], dirs: list[str], hydra_cfg: bool = False):
         GlobalHydra.instance().clear()
 
 
-def _check(overrides: list[str], dirs: list[str]):
-    from dlx import setup
+def _check(overrides: list[str], dirs: list[str], untrusted: Path | None = None):
+    """Compose and build one job without training. ``untrusted``: the run folder its overrides came from, whose
+    composed config may then name only the _target_s of dlx's configs and ``dirs`` (checked before anything
+    is built)."""
+    from dlx import checkpoint, setup
 
     cfg = _compose(overrides, dirs)
     try:
+        if untrusted is not None:
+            allowed = checkpoint.config_targets([CONFIG_DIR, *dirs])
+            checkpoint.check_targets(OmegaConf.to_container(cfg, resolve=False), f"resume={untrusted}", allowed)
         return setup.check(cfg)
     except setup.USER_ERRORS as e:  # data files and checkpoints too: one line each
         if isinstance(e, ConfigError):
@@ -183,32 +243,94 @@ def _check(overrides: list[str], dirs: list[str]):
         raise ConfigError(_one_line(e, overrides, dirs)) from None
 
 
-def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
-    """A basic sweep's jobs in launch order (its hydra.sweeper.params, then the command line, expanded as
-    Hydra's BasicSweeper does); None for other sweepers, whose values are chosen as they go."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
+def jobs(overrides: list[str], dirs: list[str]) -> tuple[list[list[str]] | None, DictConfig]:
+    """(a basic sweep's jobs in launch order: its hydra.sweeper.params, then the command line, expanded as Hydra's
+    BasicSweeper does, or None for other sweepers, whose values are chosen as they go; the composed config of the
+    command's fixed values, with its hydra node)."""
     parser = OverridesParser.create()
     try:
         parsed = parser.parse_overrides(overrides)
     except HydraException as e:
         raise ConfigError(_one_line(e, overrides, dirs)) from None
     plain = [o.input_line for o in parsed if not o.is_sweep_override()]
-    hydra_cfg = _compose(plain, dirs, hydra_cfg=True).hydra
-    global launcher
-    launcher = str(hydra_cfg.launcher.get("_target_", ""))
-    global launcher_n_jobs
-    n_jobs = launcher_n_jobs = hydra_cfg.launcher.get("n_jobs", "auto")
-    if launcher.endswith(("dlx_pool.launcher.PoolLauncher", "dlx_batched.launcher.BatchedLauncher")) and \
-            n_jobs != "auto" and \
+    composed = _compose(plain, dirs, hydra_cfg=True)
+    hydra_cfg = composed.hydra
+    n_jobs = hydra_cfg.launcher.get("n_jobs", "auto")
+    if str(hydra_cfg.launcher.get("_target_", "")).endswith(DLX_LAUNCHERS) and n_jobs != "auto" and \
             (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)):
         raise ConfigError(f"hydra.launcher.n_jobs={n_jobs} is wrong: allowed is auto or an integer (0: one job "
                           "per core)")
+    if str(hydra_cfg.sweeper.get("_target_", "")).endswith("OptunaSweeper"):
+        _check_search(hydra_cfg.sweeper, overrides)
+    if str(hydra_cfg.sweeper.get("_target_", "")).endswith("SeedsSweeper"):
+        return _seed_arms(hydra_cfg.sweeper, overrides), composed  # each arm checked as a grid's job
     if not str(hydra_cfg.sweeper.get("_target_", "")).endswith("BasicSweeper"):
-        return None
-    params = [f"{k}={v}" for k, v in (hydra_cfg.sweeper.get("params") or {}).items()]
-    parsed = parser.parse_overrides([*params, *overrides])
-    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+        return None, composed
+    return grid(hydra_cfg.sweeper.get("params"), overrides), composed
+
+
+def _seed_arms(sweeper, overrides: list[str]) -> list[list[str]]:
+    """hydra/sweeper=seeds: its design's numbers, metric settings and arms (no swept seed, two arms or more)."""
+    from dlx.results.sequential import Design
+
+    design = Design(*(sweeper.get(k) for k in ("first", "step", "most", "alpha", "spending", "margin", "futility")))
+    if design.problem():
+        raise ConfigError(f"hydra.sweeper.{design.problem()}")
+    if sweeper.get("by") not in ("best", "final"):
+        checks.fail("hydra.sweeper.by", sweeper.get("by"), "best or final (the metric's value the pairs compare)")
+    if sweeper.get("mode") not in (None, "max", "min"):
+        checks.fail("hydra.sweeper.mode", sweeper.get("mode"), "null, max or min")
+    params = sweeper.get("params") or {}
+    if any(_key(k) == "seed" for k in params) or any(_key(o) == "seed" for o in overrides):
+        raise ConfigError("seed=... is wrong with hydra/sweeper=seeds: the sweeper runs seeds 0, 1, ... itself; "
+                          "allowed are hydra.sweeper.first, step and most (how many seeds, and when)")
+    arms = grid(params, overrides)
+    if len(arms) < 2:
+        raise ConfigError("hydra/sweeper=seeds is wrong with a single arm: allowed is a sweep of two or more "
+                          "settings to compare, e.g. optim.lr=0.001,0.1")
+    return arms
+
+
+def _claims(cfg) -> tuple[list, dict[str, list[str]]]:
+    """The preset's claim blocks, checked as data and against the keys and values its sweeper's params sweep
+    (dlx/results/claims.py), and those swept values; the metrics are checked once a job's Run is built."""
+    if cfg.get("claim") is None:
+        return [], {}
+    from dlx.results import claims
+
+    found = claims.parse(cfg.claim)
+    swept = claims.swept_values(cfg.hydra.sweeper.get("params") or {})
+    claims.check(found, swept, None)
+    return found, swept
+
+
+def result_metrics(run) -> set[str]:
+    """What the result.json of a checked job (a dry Run) will hold (dlx.metrics.result_metrics)."""
+    from dlx import metrics
+
+    return set(metrics.result_metrics(run.model.task, run.data.target_info))
+
+
+def _check_search(sweeper, overrides: list[str]) -> None:
+    """hydra/sweeper=optuna: Optuna installed, n_trials >= 1 and a search space Optuna can sample (the sweeper
+    itself would find out after Hydra started, with a traceback)."""
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        raise ConfigError('hydra/sweeper=optuna is wrong: it needs Optuna, which is not installed; install it with '
+                          'pip install "dlx[sweep]"') from None
+    from dlx import search
+
+    n = sweeper.get("n_trials")
+    if not checks.is_int(n) or n < 1:
+        checks.fail("hydra.sweeper.n_trials", n, "an integer >= 1 (the trials in all)")
+    k = sweeper.get("seeds", 1)
+    if not checks.is_int(k) or k < 1:
+        checks.fail("hydra.sweeper.seeds", k, "an integer >= 1 (a trial's value is the mean over that many seeds)")
+    if k > 1 and any(_key(o) == "seed" for o in [*(sweeper.get("params") or {}), *overrides]):
+        raise ConfigError(f"seed=... is wrong with hydra.sweeper.seeds={k}: each trial runs seeds 0..{k - 1} itself; "
+                          "allowed is hydra.sweeper.seeds alone")
+    search.search_space([*(f"{k}={v}" for k, v in (sweeper.get("params") or {}).items()), *overrides])
 
 
 def _writable(overrides: list[str], multirun: bool) -> None:
@@ -223,69 +345,101 @@ def _writable(overrides: list[str], multirun: bool) -> None:
                           "folder on a writable disk")
 
 
-def preflight(args: list[str]) -> list[str] | None:
+def _plain_folders(overrides: list[str], multirun: bool) -> None:
+    """A run or sweep folder named on the command line that exists already must not hold symbolic links where
+    dlx or Hydra write (runfolder.refuse_links; in a sweep folder, its job folders must not be links)."""
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    given = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == key]
+    folder = Path(given[-1].strip("'\"")).expanduser() if given else None
+    if folder is None or not folder.is_dir():
+        return
+    if not multirun:
+        return runfolder.refuse_links(folder)
+    if (folder / "multirun.yaml").is_symlink():
+        raise runfolder.RunFolderError(f"{folder / 'multirun.yaml'} is a symbolic link; allowed is a sweep folder "
+                                       "without links where dlx writes")
+    for job in folder.iterdir():
+        if job.name.isdigit() and job.is_symlink():
+            raise runfolder.RunFolderError(f"{job} is a symbolic link; allowed is a sweep folder whose job folders "
+                                           "are plain folders")
+        if job.name.isdigit() and job.is_dir():
+            runfolder.refuse_links(job)
+
+
+@dataclass
+class Plan:
+    """What the preflight found: the arguments to hand to Hydra (None: nothing to do) and, for a sweep, what
+    Hydra's side must know, which :meth:`hydra_args` passes on as overrides (so multirun.yaml records them)."""
+
+    args: list[str] | None
+    launcher: str = ""  # the sweep's hydra.launcher._target_
+    n_jobs: Any = None  # and its n_jobs, where it has one
+    one_thread_cpu: bool | None = None  # every job of the grid trains on the CPU with one thread (None: not known)
+    checked: bool = False  # every job of the grid was composed and checked
+    claims: tuple[list, dict] = field(default_factory=lambda: ([], {}))  # the grid's claim blocks, its swept values
+
+    def processes(self, n_cores: int) -> int:
+        """How many worker processes dlx's launcher will fork (1 for every other launcher)."""
+        if not self.launcher.endswith(DLX_LAUNCHERS):
+            return 1
+        return processes(self.n_jobs, self.one_thread_cpu, n_cores)
+
+    def hydra_args(self, n_cores: int) -> list[str]:
+        """The arguments plus the decisions made here: n_jobs=auto resolved for dlx's launchers, and
+        hydra.sweeper.checked=true for a grid whose every job was checked (dlx's grid sweeper then does not
+        compose them all again)."""
+        extra = []
+        if self.launcher.endswith(DLX_LAUNCHERS) and self.n_jobs == "auto" and self.one_thread_cpu is not None:
+            extra.append(f"hydra.launcher.n_jobs={self.processes(n_cores)}")
+        if self.checked and "hydra.sweeper.checked=true" not in self.args:
+            extra.append("hydra.sweeper.checked=true")
+        return [*self.args, *extra]
+
+
+def preflight(args: list[str]) -> Plan:
     """Before Hydra starts: apply ``resume=``, then compose and check the run, or every job of a sweep.
 
     Raises ConfigError (one line; for a sweep one line per wrong job, the first few) for anything wrong, so no
-    folder is made for a config that cannot run. Returns the arguments to hand to Hydra, or None when there is
-    nothing to do."""
-    global one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs
-    one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs = None, "", None, None  # this command's
+    folder is made for a config that cannot run. Returns the Plan: the arguments to hand to Hydra (None when
+    there is nothing to do) and what a sweep's launcher must know."""
+    untrusted = resume_folder(args)
     args = resume_args(args)
     if args is None:
-        return None
+        return Plan(None)
     flags, overrides, dirs, multirun, print_only = _flags(args)
     for d in dirs:
         if not Path(d).is_dir():
             raise ConfigError(f"--config-dir {d or '(missing)'} is wrong: allowed is an existing folder of "
                               "config groups (e.g. conf/ holding model/mynet.yaml)")
     if print_only:
-        return args
+        return Plan(args)
     args = [*flags, *overrides]  # Hydra's argparse takes its flags only before the overrides
     _writable(overrides, multirun)
+    _plain_folders(overrides, multirun)
     if not multirun:
-        _check(overrides, dirs)
-        return args
-    planned = jobs(overrides, dirs)
+        _check(overrides, dirs, untrusted)
+        return Plan(args)
+    planned, composed = jobs(overrides, dirs)
+    plan = Plan(args, str(composed.hydra.launcher.get("_target_", "")), composed.hydra.launcher.get("n_jobs"),
+                claims=_claims(composed))
     if planned is None:  # Optuna & co.: check the command's fixed values; the sweeper checks its ranges
         plain = [o for o in overrides if not re.search(r"\b(interval|range|choice|tag|glob)\(|,", o)]
         run = _check(plain, dirs)
         if not any(o.startswith("hydra.sweeper.direction=") for o in overrides):  # the run's real metric
-            args = [*args, f"hydra.sweeper.direction={'maximize' if run.mode == 'max' else 'minimize'}"]
-        return args
-    wrong, seen, shapes = [], {}, set()
-    for num, job in enumerate(planned[:MAX_CHECKED]):
-        # Jobs that differ only in their seed build the same objects: check one fully, the others' seed alone
-        # (a 10-seed grid costs one compose and build instead of ten).
-        others = tuple(o for o in job if _key(o) != "seed")
-        plain_seeds = all(re.fullmatch(r"-?\d+", o.split("=", 1)[1]) for o in job if _key(o) == "seed")
-        if plain_seeds and others in seen:
-            error = seen[others]
-        else:
-            try:
-                run = _check(job, dirs)
-                shapes.add((run.device.type, run.threads))
-                error = None
-            except ConfigError as e:
-                error = str(e)
-            if plain_seeds:
-                seen[others] = error
-        if error:
-            wrong.append(f"job {num} ({' '.join(job)}): {error}")
-    if wrong:
+            plan.args = [*args, f"hydra.sweeper.direction={'maximize' if run.mode == 'max' else 'minimize'}"]
+        return plan
+    # Jobs that differ only in their seed build the same objects: one is checked fully, the others' seed alone
+    # (a 10-seed grid costs one compose and build instead of ten).
+    shapes, errors, run = check_jobs(planned[:MAX_CHECKED], lambda job: _check(job, dirs))
+    if errors:
+        wrong = [f"job {num} ({' '.join(planned[num])}): {error}" for num, error in sorted(errors.items())]
         more = f"\n... and {len(wrong) - MAX_SHOWN} more wrong jobs" if len(wrong) > MAX_SHOWN else ""
         raise ConfigError(f"the sweep's {len(wrong)} of {len(planned)} jobs cannot run; nothing was started:\n"
                           + "\n".join(wrong[:MAX_SHOWN]) + more)
-    one_thread_cpu_sweep = len(planned) <= MAX_CHECKED and shapes == {("cpu", 1)}
-    if len(planned) <= MAX_CHECKED:  # the jobs as the sweeper will list them: Hydra's own keys are not task overrides
-        checked_jobs = {tuple(o for o in job if not _key(o).startswith(("hydra.", "hydra/"))) for job in planned}
-    return args
+    if plan.claims[0] and run is not None:  # the claim's metrics: what this preset's runs log
+        from dlx.results import claims
 
-
-# Set by preflight() for a grid whose every job trains on the CPU with one thread (trainer.threads=auto's choice
-# for a small model, or 1): hydra/launcher=parallel's n_jobs=auto then runs one job per core. None: not known
-# (no grid checked in this process), which keeps jobs in one process.
-one_thread_cpu_sweep: bool | None = None
-checked_jobs: set[tuple[str, ...]] | None = None  # every job of that grid, composed and checked: see dlx_sweeper/grid
-launcher = ""  # the grid's hydra.launcher._target_
-launcher_n_jobs = None  # and its n_jobs, where it has one
+        claims.check(*plan.claims, result_metrics(run), loose=True)
+    plan.checked = len(planned) <= MAX_CHECKED
+    plan.one_thread_cpu = plan.checked and shapes == {("cpu", 1)}
+    return plan

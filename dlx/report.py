@@ -3,8 +3,9 @@
 Everything is inside the file: figures are inline base64 PNGs, the only script is a few lines that sort the
 table; nothing is fetched from the network, so the file can be mailed, archived or opened offline. It holds
 the ranked table of ``dlx compare`` (with the tests and intervals), the curves with seed bands, the swept
-values against the metric (parallel coordinates), how much of the metric's spread each swept value explains,
-the failed and diverged runs with their errors, and each run's provenance.json.
+values against the metric (parallel coordinates; with one swept value, the metric against it), how much of the
+metric's spread each swept value explains, the failed and diverged runs with their errors, and each run's
+provenance.json.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx import checks, provenance
+from dlx import checks, provenance, runfolder
+from dlx.results import claims
 from dlx.results.figures import curves_png
-from dlx.results.files import writable, write_atomic
+from dlx.results.files import default_out, writable, write_atomic
 from dlx.results.runs import (
     IGNORED_KEYS,
     NOT_COMPARED,
@@ -34,7 +36,7 @@ from dlx.results.runs import (
     run_metric,
 )
 from dlx.results.summary import Summary, summarize
-from dlx.results.tables import fmt, stats_note, table_rows
+from dlx.results.tables import fmt, reading_order, stats_note, table_rows
 
 # ------------------------------------------------------------------------------------------ the swept values
 
@@ -132,6 +134,40 @@ def parallel_coordinates(params: dict[str, list[str]], y: np.ndarray, metric: st
     return _png(fig)
 
 
+def one_value_png(key: str, values: list[str], y: np.ndarray, metric: str, mode: str) -> str:
+    """With a single swept value, the metric against it: one dot per run (its seed), each level's mean ± std
+    over its runs, the best level marked. Parallel coordinates of one axis say nothing a plain plot does not."""
+    plt = _plt()
+    pos, ticks, scale = _axis(values)  # numbers in [0, 1] (log where they spread), or category indices
+    levels = [label for _, label in ticks] if scale == "category" else sorted(set(values), key=float)
+    at = {v: float(pos[values.index(v)]) for v in levels}
+    arr = np.array(values)
+    means = np.array([y[arr == v].mean() for v in levels])
+    sds = np.array([y[arr == v].std(ddof=1) if (arr == v).sum() > 1 else 0.0 for v in levels])
+    best = int(np.argmax(means) if mode == "max" else np.argmin(means))
+    fig, ax = plt.subplots(figsize=(max(0.9 * len(levels) + 3, 7), 4.2))
+    spread = 0.012 if len(levels) > 1 else 0.05  # dots of one level side by side, not on top of each other
+    for v in levels:
+        ys = y[arr == v]
+        ax.scatter(at[v] + spread * (np.arange(len(ys)) - (len(ys) - 1) / 2), ys, s=16, color="#9db7d5", zorder=2)
+    xs = [at[v] for v in levels]
+    ax.errorbar(xs, means, yerr=sds, fmt="o-" if scale != "category" else "o", color="#1f4e79", capsize=4,
+                lw=1.4, zorder=3, label="mean ± std over runs")
+    ax.plot(xs[best], means[best], marker="*", ms=16, color="#e3a21a", zorder=4, ls="none",
+            label=f"best: {key}={levels[best]}")
+    if scale == "category":
+        ax.set_xticks(xs, [str(v)[:18] for v in levels], fontsize=9)
+    else:
+        ax.set_xticks([t for t, _ in ticks], [f"{float(label):.3g}" for _, label in ticks], fontsize=9)
+    ax.set_xlabel(key + (" (log scale)" if scale == "log" else ""))
+    ax.set_ylabel(metric)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(f"{metric} against {key}, the one swept value (dots: runs)", fontsize=11)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def variance_explained(values: list[str], y: np.ndarray) -> float:
     """eta^2 of one swept value: the share of the metric's variance between its levels (one-way ANOVA's
     between-groups sum of squares / total). Numeric values with more than 6 levels are cut into 4 quantile
@@ -191,7 +227,7 @@ def importance_png(eta: dict[str, float], forest: dict[str, float] | None) -> st
 CSS = """
 body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #1f2328;
        margin: 0; background: #f6f8fa; }
-main { max-width: 1140px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
+main { max-width: 1500px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #d0d7de;
      padding-bottom: 4px; }
 .meta { color: #59636e; font-size: 13px; } .note { color: #59636e; font-size: 12.5px; margin: 6px 0; }
@@ -213,6 +249,10 @@ pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; paddin
 .status { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; color: #fff; }
 .status.failed { background: #cf222e; } .status.diverged { background: #bc4c00; }
 code { font-size: 12px; } details { margin: 4px 0; } summary { cursor: pointer; }
+.claim { border-left: 3px solid #d0d7de; padding: 2px 12px; margin: 10px 0; } .claim p { margin: 4px 0; }
+.verdict { display: inline-block; padding: 0 8px; border-radius: 10px; font-weight: 600; color: #fff; }
+.verdict.supported { background: #1a7f37; } .verdict.contradicted { background: #cf222e; }
+.verdict.not-shown { background: #9a6700; } .verdict.not-evaluated { background: #59636e; }
 """
 
 SORT_JS = """
@@ -252,6 +292,8 @@ def _img(b64: str, alt: str) -> str:
 
 def _table_html(s: Summary) -> str:
     header, rows = table_rows(s)
+    order = reading_order(header, s.rank_col)
+    header, rows = [header[i] for i in order], [[r[i] for i in order] for r in rows]
     out = ['<div class="scroll"><table class="sortable"><thead><tr>']
     out += [f'<th class="{"l" if h == "group" else ""}" title="click to sort">{_e(h)}</th>' for h in header]
     out.append("</tr></thead><tbody>")
@@ -273,6 +315,8 @@ def _swept_section(s: Summary) -> str:
     out = ['<h2>Swept values</h2>']
     if not params or len(runs) < 2:
         return out[0] + '<p class="note">The runs share every setting (seeds aside): nothing was swept.</p>'
+    if len(params) == 1:
+        return out[0] + _one_value_section(s, *next(iter(params.items())), y)
     out.append(_img(parallel_coordinates(params, y, s.rank_col, s.mode), "parallel coordinates"))
     out.append(f'<p class="note">{len(runs)} runs with a {_e(s.rank_col)} (diverged, failed and pruned runs '
                "left out). Numeric axes spread over more than a factor 20 are drawn on a log scale.</p>")
@@ -290,6 +334,42 @@ def _swept_section(s: Summary) -> str:
     else:
         note += " (A random-forest permutation importance is added from 12 runs on.)"
     out.append(f'<p class="note">{note}</p>')
+    return "".join(out)
+
+
+def _one_value_section(s: Summary, key: str, values: list[str], y: np.ndarray) -> str:
+    """One swept value: the metric against it, and in words how much of the spread it explains (the rest is the
+    seeds); an importance chart of one bar would say nothing more."""
+    eta = variance_explained(values, y)
+    arr = np.array(values)
+    means = {v: float(y[arr == v].mean()) for v in dict.fromkeys(values)}
+    best = (max if s.mode == "max" else min)(means, key=means.get)
+    worst = (min if s.mode == "max" else max)(means, key=means.get)
+    note = (f"{len(y)} runs with a {_e(s.rank_col)} (diverged, failed and pruned runs left out). Only "
+            f"<code>{_e(key)}</code> was swept: its {len(means)} values explain {eta:.0%} of the variance of "
+            f"{_e(s.rank_col)} across runs (η², one-way ANOVA); the other {1 - eta:.0%} is the spread between "
+            f"seeds. Best mean: <code>{_e(key)}={_e(best)}</code> ({means[best]:.4g}); worst: "
+            f"<code>{_e(key)}={_e(worst)}</code> ({means[worst]:.4g}). Whether the difference is more than the "
+            "seeds' noise is the table's p column.")
+    return (_img(one_value_png(key, values, y, s.rank_col, s.mode), f"{s.rank_col} against {key}")
+            + f'<p class="note">{note}</p>')
+
+
+def _claims_section(s: Summary) -> str:
+    """The claims the runs' preset tests (its claim blocks) and their verdicts, first thing under the cards."""
+    out = ["<h2>What the course claims, and the verdict</h2>"]
+    for e in claims.blocks(s.claims):
+        out.append(f'<div class="claim"><p><b>{_e(", ".join(e["ids"]))}</b> (part {_e(e["part"])}, notes l. '
+                   f'{_e(e["line"])}): «{_e(e["es"])}» <i>({_e(e["en"])})</i></p>')
+        out.append(f'<p><span class="verdict {e["verdict"].replace(" ", "-")}">{_e(e["verdict"])}</span> '
+                   f"{_e(claims.sentence(e)[len(e['verdict']):].strip())}</p>")
+        if e.get("table"):
+            out.append('<ul class="note">' + "".join(f"<li>{_e(claims.arm_line(e, r))}</li>" for r in e["table"])
+                       + "</ul>")
+        out.append("</div>")
+    out.append(f'<p class="note">Each arm ({_e(", ".join(sorted({e["arms"] for e in s.claims})))}) at its setting '
+               "with the best mean validation metric; the verdict is the paired t-test over the seeds both arms ran, "
+               "Holm-adjusted over every expected pair of the preset (verdict.json has the numbers).</p>")
     return "".join(out)
 
 
@@ -362,6 +442,7 @@ def render(s: Summary, title: str) -> str:
         '<div class="cards">' + "".join(
             f'<div class="card{" bad" if bad else ""}"><b>{_e(v)}</b><span>{_e(label)}</span></div>'
             for v, label, bad in cards) + "</div>",
+        _claims_section(s) if s.claims else "",
         "<h2>Groups</h2>",
         _table_html(s),
         f'<p class="note">Mean ± std over seeds. {_e(stats_note(s))}. Click a column to sort.</p>',
@@ -385,9 +466,12 @@ def report(paths: list[Path], out: Path | None = None, metrics: list[str] | None
            by: str = "best") -> Path:
     runs = checked_runs(paths, metrics)
     s = summarize(runs, metrics, mode, by)
+    s.claims = claims.judge(runs)
     if out is None:
-        out = (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd()) / "report.html"
-    writable(out.parent)
+        out = default_out(paths) / "report.html"
+    if out.is_dir():
+        raise CompareError(f"--out {out} is wrong: it is a folder; allowed is a file path, e.g. {out / 'report.html'}")
+    writable(out.parent, "--out" if out.parent != default_out(paths) else "the default --out")
     title = f"dlx report: {len(runs)} runs in {len(s.all_groups)} groups ({', '.join(map(str, paths))})"
     return write(s, out, title)
 
@@ -407,7 +491,7 @@ def main(argv: list[str]) -> int:
         return int(e.code or 0)
     try:
         path = report(args.paths, args.out, args.metric, args.mode, args.by)
-    except CompareError as e:
+    except (CompareError, runfolder.RunFolderError) as e:  # runfolder's: a provenance.json of the wrong types
         print(f"dlx: error: {e}", file=sys.stderr)
         return 2
     print(f"wrote {path}")

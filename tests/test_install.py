@@ -26,6 +26,10 @@ def test_non_editable_install_runs_from_another_folder(tmp_path):
     assert out.returncode == 0, out.stderr
     result = json.loads((work / "run" / "result.json").read_text())
     assert result["status"] == "completed"
+    course = subprocess.run([sys.executable, "-m", "dlx", "course", "C7"], cwd=work, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert course.returncode == 0 and "published verdict" in course.stdout, course.stderr  # dlx/published ships
+    assert (site / "dlx" / "published" / "verdicts.json").is_file() and (site / "dlx" / "results").is_dir()
     import_check = subprocess.run([sys.executable, "-c", "import dlx; print(dlx.__file__)"], cwd=work, env=env,
                                   capture_output=True, text=True)
     assert str(site) in import_check.stdout  # the installed copy ran, not the checkout

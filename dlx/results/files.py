@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import os
 from pathlib import Path
 
-from dlx import checks
+from dlx import checks, runfolder
 from dlx.metrics import direction
 from dlx.results.figures import curves_png
 from dlx.results.runs import PARTIAL, CompareError, run_metric, run_wall
@@ -17,9 +18,10 @@ from dlx.results.tables import first_line, stats_note, table_rows
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data.encode() if isinstance(data, str) else data)
-    os.replace(tmp, path)
+    if path.is_symlink():  # os.replace would replace the link, but a link where dlx writes was put there by someone
+        raise CompareError(f"--out {path.parent} is wrong: {path} is a symbolic link; allowed is a folder without "
+                           "links where dlx writes (remove the link)")
+    runfolder.write_bytes(path, data.encode() if isinstance(data, str) else data)  # an unpredictable temp name
 
 
 def _csv_num(x: float) -> str:
@@ -36,7 +38,10 @@ def write_csv(s: Summary, path: Path) -> None:
     # new columns go after the old ones: scripts that read summary.csv by position keep working
     tail = ["pruned", *[f"{c} ci95 {e}" for c in ci_cols for e in ("low", "high")]]
     tail += [f"p vs {s.ref}", f"p vs {s.ref} (Holm)", f"effect size vs {s.ref}", "test"]
-    w.writerow(head + ["p_value"] + tail)
+    # the power of each test (stats.detectable, seeds_for): the difference in the metric's units, the minimum
+    # detectable effect at 80% power and the level it assumes, the seeds a group that would find the difference
+    tail += [f"diff vs {s.ref}", "mde80", "mde_level", "seeds_needed"]
+    w.writerow(runfolder.csv_row(head + ["p_value"] + tail))
     for i, g in enumerate(s.groups, 1):
         row = [
             i,
@@ -52,7 +57,10 @@ def write_csv(s: Summary, path: Path) -> None:
             row += ["" if math.isnan(mean) else repr(mean), "" if math.isnan(std) else repr(std), n]
         row += [_csv_num(g.p_value), g.count("pruned")]
         row += [_csv_num(x) for c in ci_cols for x in g.ci[c]]
-        w.writerow(row + [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test])
+        row += [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test]
+        row += [_csv_num(g.diff), _csv_num(g.mde), _csv_num(s.level) if g.test else "",
+                "inf" if math.isinf(g.seeds_needed) else _csv_num(g.seeds_needed)]
+        w.writerow(runfolder.csv_row(row))
     write_atomic(path, buf.getvalue())
 
 
@@ -60,12 +68,12 @@ def write_runs_csv(s: Summary, path: Path) -> None:
     buf = io.StringIO()
     w = csv.writer(buf)
     cols = [f"{m} {which}" for m in s.metrics for which in ("final", "best")]
-    w.writerow(["path", "group", "seed", "status", "epochs", "steps", "wall_s", *cols, "error"])
+    w.writerow(runfolder.csv_row(["path", "group", "seed", "status", "epochs", "steps", "wall_s", *cols, "error"]))
     modes = {m: (s.mode if m == s.primary else direction(m)) for m in s.metrics}
     for g in s.all_groups:
         for r in g.runs:
             vals = [run_metric(r, m, which, modes[m]) for m in s.metrics for which in ("final", "best")]
-            w.writerow(
+            w.writerow(runfolder.csv_row(
                 [
                     str(r.path),
                     g.label,
@@ -77,7 +85,7 @@ def write_runs_csv(s: Summary, path: Path) -> None:
                     *["" if math.isnan(v) else repr(v) for v in vals],
                     first_line(r.error),
                 ]
-            )
+            ))
     write_atomic(path, buf.getvalue())
 
 
@@ -110,6 +118,22 @@ def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
     if png:
         write_atomic(path, png)
     return metrics
+
+def default_out(paths: list[Path]) -> Path:
+    """Where compare and report write without --out: a sweep folder (or one run folder) given alone holds its own
+    summary; several run folders get a folder beside them, named by the runs it compares, so that a subset of a
+    sweep does not overwrite the sweep's own summary and another subset does not overwrite this one (never the
+    current folder, which may be anywhere)."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0]
+    folders = [p.resolve() for p in paths]
+    names = [p.name for p in folders]
+    label = "-".join(names)
+    if len(names) > 3 or len(label) > 40:  # a long list: first, last, count, and a digest of the whole set
+        digest = hashlib.sha1("\n".join(sorted(map(str, folders))).encode()).hexdigest()[:6]
+        label = f"{names[0]}-to-{names[-1]}-{len(names)}-runs-{digest}"
+    return Path(os.path.commonpath([p.parent for p in folders])) / f"compare-{label}"
+
 
 def writable(folder: Path, flag: str = "--out") -> None:
     """Make ``folder`` and check a file can be written in it (a read-only or full disk: one line)."""

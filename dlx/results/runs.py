@@ -13,8 +13,11 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from dlx import runfolder
 
 PARTIAL = ("running", "interrupted")
 # Finished runs kept out of the means and tests, each counted in its own column: a diverged run (NaN loss) or a
@@ -69,6 +72,10 @@ class Group:
     p_holm: float = math.nan  # the same, Holm-adjusted over every group compared with #1 (or the baseline)
     effect: float = math.nan  # Cohen's d (Welch) or d_z (paired), group minus #1 (or the baseline)
     test: str = ""  # paired | Welch | "" (not tested: #1 or the baseline itself, or fewer than 2 values)
+    diff: float = math.nan  # the mean difference, group minus #1 (or the baseline), in the metric's units
+    mde: float = math.nan  # the smallest difference the test finds with 80% power (stats.detectable), metric units
+    seeds_needed: float = math.nan  # not significant: seeds a group that find ``diff`` with 80% power (inf: never)
+    spread: Any = None  # the stats.Spread its test measured (None: not tested), for power at other sizes
 
     def count(self, *statuses: str) -> int:
         return sum(r.status in statuses for r in self.runs)
@@ -120,25 +127,32 @@ def load_run(path: Path) -> Run:
             result = json.loads(result_file.read_text())
         except (OSError, ValueError) as e:
             result = {"status": "failed", "error": f"unreadable result.json: {e}"}
+        try:
+            runfolder.check_result(result, result_file)  # a file anyone could have edited: the types dlx writes
+        except runfolder.RunFolderError as e:
+            raise CompareError(str(e)) from None
     overrides = result.get("overrides")
     if overrides is None and overrides_file.exists():
-        overrides = _load_yaml(overrides_file) or []
+        overrides = _load_yaml(overrides_file)
+        overrides = overrides if isinstance(overrides, list) else []
     overrides = [str(o) for o in overrides or []]
     seed = result.get("seed")
     if seed is None:
         seed = next((o.split("=", 1)[1] for o in overrides if override_key(o) == "seed"), None)
     cfg = _load_yaml(path / ".hydra" / "config.yaml") if (path / ".hydra" / "config.yaml").exists() else None
-    trainer = (cfg or {}).get("trainer") or {}
+    cfg = cfg if isinstance(cfg, dict) else None  # a file anyone could have edited
+    trainer = (cfg or {}).get("trainer") if isinstance((cfg or {}).get("trainer"), dict) else {}
     if seed is None and cfg:
         seed = cfg.get("seed")
     # trainer.metric / trainer.mode may be "auto" in the config; result.json holds the resolved metric name
-    metric = next((m for m in (result.get("metric"), trainer.get("metric")) if m and m != "auto"), None)
+    metric = next((m for m in (result.get("metric"), trainer.get("metric")) if isinstance(m, str) and m != "auto"),
+                  None)
     mode = trainer.get("mode") if trainer.get("mode") in ("max", "min") else None
     run = Run(
         path=path,
         status=result.get("status", "running") if result else "running",
         overrides=overrides,
-        seed=int(seed) if seed is not None and str(seed).lstrip("-").isdigit() else None,
+        seed=int(seed) if seed is not None and str(seed).lstrip("-").isdigit() and len(str(seed)) < 40 else None,
         final={k: float(v) for k, v in (result.get("final") or {}).items() if v is not None},
         best={k: float(v) for k, v in (result.get("best") or {}).items() if v is not None},
         epochs=result.get("epochs"),

@@ -1,0 +1,141 @@
+"""dlx course (the claims, their presets and published verdicts) and scripts/course.py (the pages and verdicts.json
+written from sweeps), on a preset folder and fake sweeps of a known outcome."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, dlx_cli
+from test_claims import BLOCK, PARAMS, fake_sweep
+
+from dlx import CONFIG_DIR, course
+from dlx.results import claims
+
+
+@pytest.fixture
+def conf(tmp_path, monkeypatch) -> Path:
+    """A config folder with one preset, `fake`, testing C7 (BLOCK), used by dlx course and the script."""
+    root = tmp_path / "repo"
+    (root / "configs" / "experiment").mkdir(parents=True)
+    preset = {"claim": BLOCK, "hydra": {"sweeper": {"params": PARAMS}}}
+    (root / "configs" / "experiment" / "fake.yaml").write_text(
+        "# @package _global_\n" + yaml.safe_dump(preset, allow_unicode=True))
+    monkeypatch.setattr(course, "CONFIG_DIR", root / "configs")
+    return root
+
+
+def script():
+    spec = importlib.util.spec_from_file_location("course_script", ROOT / "scripts" / "course.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_shipped_preset_claim_is_valid():
+    """The catalogue reads every preset's claim block and checks it against its own sweep (one ID, one preset)."""
+    rows = course.catalogue(CONFIG_DIR)
+    assert [r["id"] for r in rows] == sorted((r["id"] for r in rows), key=lambda i: int(i[1:]))
+    assert {r["id"]: r["preset"] for r in rows}["C7"] is not None
+    assert all(r["reason"] for r in rows if r["preset"] is None)
+
+
+def test_every_shipped_claim_names_metrics_its_preset_logs():
+    """What the sweep's preflight checks, for every preset with a claim: its metrics are ones its runs log."""
+    from conftest import make_cfg
+    from omegaconf import OmegaConf
+
+    from dlx import preflight, setup
+
+    for name, found in course.presets().items():
+        run = setup.check(make_cfg([f"experiment={name}", "device=cpu"]))
+        params = OmegaConf.load(CONFIG_DIR / "experiment" / f"{name}.yaml").hydra.sweeper.params
+        claims.check(found, claims.swept_values(OmegaConf.to_container(params)), preflight.result_metrics(run))
+
+
+def test_course_lists_claims_and_shows_the_command(tmp_path, capsys):
+    out = dlx_cli("course", cwd=tmp_path)  # the CLI's wiring, once
+    assert out.returncode == 0, out.stderr
+    assert "C7" in out.stdout and "C16" in out.stdout and "not tested" in out.stdout
+    assert course.main(["c7"]) == 0
+    shown = capsys.readouterr().out
+    preset = {r["id"]: r["preset"] for r in course.catalogue()}["C7"]
+    assert f"dlx train -m experiment={preset} hydra.sweep.dir=outputs/course/{preset}" in shown
+    assert f"seed=5,6,7,8,9 hydra.sweep.dir=outputs/course/{preset}-seeds5_6_7_8_9" in shown
+    assert course.main(["C99"]) == 2
+    assert capsys.readouterr().err.startswith("dlx: error: C99 is wrong: not a claim any preset tests")
+
+
+def test_course_refuses_two_presets_naming_one_claim(conf, capsys):
+    (conf / "configs" / "experiment" / "again.yaml").write_text(
+        (conf / "configs" / "experiment" / "fake.yaml").read_text())
+    assert course.main([]) == 2
+    assert "claim.id=C7 is wrong in experiment=fake: experiment=again tests it already" in capsys.readouterr().err
+
+
+def test_script_builds_pages_and_verdicts_from_sweeps(conf, tmp_path, capsys):
+    sweeps = tmp_path / "sweeps"
+    fake_sweep(sweeps / "fake", effect=-0.02)  # against the notes: mse beats cross_entropy
+    fake_sweep(sweeps / course.sweep_dir("fake", course.REPLICATION_SEEDS, Path()).name, effect=-0.015)
+    docs = conf / "docs" / "course"
+    assert script().main(["--from", str(sweeps), "--docs", str(docs), "--replicate"]) == 0
+    printed = capsys.readouterr().out
+    assert "C7 (fake): contradicted" in printed and "C7 (fake-seeds5_6_7_8_9): contradicted" in printed
+
+    book = json.loads((docs / "verdicts.json").read_text())["claims"]
+    e = next(x for x in book if x["id"] == "C7")
+    assert {"id", "verdict", "effect", "ci95", "p", "n_seeds", "metric", "preset", "command", "replication"} <= set(e)
+    assert (e["verdict"], e["preset"], e["n_seeds"], e["replication"]["verdict"]) == ("contradicted", "fake", 5,
+                                                                                       "contradicted")
+    assert e["keeps_direction"] is True and e["replication"]["seeds"] == [5, 6, 7, 8, 9]
+    assert e["command"][0] == "dlx train -m experiment=fake hydra.sweep.dir=outputs/course/fake"
+    assert next(x for x in book if x["id"] == "C16")["reason"]
+
+    page = (docs / "part1.md").read_text()
+    section = page.split("## C7: ")[1]
+    first = section.split("\n\n")[1]  # the section's first sentence, under its heading
+    assert first.startswith("**This result goes against the slide:** the notes expect cross_entropy > mse")
+    assert BLOCK["es"] in section and BLOCK["en"] in section
+    assert "**Replication on seeds 5,6,7,8,9:** contradicted" in section
+    assert "| cross_entropy | optim.lr=1.0 |" in section  # the table: each arm at its setting chosen on val/acc
+    assert "## Claims not tested" in page and "**C16**" in page
+
+    # dlx course reads what the script published
+    assert course.main(["C7"]) == 0
+    shown = capsys.readouterr().out
+    assert "published verdict: contradicted" in shown and "replication: contradicted" in shown
+
+
+def test_script_keeps_the_replication_when_the_main_result_is_rebuilt(conf, tmp_path):
+    sweeps = tmp_path / "sweeps"
+    fake_sweep(sweeps / course.sweep_dir("fake", course.REPLICATION_SEEDS, Path()).name, effect=0.02)
+    docs = conf / "docs" / "course"
+    run = script().main
+    assert run(["--from", str(sweeps), "--docs", str(docs), "--seeds", "5,6,7,8,9"]) == 0
+    e = json.loads((docs / "verdicts.json").read_text())["claims"][0]
+    assert e["verdict"] is None and e["replication"]["verdict"] == "supported"
+    fake_sweep(sweeps / "fake", effect=0.02)
+    assert run(["--from", str(sweeps), "--docs", str(docs), "--claims", "C7"]) == 0
+    e = json.loads((docs / "verdicts.json").read_text())["claims"][0]
+    assert (e["verdict"], e["replication"]["verdict"], e["keeps_direction"]) == ("supported", "supported", True)
+
+
+def test_script_refuses_an_unknown_claim(conf, capsys):
+    assert script().main(["--claims", "C7,C99", "--from", "."]) == 2
+    assert "--claims C99 is wrong: allowed are the claims the presets test" in capsys.readouterr().err
+
+
+def test_figure_of_a_claim_is_a_png_of_its_arms(tmp_path):
+    from test_compare import make_run
+
+    for job, (loss, seed) in enumerate([(a, s) for a in ("cross_entropy", "mse") for s in (0, 1)]):
+        make_run(tmp_path / str(job), [f"loss={loss}"], seed, [0.5, 0.8] if loss == "mse" else [0.7, 0.9])
+    c = claims.parse({**BLOCK, "figure": "val/acc"})[0]
+    from dlx.results.runs import find_runs
+
+    png = claims.figure_png(c, find_runs([tmp_path]))
+    assert png.startswith(b"\x89PNG")
+    assert claims.figure_png(claims.parse(BLOCK)[0], find_runs([tmp_path])) is None
