@@ -308,7 +308,8 @@ def result_metrics(run) -> set[str]:
     """What the result.json of a checked job (a dry Run) will hold (dlx.metrics.result_metrics)."""
     from dlx import metrics
 
-    return set(metrics.result_metrics(run.model.task, run.data.target_info))
+    return set(metrics.result_metrics(run.model.task, run.data.target_info,
+                                      metrics.diagnostic_metrics(run.dead_units, run.grad_norms)))
 
 
 def _check_search(sweeper, overrides: list[str]) -> None:

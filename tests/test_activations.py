@@ -147,5 +147,8 @@ def test_dead_units_and_grad_vanish_reach_result_and_tensorboard(tmp_path):
     assert 0.0 <= final["train/dead_units"] <= 1.0 and math.isfinite(final["train/grad_vanish"])
     tags = set(EventAccumulator(str(tmp_path)).Reload().Tags()["scalars"])
     assert {"train/dead_units", "train/grad_vanish"} <= tags
+    from dlx.metrics import diagnostic_metrics  # what the preflight lets a claim block name
+
+    assert set(diagnostic_metrics(True, True)) <= set(final) and diagnostic_metrics(False, False) == []
     plain = run_cfg(["model.hidden=[16]", "trainer.max_steps=2", "device=cpu"], tmp_path / "plain")
     assert "train/dead_units" not in plain["final"] and "train/grad_vanish" not in plain["final"]
