@@ -13,6 +13,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from dlx import checks
 from dlx.checks import ConfigError  # noqa: F401  (re-exported: dlx.config.ConfigError)
+from dlx.objective import LOSSES, OUTPUTS
 from dlx.regularize import ATTACKS
 
 
@@ -64,7 +65,8 @@ def _seed(name, v):
 RULES = {
     "seed": _seed,
     "device": partial(checks.one_of, options=("auto", "cpu", "cuda")),
-    "loss": partial(checks.one_of, options=("auto", "cross_entropy", "mse")),
+    "loss": partial(checks.one_of, options=LOSSES),
+    "output": partial(checks.one_of, options=OUTPUTS),
     "resume": _path,
     "resume_sweep": checks.boolean,
     "trainer.max_epochs": checks.count,
@@ -87,6 +89,7 @@ RULES = {
                                                             "max-autotune-no-cudagraphs")),
     "trainer.grad_clip": _grad_clip,
     "trainer.grad_norms": checks.boolean,
+    "trainer.dead_units": checks.boolean,
     "trainer.threads": _threads,
     "trainer.checkpoint_every_s": checks.non_negative,
     # the model keys the setup applies itself (dlx/setup.py LOOP_KEYS); the model's class checks the rest

@@ -157,7 +157,7 @@ def main(argv: list[str]) -> int:
         kinds = {n: kind for n, (kind, _) in data.target_info.items()}
         loss = objective.MultiTaskLoss(kinds, getattr(model, "weights", None))
     else:
-        loss = objective.family_loss(c.get("loss", "auto"), data.task, data.n_out)
+        loss = objective.family_loss(c.get("loss", "auto"), data.task, data.n_out, output=c.get("output", "auto"))
     batch = c["trainer"]["eval_batch_size"]
     print(f"dlx eval: {w.what}")
     table = Table(title=f"dlx eval {args.run}")

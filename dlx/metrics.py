@@ -71,9 +71,15 @@ def attack_metric(eps: float) -> str:
 WEIGHT_METRICS = ("weights/norm", "weights/step", "weights/step_ratio", "optim/state_bytes")
 
 
-def result_metrics(task: str, target_info: dict[str, tuple[str, int]]) -> list[str]:
-    """The metric names a finished run's result.json holds: each epoch's (logged_metrics) and the test split's.
-    A preset's claim block may name only these (dlx/results/claims.py): add a new metric here when the loop
-    writes one."""
+def diagnostic_metrics(dead_units: bool, grad_norms: bool) -> list[str]:
+    """The train/ metrics trainer.dead_units and trainer.grad_norms add at each epoch end (dlx/train.py
+    diagnostics; a model without activation modules or with one layer leaves its value out)."""
+    return ["train/dead_units"] * bool(dead_units) + ["train/grad_vanish"] * bool(grad_norms)
+
+
+def result_metrics(task: str, target_info: dict[str, tuple[str, int]], extra: list[str] = ()) -> list[str]:
+    """The metric names a finished run's result.json holds: each epoch's (logged_metrics, plus ``extra``, e.g.
+    diagnostic_metrics) and the test split's. A preset's claim block may name only these
+    (dlx/results/claims.py): add a new metric here when the loop writes one."""
     keys = {k: 0.0 for k in eval_keys(task, target_info)}
-    return [*logged_metrics(task, target_info), *split_metrics("test", keys)]
+    return [*logged_metrics(task, target_info), *extra, *split_metrics("test", keys)]

@@ -301,7 +301,8 @@ def result_metrics(run) -> set[str]:
     from dlx import metrics
 
     flags = [*map(metrics.attack_metric, run.attack[1]), *(metrics.WEIGHT_METRICS if run.weight_norms else ())]
-    return set(metrics.result_metrics(run.model.task, run.data.target_info)) | set(flags)
+    diagnostics = metrics.diagnostic_metrics(run.dead_units, run.grad_norms)
+    return set(metrics.result_metrics(run.model.task, run.data.target_info, diagnostics)) | set(flags)
 
 
 def _check_search(sweeper, overrides: list[str]) -> None:

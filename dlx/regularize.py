@@ -380,3 +380,35 @@ def grad_norms(model: nn.Module) -> dict[str, float]:
         layers.setdefault(layer, []).append(i)
     norms = torch.stack([sq[idx].sum().sqrt() for idx in layers.values()]).tolist()
     return dict(zip(layers, norms))
+
+
+def grad_vanish(model: nn.Module, loss, x: torch.Tensor, y) -> float | None:
+    """How many orders of magnitude the gradient shrinks on its way back through the net (notes l. 193):
+    log10(||dL/dW_last|| / ||dL/dW_first||) of ``loss`` on the examples (x, y), in eval mode, where W_first and
+    W_last are the first and the last layer with a weight matrix (biases counted with their layer, as in
+    :func:`grad_norms`). 0: the first layer gets as much gradient as the output layer; 4: ten thousand times
+    less; a first-layer gradient that underflows to 0 counts as float32's smallest normal number (about 38).
+    The parameters' .grad stay untouched (the optimizer's state is not disturbed). None: fewer than two such
+    layers, or no gradient at the output layer (nothing to compare with)."""
+    named = [(n.rsplit(".", 1)[0] if "." in n else n, n, p) for n, p in model.named_parameters() if p.requires_grad]
+    layers = list(dict.fromkeys(layer for layer, name, p in named if p.ndim >= 2 and name.endswith("weight")))
+    if len(layers) < 2:
+        return None
+    ends = [(layer, p) for layer, _, p in named if layer in (layers[0], layers[-1])]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.enable_grad():
+            out = model(x)
+            out = {k: v.float() for k, v in out.items()} if isinstance(out, dict) else out.float()
+            grads = torch.autograd.grad(loss(out, y), [p for _, p in ends], allow_unused=True)
+    finally:
+        model.train(was_training)
+    sq = {layers[0]: 0.0, layers[-1]: 0.0}
+    for (layer, _), g in zip(ends, grads):
+        if g is not None:
+            sq[layer] += float(g.float().pow(2).sum())
+    first, last = math.sqrt(sq[layers[0]]), math.sqrt(sq[layers[-1]])
+    if not (last > 0 and math.isfinite(last) and math.isfinite(first)):
+        return None
+    return math.log10(last / max(first, torch.finfo(torch.float32).tiny))

@@ -79,7 +79,8 @@ class Run:
     log_every: int
     eval_batch_size: int
     grad_clip: float | None
-    grad_norms: bool
+    grad_norms: bool  # also train/grad_vanish at each epoch end
+    dead_units: bool  # train/dead_units at each epoch end
     save_checkpoints: bool
     checkpoint_every_s: float  # last.pt/best.pt at most this often (and always at the end)
     threads: int  # CPU intra-op threads this run uses
@@ -347,8 +348,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
     autocast = _autocast(tc.precision, tc.cuda_graphs, device, dry)
     multi = task == "multitask"
     probe = data.x[:2] if not dry else torch.zeros(2, *data.in_shape, device="meta")
-    ctx = objective.Context(model, data.task, data.n_out, probe, cfg.loss, autocast, multi,
-                            lambda path: load_teacher(path, data, probe.device))
+    ctx = objective.Context(model, data.task, data.n_out, probe, cfg.loss, cfg.output, autocast,
+                            multi, lambda path: load_teacher(path, data, probe.device))
     if dry and "distill" in reg:  # the teacher must load; its hooks need real tensors, checked at the run
         load_teacher(reg["distill"].get("teacher") or "", data, torch.device("cpu"))
         reg_here = {k: v for k, v in reg.items() if k != "distill"}
@@ -377,7 +378,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         steps_per_epoch=steps[0], total_steps=steps[1],
         max_epochs=math.ceil(steps[1] / steps[0]),  # max_steps, when set, replaces max_epochs
         log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
-        grad_norms=tc.grad_norms, save_checkpoints=tc.checkpoint, checkpoint_every_s=tc.checkpoint_every_s,
+        grad_norms=tc.grad_norms, dead_units=tc.dead_units, save_checkpoints=tc.checkpoint,
+        checkpoint_every_s=tc.checkpoint_every_s,
         threads=threads, threads_auto=tc.threads == "auto", cuda_graphs=tc.cuda_graphs, autocast=autocast,
         config_yaml=OmegaConf.to_yaml(cfg), overrides=list(overrides or []), resume=state,
         hparams=flat({k: v for k, v in c.items() if k != "claim"}),  # a preset's claim: text, not a setting
@@ -590,7 +592,7 @@ def _loss(cfg: DictConfig, data: Data, model: nn.Module, multi: bool):
     if multi:
         kinds = {n: kind for n, (kind, _) in data.target_info.items()}
         return objective.MultiTaskLoss(kinds, getattr(model, "weights", None))
-    return objective.family_loss(cfg.loss, data.task, data.n_out)
+    return objective.family_loss(cfg.loss, data.task, data.n_out, output=cfg.output)
 
 
 def resume_state(run_dir: Path, folder: str | Path) -> dict:

@@ -23,6 +23,7 @@ from omegaconf import DictConfig
 
 from dlx import checkpoint, graphs, metrics, optim, provenance, runfolder, setup
 from dlx import regularize as R
+from dlx.models.common import dead_units
 from dlx.objective import evaluate
 from dlx.runfolder import COMPLETED, DIVERGED, FAILED, INTERRUPTED, PRUNED, STOPPED_EARLY, TESTED
 from dlx.setup import USER_ERRORS, Run
@@ -141,6 +142,8 @@ def eval_split(run: Run, split: str) -> dict[str, float]:
     m = evaluate(run.model, x, y, run.objective.loss, d.task, run.eval_batch_size, run.autocast)
     if run.model.task == "reconstruction":
         m["recon_mse"] = m["loss"]  # mean squared error per input value
+    if split == "train":
+        m.update(diagnostics(run, x, y))
     return metrics.split_metrics(split, m)
 
 
@@ -153,6 +156,20 @@ def attacked(run: Run) -> dict[str, float]:
     accs = R.attacked_accuracy(run.model, run.objective.loss, run.data.x_test, run.y_test, kind, eps_list,
                                run.eval_batch_size)
     return {metrics.attack_metric(eps): acc for eps, acc in accs.items()}
+
+
+def diagnostics(run: Run, x, y) -> dict[str, float]:
+    """What trainer.dead_units and trainer.grad_norms add to an epoch's train/ metrics (notes l. 193, l. 965):
+    ``dead_units``, the fraction of hidden units that pass no gradient for any of these training inputs, and
+    ``grad_vanish``, log10 of the output layer's over the first layer's gradient norm on the first
+    eval_batch_size of them. A value the model cannot give (no activation module, one layer) is left out."""
+    m = {}
+    if run.dead_units:
+        m["dead_units"] = dead_units(run.model, x, run.eval_batch_size)
+    if run.grad_norms:
+        n = run.eval_batch_size
+        m["grad_vanish"] = R.grad_vanish(run.model, run.objective.loss, x[:n], _head(y, n))
+    return {k: v for k, v in m.items() if v is not None}
 
 
 def snapshot(run: Run, p: Progress, gen: torch.Generator, wall_s: float, batch_in_epoch: int) -> dict:

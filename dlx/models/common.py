@@ -52,6 +52,43 @@ def activation(name: str, maxout_k: int = 2) -> nn.Module:
     return Maxout(maxout_k)
 
 
+ACTIVATION_TYPES = (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU, nn.PReLU, Abs, Maxout)  # what activation() makes
+
+
+@torch.no_grad()
+def dead_units(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> float | None:
+    """The fraction of the model's hidden units that pass no gradient for any input in ``x``: the derivative
+    of the unit's activation with respect to its pre-activation(s) is exactly 0 for every example (and, in a
+    conv layer, every position). For ReLU these are the units that never activate (pre-activation <= 0 on
+    every input) and so can never learn again (notes l. 965); a sigmoid or tanh unit counts only when it
+    saturates so far that its float32 derivative is 0 for every input; leaky ReLU, PReLU, abs and maxout
+    units cannot die this way. A unit is one feature of dim 1 (a conv channel). None: no activation module."""
+    acts = [m for m in model.modules() if isinstance(m, ACTIVATION_TYPES)]
+    if not acts:
+        return None
+    alive: dict[nn.Module, torch.Tensor] = {}
+
+    def hook(module, inputs, out):  # (B, C*k?, ...) pre-activations -> (B, C, ...) outputs
+        z = inputs[0].detach().float().requires_grad_()
+        with torch.enable_grad():  # module.forward, not module(): calling the module would re-enter this hook
+            grad = torch.autograd.grad(module.forward(z).sum(), z)[0]
+        passes = grad.view(len(z), out.shape[1], -1).ne(0).any(-1).any(0)  # (C,): maxout's k pieces grouped
+        alive[module] = passes if module not in alive else alive[module] | passes
+
+    handles = [m.register_forward_hook(hook) for m in acts]
+    was_training = model.training
+    model.eval()
+    try:
+        for i in range(0, len(x), batch_size):
+            model(x[i:i + batch_size])
+    finally:
+        model.train(was_training)
+        for h in handles:
+            h.remove()
+    units = sum(a.numel() for a in alive.values())
+    return (units - int(sum(a.sum() for a in alive.values()))) / units if units else None
+
+
 def width_factor(name: str, maxout_k: int = 2) -> int:
     """How many pre-activation features one output feature needs (k for maxout, else 1)."""
     return maxout_k if name == "maxout" else 1
