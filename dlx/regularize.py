@@ -176,7 +176,12 @@ def load_teacher(path: str | Path, build, device) -> nn.Module:
     model_cfg = OmegaConf.to_container(OmegaConf.create(state["config"]).model, resolve=True)
     checkpoint.check_targets({"model": model_cfg}, path)  # the stored config names what gets built
     model = build(model_cfg)
-    model.load_state_dict(state["model"])
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as e:  # a teacher trained on other data (input size, classes): one line, not a traceback
+        first = next((ln.strip() for ln in str(e).splitlines()[1:] if ln.strip()), str(e).splitlines()[0])
+        raise checkpoint.CheckpointError(f"teacher={path} is wrong: its model does not fit this run's data "
+                                         f"({first[:160]}); allowed is a run trained on the same dataset") from None
     model.to(device).eval().requires_grad_(False)
     return model
 

@@ -288,10 +288,12 @@ def _curriculum(o: dict, data: Data, multi: bool, device: torch.device, batch: i
     """(example indices easy -> hard, start fraction, epochs), by a teacher's loss or the class-mean distance."""
     start = checks.number("regularization.curriculum.start", o["start"], 0, 1, low_open=True)
     epochs = checks.count("regularization.curriculum.epochs", o["epochs"])
-    judge = load_teacher(o["teacher"], data, device) if o.get("teacher") else None
     if multi:
         raise ConfigError("regularization=curriculum is wrong with a multi-task model: allowed with it are the "
                           "regularizers that do not need a single output")
+    # the preflight loads the teacher on the CPU (it must load and fit this data); on the meta device, which a
+    # dry build uses, the checkpoint's checksum could not read its tensors
+    judge = load_teacher(o["teacher"], data, torch.device("cpu") if dry else device) if o.get("teacher") else None
     if dry:
         return None
     return torch.argsort(R.difficulty(data.x, data.y, data.task, judge, batch)), start, epochs
