@@ -239,6 +239,7 @@ def _model(mcfg: dict, keys: dict, data: Data, reg: dict, device: torch.device, 
     checked), its pretraining keys checked by the class."""
     with torch.device("meta") if dry else contextlib.nullcontext():
         model = build_model(mcfg, data, reg)
+    check_overcomplete(model, mcfg.get("hidden"), reg)
     pre = keys.get("pretrain")
     if pre and hasattr(type(model), "check_pretrain"):
         try:
@@ -257,6 +258,25 @@ def _model(mcfg: dict, keys: dict, data: Data, reg: dict, device: torch.device, 
         except ValueError as e:
             raise ConfigError(str(e)) from None
     return model
+
+
+# regularization.<name>.<key> > 0 that keeps an overcomplete autoencoder from learning the identity
+# (Goodfellow et al. 14.2): a sparse code, denoising, or weight decay
+CONSTRAINTS = {"sparsity": "alpha", "input_noise": "std", "l2": "alpha", "weight_decay": "alpha"}
+
+
+def check_overcomplete(model: nn.Module, hidden: Any, reg: dict) -> None:
+    """An overcomplete autoencoder (model.overcomplete) trains only with a constraint of CONSTRAINTS on."""
+    if not getattr(model, "overcomplete", False):
+        return
+    if any(isinstance(reg.get(name), dict) and checks.is_num(reg[name].get(key)) and reg[name][key] > 0
+           for name, key in CONSTRAINTS.items()):
+        return
+    d = math.prod(getattr(model, "in_shape", ()))
+    raise ConfigError(f"model.hidden={checks.show(hidden)} is wrong without a constraint: a level as wide as the one "
+                      f"below it or wider (overcomplete) can copy its input and learn nothing; allowed is strictly "
+                      f"decreasing widths below the input size {d}, or such a code with regularization=sparsity, "
+                      "input_noise (denoising) or l2/weight_decay at a strength > 0")
 
 
 PRETRAIN_INPUTS = ("all", "labeled")

@@ -28,6 +28,7 @@ REFUSED = {
     ("linear", "batchnorm"),  # no hidden layer to normalise
     ("multitask", "adversarial"), ("multitask", "label_smoothing"), ("multitask", "curriculum"),  # one output
     ("autoencoder", "label_smoothing"),  # a reconstruction is a regression
+    *((f, "sparsity") for f in FAMILIES if f != "autoencoder"),  # a penalty on an autoencoder's code
 }
 
 

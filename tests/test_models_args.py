@@ -173,9 +173,6 @@ WRONG = [
     ("resnet", {"dropout": 2}, "dropout=2 is wrong"),
     ("resnet", {"input_dropout": 1}, "input_dropout=1 is wrong"),
     ("autoencoder", {"hidden": []}, "hidden=[] is wrong: allowed is a non-empty list"),
-    ("autoencoder", {"hidden": [100]}, "hidden=[100] is wrong: allowed is strictly decreasing widths below the "
-                                       "input size 64"),
-    ("autoencoder", {"hidden": [16, 32]}, "hidden=[16,32] is wrong"),
     ("autoencoder", {"activation": "maxout"}, "activation=maxout is wrong"),
     ("autoencoder", {"out_activation": "relu"}, "out_activation=relu is wrong: allowed is one of none, sigmoid"),
     ("autoencoder", {"tied": 1}, "tied=1 is wrong"),
