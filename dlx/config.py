@@ -63,6 +63,7 @@ RULES = {
                                                             "max-autotune-no-cudagraphs")),
     "trainer.grad_clip": _grad_clip,
     "trainer.grad_norms": checks.boolean,
+    "trainer.pictures": checks.boolean,
     "trainer.threads": _threads,
     "trainer.checkpoint_every_s": checks.non_negative,
     # the model keys the setup applies itself (dlx/setup.py LOOP_KEYS); the model's class checks the rest

@@ -77,6 +77,7 @@ class Run:
     eval_batch_size: int
     grad_clip: float | None
     grad_norms: bool
+    pictures: bool  # TensorBoard images at up to dlx.train.PICTURES of the epoch lines (dlx/track.py log_images)
     save_checkpoints: bool
     checkpoint_every_s: float  # last.pt/best.pt at most this often (and always at the end)
     threads: int  # CPU intra-op threads this run uses
@@ -432,7 +433,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         steps_per_epoch=steps_per_epoch, total_steps=total_steps,
         max_epochs=math.ceil(total_steps / steps_per_epoch),  # max_steps, when set, replaces max_epochs
         log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
-        grad_norms=tc.grad_norms, save_checkpoints=tc.checkpoint, checkpoint_every_s=tc.checkpoint_every_s,
+        grad_norms=tc.grad_norms, pictures=tc.pictures, save_checkpoints=tc.checkpoint,
+        checkpoint_every_s=tc.checkpoint_every_s,
         threads=threads, cuda_graphs=cuda_graphs, autocast=autocast,
         config_yaml=OmegaConf.to_yaml(cfg), overrides=list(overrides or []), resume=state,
         hparams=flat({k: v for k, v in c.items() if k != "claim"}),  # a preset's claim: text, not a setting

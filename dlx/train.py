@@ -201,6 +201,7 @@ def train(run: Run, run_dir: Path) -> dict:
     saver = Checkpoints(ckpt_dir, run.checkpoint_every_s, run.save_checkpoints,
                         f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None)
     print_every = max(1, run.max_epochs // 20)  # at most ~20 epoch lines per run
+    picture_every = print_every * math.ceil(math.ceil(run.max_epochs / print_every) / PICTURES)  # <= PICTURES a run
     if print_every > 1:  # said once, so a missing epoch line does not look like a skipped epoch
         tracker.print(f"dlx: an epoch line every {print_every} epochs (and the last); TensorBoard has every epoch")
     epochs_here, steady_time, steady_samples = 0, 0.0, 0
@@ -275,7 +276,9 @@ def train(run: Run, run_dir: Path) -> dict:
             if p.epoch % print_every == 0 or p.step >= run.total_steps or status == "stopped_early":
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in p.final.items())
                 tracker.print(f"epoch {p.epoch:>4}/{run.max_epochs}  step {p.step:>6}  {shown}")
-                log_images(tracker.writer, model, run.data.x_val, p.step)
+                ending = p.step >= run.total_steps or status != "completed"
+                if run.pictures and (p.epoch % picture_every == 0 or ending):
+                    log_images(tracker.writer, model, run.data.x_val, p.step)
             if stop.requested:
                 raise KeyboardInterrupt
             if status in ("stopped_early", "pruned"):
@@ -339,7 +342,8 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None) -> T
         pre = dict(run.pretrain)
         probe = pre.pop("probe", 0)
         model.pretrain(run.pretrain_x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
-        log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
+        if run.pictures:
+            log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
         for i, off in enumerate(model.units_off(run.pretrain_x) if hasattr(model, "units_off") else []):
             if off > 0.5:
                 tracker.print(f"dlx: warning: pretraining switched off {off:.0%} of layer {i}'s units for every "
@@ -406,6 +410,7 @@ def best_checkpoint(run: Run, path: Path) -> dict | None:
     return {"epoch": state["epoch"], "step": state["step"], **val, **test}
 
 
+PICTURES = 5  # epoch lines a run logs its pictures at, the last one included: ~20 ms each on a loaded 2-core CPU
 EVAL_TRAIN = 10_000  # train/acc and train/eval_loss use the first examples of the (shuffled) training split
 
 
