@@ -5,11 +5,8 @@ content) and the one gate for configs taken from a checkpoint: only known ``_tar
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import random
 import re
-import secrets
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,28 +15,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from dlx import runfolder
+
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be read; the message names the file and what is wrong."""
 
 
 def _atomic(path: Path, write) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # os.open with 0o666 lets the umask decide (0644 under the usual 022), as open() would; tempfile.mkstemp
-    # makes 0600 files, which left result.json and checkpoints unreadable to the group while the rest was 0644
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    runfolder.atomic_write(path, write)  # the one safe writer (dlx/runfolder.py)
 
 
 def digest(state: Any) -> str:
@@ -71,7 +55,12 @@ def save(path: str | Path, state: dict[str, Any]) -> None:
     _atomic(Path(path), lambda f: torch.save(state, f))
 
 
-def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+UNCHECKED_FLAG = "--allow-unchecked"  # dlx eval/predict: take a checkpoint that has no checksum
+
+
+def load(path: str | Path, map_location: str | torch.device = "cpu", unchecked: bool = False) -> dict[str, Any]:
+    """A dlx checkpoint, its checksum verified. ``unchecked``: also one without a checksum (the user's explicit
+    choice for an old checkpoint; every checkpoint dlx writes has one, so a missing one is an edited file)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
@@ -85,7 +74,10 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str
                               "it is truncated or not a dlx checkpoint") from None
     if not isinstance(state, dict) or "model" not in state:
         raise CheckpointError(f"checkpoint {path} is not a dlx checkpoint (no 'model' entry)")
-    # Checkpoints written before checksums existed have none; every checkpoint dlx writes now has one.
+    if "checksum" not in state and not unchecked:
+        raise CheckpointError(f"checkpoint {path} has no checksum, so its content cannot be verified (an edited "
+                              f"file, or one from a dlx before checksums); allowed is a checkpoint dlx wrote, or "
+                              f"{UNCHECKED_FLAG} (dlx eval/predict) for an old one you trust")
     if "checksum" in state and state["checksum"] != digest(state):
         raise CheckpointError(f"checkpoint {path} is corrupt: its content does not match the checksum it was "
                               "saved with (a damaged copy or disk?); use another checkpoint, e.g. last.pt/best.pt")
@@ -137,28 +129,149 @@ def search_dirs() -> list[Path]:
 
 
 def check_targets(node: Any, source: str | Path, allowed: set[str] | None = None) -> None:
-    """Refuse a config from a checkpoint or run folder that names anything to call other than ``allowed``
-    (dlx's own targets and those of the current config search path): a checkpoint holds no code, and its
-    config must not be able to make dlx call e.g. ``builtins.open``."""
+    """Refuse a config from a checkpoint or run folder (``source``, e.g. "checkpoint runs/x/last.pt") that names
+    anything to call other than ``allowed`` (dlx's own targets and those of the current config search path): a
+    checkpoint holds no code, and its config must not be able to make dlx call e.g. ``builtins.open``."""
     allowed = config_targets(search_dirs()) if allowed is None else allowed
     for key, target in targets_in(node):
         if target not in allowed:
             raise CheckpointError(
-                f"checkpoint {source} names _target_ {target} at {key}, which dlx will not build from a "
-                "checkpoint; allowed are dlx's own targets and those of the current config search path "
-                "(add your config folder with --config-dir)")
+                f"{source} names _target_ {target} at {key}, which dlx will not build from a checkpoint or run "
+                "folder; allowed are dlx's own targets and those of the current config search path (add your "
+                "config folder with --config-dir)")
 
 
-def write_text(path: str | Path, text: str) -> None:
-    """Write a text file atomically (temp file + os.replace), e.g. dlx predict's predictions.csv."""
-    data = text.encode()
-    _atomic(Path(path), lambda f: f.write(data))
+# ---- the one gate for a config read from a checkpoint or a run folder ---------------------------------------
+
+MAX_CONFIG_CHARS = 1_000_000  # a stored config is a few KB
+MAX_INTERPOLATIONS = 1_000  # dlx's own configs hold a dozen
+MAX_DEPTH = 8  # interpolations that lead to interpolations: dlx's configs go two deep (${strengths.${strength}})
+MAX_VALUE_CHARS = 100_000  # one resolved value (a 40-level ${a}${a} chain would be 2**40 characters)
+PLAIN = (str, int, float, bool, type(None))
 
 
-def write_json(path: str | Path, obj: Any) -> None:
-    """Write JSON atomically (result.json is read by sweepers and `dlx compare` while runs go on)."""
-    data = (json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n").encode()
-    _atomic(Path(path), lambda f: f.write(data))
+def _interpolations(text: str) -> list[tuple[str, bool]]:
+    """(key, dynamic) of every ``${...}`` in ``text``, nested ones included; a key is cut at the first nested
+    ``${`` (dynamic: the part known before resolving, ``strengths.${strength}.input`` -> ``strengths.``)."""
+    found, i = [], text.find("${")
+    while i >= 0:
+        depth, j = 1, i + 2
+        while j < len(text) and depth:
+            nested = text.startswith("${", j)
+            depth += 1 if nested else -(text[j] == "}")
+            j += 2 if nested else 1
+        body = text[i + 2:j - 1]
+        found.append((body.split("${", 1)[0], "${" in body))
+        i = text.find("${", i + 2)
+    return found
+
+
+def _path(key: str, dynamic: bool, where: tuple[str, ...], source: str, full: str) -> tuple[str, ...]:
+    """An interpolation's key as a path from the root (``.x`` is a sibling, ``..x`` one level up); for a dynamic
+    key, the container its known part names (everything below it may be read)."""
+    if not re.fullmatch(r"[\w.\-]*", key) or "\\${" in full:
+        raise CheckpointError(f"{source} holds the interpolation {full[:80]!r}, which dlx does not resolve from a "
+                              "checkpoint or run folder (resolvers such as oc.env read the environment or files); "
+                              "allowed are plain references to other keys, e.g. ${optim.lr}")
+    dots = len(key) - len(key.lstrip("."))
+    rest = key[dots:]
+    if dynamic:
+        rest = rest.rsplit(".", 1)[0] if "." in rest else ""
+    return (*(where[:len(where) - dots] if dots else ()), *re.findall(r"[^.\[\]]+", rest))
+
+
+def _leaves(node: Any, where: tuple = ()) -> list[tuple[tuple, Any]]:
+    """(path of keys as stored, value) of every leaf; containers that are not dicts or lists are refused."""
+    if isinstance(node, dict):
+        return [leaf for k, v in node.items() for leaf in _leaves(v, (*where, k))]
+    if isinstance(node, list):
+        return [leaf for i, v in enumerate(node) for leaf in _leaves(v, (*where, i))]
+    return [(where, node)]
+
+
+def _order(refs: dict[tuple, list[tuple]], source: str) -> list[tuple]:
+    """The interpolated leaves, each after those it reads (a leaf reads a leaf its path leads to or through),
+    refused when they read each other in a circle or nest deeper than MAX_DEPTH."""
+    reads = {a: [b for p in ps for b in refs if b[:len(p)] == p or p[:len(b)] == b] for a, ps in refs.items()}
+    order, height, active = [], {}, set()
+
+    def visit(a: tuple, level: int) -> int:
+        if a not in height:
+            if a in active:
+                raise CheckpointError(f"{source} holds interpolations that refer to each other in a circle (at "
+                                      f"{'.'.join(a)}); allowed are references to other keys")
+            active.add(a)
+            height[a] = 1 + max((visit(b, level + 1) for b in reads[a]), default=0)
+            active.discard(a)
+            order.append(a)
+        if level + height[a] - 1 > MAX_DEPTH:  # checked on the way down too: no deep recursion
+            raise CheckpointError(f"{source} holds interpolations more than {MAX_DEPTH} levels deep (at "
+                                  f"{'.'.join(a)}); allowed are at most {MAX_DEPTH} (dlx's own configs use 2)")
+        return height[a]
+
+    for a in refs:
+        visit(a, 1)
+    return order
+
+
+def stored_config(text: Any, source: str, allowed: set[str] | None = None) -> dict:
+    """A config stored in a checkpoint or run folder (YAML text), resolved, as plain dicts and lists, after the
+    one gate such a config passes: no YAML tags (``!!python/...``), a mapping, interpolations only of other keys
+    (no resolvers) and bounded in number, depth and resolved size, and every ``_target_`` anywhere in it one of
+    ``allowed`` (see :func:`check_targets`). CheckpointError (one line) otherwise."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    if not isinstance(text, str) or len(text) > MAX_CONFIG_CHARS:
+        what = f"{len(text)} characters" if isinstance(text, str) else f"a {type(text).__name__}"
+        raise CheckpointError(f"{source} holds a config that is {what}; allowed is YAML text of at most "
+                              f"{MAX_CONFIG_CHARS} characters")
+    try:
+        cfg = OmegaConf.create(text)  # OmegaConf's YAML loader is PyYAML's safe one: a !!python tag is refused
+        plain = OmegaConf.to_container(cfg, resolve=False)
+    except Exception as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise CheckpointError(f"{source} holds a config that cannot be read as plain YAML ({first[:160]}); "
+                              "allowed is the YAML dlx writes, without tags such as !!python") from None
+    if not isinstance(plain, dict):
+        raise CheckpointError(f"{source} holds a config that is a {type(plain).__name__}; allowed is a mapping "
+                              "of keys (the run's config)")
+    leaves = _leaves(plain)
+    odd = next(((p, v) for p, v in leaves if not isinstance(v, PLAIN)), None)
+    if odd:
+        raise CheckpointError(f"{source} holds a {type(odd[1]).__name__} at {'.'.join(map(str, odd[0]))}; allowed "
+                              "are strings, numbers, booleans and null (YAML without tags)")
+    refs = {}
+    for where, v in leaves:
+        if isinstance(v, str) and "${" in v:
+            key = tuple(map(str, where))
+            refs[key] = [_path(k, dynamic, key, source, v) for k, dynamic in _interpolations(v)]
+            if len(refs) > MAX_INTERPOLATIONS:
+                raise CheckpointError(f"{source} holds more than {MAX_INTERPOLATIONS} interpolations; allowed is a "
+                                      "config as dlx writes it")
+    stored = {tuple(map(str, p)): p for p, _ in leaves}
+    try:
+        for key in _order(refs, source):  # each leaf once, after what it reads: linear work, not exponential
+            *up, last = stored[key]
+            parent = cfg
+            for k in up:
+                parent = parent[k]
+            value = parent[last]
+            value = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
+            if len(str(value)) > MAX_VALUE_CHARS or "${" in str(value):
+                raise CheckpointError(f"{source} holds an interpolation at {'.'.join(key)} that resolves to "
+                                      f"{len(str(value))} characters; allowed are values up to {MAX_VALUE_CHARS}")
+            parent[last] = value
+        resolved = OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as e:
+        raise CheckpointError(f"{source} holds an interpolation that does not resolve "
+                              f"({str(e).strip().splitlines()[0][:160]})") from None
+    check_targets(resolved, source, allowed)
+    return resolved
+
+
+write_text = runfolder.write_text  # kept here for the callers that write through this module
+write_json = runfolder.write_json
 
 
 def rng_state(batch_gen: torch.Generator) -> dict[str, Any]:

@@ -146,6 +146,16 @@ def cannot_write(folder) -> tuple[object, str] | None:
         return existing, e.strerror
 
 
+def memory_bytes() -> int:
+    """This machine's physical memory in bytes (what no allocation can exceed); 2**62 where it is not known."""
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """argparse for dlx's subcommands: a wrong argument is one ``dlx: error:`` line and exit 2 (argparse's own
     usage-plus-error pair is two lines)."""

@@ -35,14 +35,23 @@ def _grad_clip(name, v):
         checks.positive(name, v)
 
 
+MAX_THREADS = 1024  # more than any CPU has (the largest have 768 hardware threads); 100000 crashed torch
+
+
 def _threads(name, v):
-    if v != "auto":
-        checks.count(name, v)
+    if v != "auto" and not (checks.is_int(v) and 1 <= v <= MAX_THREADS):
+        checks.fail(name, v, f"auto or an integer 1..{MAX_THREADS} (more threads than cores only slow a run)")
+
+
+def _seed(name, v):
+    # what torch.manual_seed takes: an integer that fits 64 bits
+    if not (checks.is_int(v) and -(2**63) <= v < 2**64):
+        checks.fail(name, v, "an integer in [-2**63, 2**64)")
 
 
 # key -> check(name, value), each raising the one-line ConfigError.
 RULES = {
-    "seed": checks.integer,
+    "seed": _seed,
     "device": partial(checks.one_of, options=("auto", "cpu", "cuda")),
     "loss": partial(checks.one_of, options=("auto", "cross_entropy", "mse")),
     "resume": _path,

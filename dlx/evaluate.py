@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omegaconf import OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 from rich.console import Console
 from rich.table import Table
 
-from dlx import checkpoint, checks, objective, setup
+from dlx import checkpoint, checks, config, objective, setup
+from dlx.data import check_args, offline
 
 
 @contextlib.contextmanager
@@ -41,38 +41,71 @@ class Weights:
     cwd: str | None = None  # the run's working directory: what resolves its config's relative paths
 
 
-def load_weights(run: Path, which: str = "final", config_dirs: list[Path] = ()) -> Weights:
+def load_weights(run: Path, which: str = "final", config_dirs: list[Path] = (), unchecked: bool = False) -> Weights:
     """``which`` weights of the run folder ``run`` (or the .pt file ``run``): ``final`` are those result.json's
     final test/* describe: last.pt's, or with early stopping the best weights it restored at the end (kept in
-    last.pt); ``best`` is best.pt; ``last`` is last.pt's model. CheckpointError (one line) when unreadable, or
-    when the stored config names a _target_ dlx would not build itself."""
+    last.pt); ``best`` is best.pt; ``last`` is last.pt's model. CheckpointError (one line) when unreadable, when
+    it has no checksum (unless ``unchecked``), or when its stored config does not pass :func:`stored_run`."""
     file = {"final": "last", "best": "best", "last": "last"}[which]
     path = run if run.suffix == ".pt" else run / "checkpoints" / f"{file}.pt"
-    state = checkpoint.load(path)
-    try:  # the stored config may name only what dlx (or --config-dir) would build itself
-        cfg = OmegaConf.to_container(OmegaConf.create(state["config"]), resolve=True)
-        allowed = checkpoint.config_targets([*checkpoint.search_dirs(), *config_dirs])
-        checkpoint.check_targets({"model": cfg.get("model"), "dataset": cfg.get("dataset")}, path, allowed)
-    except OmegaConfBaseException as e:
-        raise checkpoint.CheckpointError(f"checkpoint {path} holds no readable config "
-                                         f"({str(e).splitlines()[0]})") from None
+    state = checkpoint.load(path, unchecked=unchecked)
+    cfg = stored_run(state.get("config"), path, config_dirs)
     es = state.get("early_stopping") or {}
-    if which == "final" and run.suffix != ".pt" and es.get("state") is not None:
-        return Weights(path, es["state"], cfg, f"final weights: early stopping's best, epoch {es['best_epoch']}, "
-                                               f"step {es.get('best_step', '?')} (kept in {path})", state.get("cwd"))
+    cwd = state.get("cwd") if isinstance(state.get("cwd"), str) else None
+    if which == "final" and run.suffix != ".pt" and isinstance(es, dict) and isinstance(es.get("state"), dict):
+        return Weights(path, es["state"], cfg, f"final weights: early stopping's best, epoch {es.get('best_epoch')}, "
+                                               f"step {es.get('best_step', '?')} (kept in {path})", cwd)
+    if not isinstance(state["model"], dict):
+        raise checkpoint.CheckpointError(f"checkpoint {path} holds a {type(state['model']).__name__} as its model; "
+                                         "allowed is a state_dict (parameter name -> tensor)")
     label = f"{which} weights: " if run.suffix != ".pt" else ""
     return Weights(path, state["model"], cfg,
-                   f"{label}{path} (epoch {state.get('epoch')}, step {state.get('step')})", state.get("cwd"))
+                   f"{label}{path} (epoch {state.get('epoch')}, step {state.get('step')})", cwd)
+
+
+def stored_run(text, path: Path, config_dirs: list[Path] = ()) -> dict:
+    """The run's config stored in checkpoint ``path``, through the one gate (dlx.checkpoint.stored_config: no
+    YAML tags, bounded interpolation, only the _target_s of dlx's configs, the search path and ``config_dirs``),
+    with the keys dlx eval and predict read checked as training checked them (dlx.config.validate)."""
+    source = f"checkpoint {path}"
+    allowed = checkpoint.config_targets([*checkpoint.search_dirs(), *config_dirs])
+    c = checkpoint.stored_config(text, source, allowed)
+    for key in ("model", "dataset", "trainer"):
+        node = c.get(key)
+        if not isinstance(node, dict) or (key != "trainer" and not isinstance(node.get("_target_"), str)):
+            raise checkpoint.CheckpointError(f"{source} holds a config whose {key} is {checks.show(node)[:60]}; "
+                                             f"allowed is the {key} section dlx writes (a mapping"
+                                             f"{'' if key == 'trainer' else ' with a _target_'})")
+    if not isinstance(c.get("regularization") or {}, dict):
+        raise checkpoint.CheckpointError(f"{source} holds regularization={checks.show(c['regularization'])[:60]}; "
+                                         "allowed is a mapping of regularizer name -> its keys")
+    try:
+        config.validate(OmegaConf.create(c))
+        checks.count("trainer.eval_batch_size", c["trainer"].get("eval_batch_size"))
+        try:
+            check_args(c["dataset"]["_target_"], c["dataset"])
+        except checks.ConfigError as e:
+            raise checks.in_group("dataset", e) from None
+    except checks.ConfigError as e:
+        raise checkpoint.CheckpointError(f"{source} holds a config that training would refuse: {e}") from None
+    return c
 
 
 def add_weights_args(p) -> None:
-    """The options dlx eval and dlx predict share: which weights, where, and whose targets."""
+    """The options dlx eval and dlx predict share: which weights, where, whose targets, and what a stored config
+    may do."""
     p.add_argument("--checkpoint", choices=CHECKPOINTS, default="final",
                    help="final (default): the weights result.json's final test/* describe; best: best.pt; "
                         "last: last.pt")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--config-dir", action="append", default=[], type=Path,
                    help="a config folder whose _target_s (your own models) a checkpoint may name")
+    p.add_argument(checkpoint.UNCHECKED_FLAG, action="store_true",
+                   help="take a checkpoint that has no checksum (one written before dlx had checksums); "
+                        "only for a checkpoint you trust")
+    p.add_argument("--download", action="store_true",
+                   help="let the run's dataset loader download or generate missing files into its dataset.root; "
+                        "without it dlx reads only what is there, never the network, and creates no folder")
 
 
 def main(argv: list[str]) -> int:
@@ -81,7 +114,7 @@ def main(argv: list[str]) -> int:
     add_weights_args(p)
     args = p.parse_args(argv)
     try:
-        w = load_weights(args.run, args.checkpoint, args.config_dir)
+        w = load_weights(args.run, args.checkpoint, args.config_dir, args.allow_unchecked)
     except checkpoint.CheckpointError as e:
         print(f"dlx: error: {str(e).splitlines()[0]}", file=sys.stderr)
         return 2
@@ -91,7 +124,7 @@ def main(argv: list[str]) -> int:
         reg = {k: v for k, v in (c.get("regularization") or {}).items() if isinstance(v, dict)}
         cls = setup.model_class(c["model"]["_target_"])
         with _in_folder(w.cwd):  # relative dataset paths mean what they meant to the run
-            data = setup.load_data(c["dataset"])
+            data = setup.load_data(c["dataset"] if args.download else offline(c["dataset"]))
         task = getattr(cls, "task", data.task)
         data = setup.task_view(data, task).to(device)
         model = setup.build_model(c["model"], data, reg).to(device)
@@ -108,7 +141,7 @@ def main(argv: list[str]) -> int:
         kinds = {n: kind for n, (kind, _) in data.target_info.items()}
         loss = objective.MultiTaskLoss(kinds, getattr(model, "weights", None))
     else:
-        loss = objective.family_loss(c["loss"], data.task, data.n_out)
+        loss = objective.family_loss(c.get("loss", "auto"), data.task, data.n_out)
     batch = c["trainer"]["eval_batch_size"]
     print(f"dlx eval: {w.what}")
     table = Table(title=f"dlx eval {args.run}")

@@ -12,18 +12,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from dlx import checkpoint, checks, objective, setup
+from dlx import checkpoint, checks, objective, runfolder, setup
 from dlx.checks import ConfigError
-from dlx.data import DataError, image_folder, standardized, tensors
+from dlx.data import MAX_CLASSES, DataError, image_folder, offline, standardized, tensors
 from dlx.data import csv as csv_data
 from dlx.evaluate import add_weights_args, load_weights
 
 IMAGE_FOLDER = "dlx.data.image_folder.load"
+MAX_SIDE = 1 << 20  # one dimension of data.json's in_shape (the product is what the model's first layer takes)
 CSV = "dlx.data.csv.load"
 
 
@@ -37,7 +40,8 @@ def main(argv: list[str]) -> int:
     add_weights_args(p)
     args = p.parse_args(argv)
     try:
-        predict(args.run, args.inputs, args.out, args.checkpoint, args.device, args.config_dir)
+        predict(args.run, args.inputs, args.out, args.checkpoint, args.device, args.config_dir, args.allow_unchecked,
+                args.download)
     except setup.USER_ERRORS as e:
         print(f"dlx: error: {str(e).splitlines()[0]}", file=sys.stderr)
         return 2
@@ -45,16 +49,24 @@ def main(argv: list[str]) -> int:
 
 
 def predict(run: Path, inputs: list[Path], out: Path | None = None, which: str = "final", device: str = "auto",
-            config_dirs: list[Path] = ()) -> dict:
-    """Write the predictions for ``inputs`` and return {"out": path, "n": rows, and with labels the metrics}."""
+            config_dirs: list[Path] = (), unchecked: bool = False, download: bool = False) -> dict:
+    """Write the predictions for ``inputs`` and return {"out": path, "n": rows, and with labels the metrics}.
+    ``unchecked``: take a checkpoint without a checksum; ``download``: let the dataset loader fetch files (only
+    a run without the shapes in data.json reads its training data)."""
     if not run.is_dir():
         raise ConfigError(f"{run} is not a run folder (expected the folder holding checkpoints/ and data.json)")
     for f in inputs:
         if not f.exists():
             raise DataError(f"{f}: no such file or folder")
-    w = load_weights(run, which, config_dirs)
+    target = out or default_out(inputs)
+    if target.is_dir():
+        raise ConfigError(f"--out {target} is wrong: it is a folder; allowed is a file path, e.g. "
+                          f"{target / 'predictions.csv'}")
+    if any(target.resolve() == f.resolve() for f in inputs):
+        raise ConfigError(f"--out {target} is wrong: it is one of the inputs; allowed is another file")
+    w = load_weights(run, which, config_dirs, unchecked)
     c = w.config
-    info = data_info(run, c)
+    info = data_info(run, c, download)
     task, in_shape, n_out = info["task"], tuple(info["in_shape"]), info["n_out"]
     if task not in ("classification", "regression"):
         raise ConfigError(f"{run} holds a {task} model; dlx predict answers for classification and regression "
@@ -78,14 +90,11 @@ def predict(run: Path, inputs: list[Path], out: Path | None = None, which: str =
     x = x.to(dev)
     out_t = outputs(model, x, batch)  # (N, n_out)
     classes = info.get("classes") or [str(i) for i in range(n_out)]
-    target = out or default_out(inputs)
-    if any(target.resolve() == f.resolve() for f in inputs):
-        raise ConfigError(f"--out {target} is wrong: it is one of the inputs; allowed is another file")
-    checkpoint.write_text(target, table(out_t, ids, task, classes))
+    runfolder.write_text(target, table(out_t, ids, task, classes))
     result = {"out": target, "n": len(x)}
     shown = f"{len(x)} predictions -> {target}"
     if y is not None:  # dlx eval's numbers for these inputs: the same function, the same batches
-        loss = objective.family_loss(c["loss"], task, n_out)
+        loss = objective.family_loss(c.get("loss", "auto"), task, n_out)
         m = objective.evaluate(model, x, y.to(dev), loss, task, batch)
         result.update(m)
         shown += "; " + "  ".join(f"{k} {v:.4f}" for k, v in m.items()) + f" on {len(x)} labelled inputs"
@@ -93,20 +102,61 @@ def predict(run: Path, inputs: list[Path], out: Path | None = None, which: str =
     return result
 
 
-def data_info(run: Path, c: dict) -> dict:
-    """data.json of the run: task, in_shape, n_out and the loader's meta. Runs made before data.json recorded
-    the shapes get them from their training data, read as `dlx eval` reads it."""
+def data_info(run: Path, c: dict, download: bool = False) -> dict:
+    """data.json of the run: task, in_shape, n_out and the loader's meta, checked (:func:`check_info`). Runs made
+    before data.json recorded the shapes get them from their training data, read as `dlx eval` reads it."""
     path = run / "data.json"
     try:
         info = json.loads(path.read_text()) if path.is_file() else {}
     except (OSError, ValueError) as e:
         raise DataError(f"{path} cannot be read ({e})") from None
+    if not isinstance(info, dict):
+        raise DataError(f"{path} holds a {type(info).__name__}; allowed is the object dlx writes")
     if "in_shape" not in info:
-        data = setup.load_data(c["dataset"])
+        data = setup.load_data(c["dataset"] if download else offline(c["dataset"]))
         task = getattr(setup.model_class(c["model"]["_target_"]), "task", None) or data.task
         data = setup.task_view(data, task)
         info = {"task": task, "in_shape": list(data.in_shape), "n_out": data.n_out, **data.meta, **info}
+    return check_info(info, path)
+
+
+def check_info(info: dict, path: Path) -> dict:
+    """data.json as dlx writes it (a file in a run folder anyone could have edited): what predict reads from it
+    has the types and sizes the run's model was built with, one line otherwise."""
+    def wrong(key: str, allowed: str):
+        raise DataError(f"{path} is wrong: {key} is {json.dumps(info.get(key))[:60]}; allowed is {allowed} (as dlx "
+                        "writes it)")
+
+    shape, n_out = info.get("in_shape"), info.get("n_out")
+    if not isinstance(info.get("task"), str):
+        wrong("task", "a task name")
+    if not (isinstance(shape, list) and shape and all(checks.is_int(d) and 1 <= d <= MAX_SIDE for d in shape)):
+        wrong("in_shape", f"a list of sizes 1..{MAX_SIDE}")
+    if not (checks.is_int(n_out) and 1 <= n_out <= MAX_CLASSES):
+        wrong("n_out", f"an integer 1..{MAX_CLASSES}")
+    classes = info.get("classes")
+    if classes is not None and not (isinstance(classes, list) and all(isinstance(n, str) for n in classes) and
+                                    (len(classes) == n_out or info["task"] != "classification")):
+        wrong("classes", f"a list of {n_out} class names (one per output of the model)")
+    features = info.get("features")
+    if features is not None and not (isinstance(features, list) and all(isinstance(n, str) for n in features)):
+        wrong("features", "a list of column names")
+    if info.get("label") is not None and not isinstance(info["label"], str):
+        wrong("label", "a column name")
+    stats = info.get("standardize")
+    if stats is not None and not (isinstance(stats, dict) and all(_numbers(stats.get(k)) == math.prod(shape)
+                                                                  for k in ("mean", "std"))):
+        wrong("standardize", f"{{mean: [...], std: [...]}} with {math.prod(shape)} numbers each")
     return info
+
+
+def _numbers(v) -> int:
+    """How many finite numbers the (nested) list ``v`` holds; -1 when it is not one."""
+    try:
+        a = np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError):
+        return -1
+    return a.size if isinstance(v, list) and np.isfinite(a).all() else -1
 
 
 def read(inputs: list[Path], info: dict, dataset: dict) -> tuple[torch.Tensor, torch.Tensor | None, list]:
@@ -166,14 +216,14 @@ def table(out: torch.Tensor, ids: list, task: str, classes: list[str]) -> str:
     id_name = "path" if ids and isinstance(ids[0], str) else "row"
     if task == "classification":
         probs = out.softmax(-1)  # (N, K)
-        w.writerow([id_name, "prediction", *(f"p_{name}" for name in classes)])
+        w.writerow(runfolder.csv_row([id_name, "prediction", *(f"p_{name}" for name in classes)]))
         for i, p, k in zip(ids, probs.tolist(), out.argmax(-1).tolist()):  # evaluate's argmax
-            w.writerow([i, classes[k], *(f"{v:.6g}" for v in p)])
+            w.writerow(runfolder.csv_row([i, classes[k], *(f"{v:.6g}" for v in p)]))
     else:
         cols = ["prediction"] if out.shape[1] == 1 else [f"prediction_{j}" for j in range(out.shape[1])]
         w.writerow([id_name, *cols])
         for i, v in zip(ids, out.tolist()):
-            w.writerow([i, *(f"{a:.7g}" for a in v)])
+            w.writerow(runfolder.csv_row([i, *(f"{a:.7g}" for a in v)]))
     return buf.getvalue()
 
 

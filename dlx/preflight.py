@@ -11,10 +11,10 @@ from pathlib import Path
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
-from omegaconf import ListConfig, OmegaConf
+from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from dlx import CONFIG_DIR, checks
+from dlx import CONFIG_DIR, checks, runfolder
 from dlx.checks import ConfigError
 
 MAX_SHOWN = 5  # wrong jobs listed, one line each
@@ -23,6 +23,7 @@ MAX_CHECKED = 1000  # a larger grid checks its first jobs (each check composes a
 PRINT_ONLY = {"-h", "--help", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc",
               "--version"}
 MULTIRUN = {"-m", "--multirun"}
+PLUGIN_EXTRAS = {"hydra/sweeper": "sweep", "hydra/launcher": "slurm"}  # the pyproject extra of dlx's configs there
 
 
 def _key(override: str) -> str:
@@ -36,59 +37,108 @@ def _quote(value: str) -> str:
 
 def resume_args(args: list[str]) -> list[str] | None:
     """``resume=<run folder>`` -> the arguments given now, then that run's own overrides (from its
-    .hydra/overrides.yaml) except those given now (which win), then ``resume`` and ``hydra.run.dir`` pointing at
-    the folder, so Hydra composes the same config and the loop continues in the same folder. None when the run
-    already finished and nothing changed."""
-    given = [a for a in args if _key(a) == "resume"]
-    value = given[-1].split("=", 1)[1] if given else "null"
-    if value in ("null", "", "None"):
+    .hydra/overrides.yaml, each checked by :func:`saved_overrides`) except those given now (which win), then
+    ``resume`` and ``hydra.run.dir`` pointing at the folder, so Hydra composes the same config and the loop
+    continues in the same folder. None when the run already finished and nothing changed."""
+    folder = resume_folder(args)
+    if folder is None:
         return args
-    folder = Path(value.strip("'\"")).expanduser()
+    value = str(folder)
     saved_file = folder / ".hydra" / "overrides.yaml"
     if not saved_file.is_file():
         raise ConfigError(f"resume={value} is wrong: {folder} is not a dlx run folder (it has no "
                           ".hydra/overrides.yaml); allowed is the folder of a run, e.g. outputs/runs/<day>/<time>")
+    runfolder.refuse_links(folder)  # before Hydra writes .hydra/*.yaml and train.log there
     extra = [a for a in args if _key(a) not in ("resume", "hydra.run.dir")]
     result = folder / "result.json"
     if not extra and result.is_file():
         try:
             status = json.loads(result.read_text()).get("status")
-        except ValueError:
+        except (ValueError, AttributeError):
             status = None
         if status in ("completed", "stopped_early"):
             print(f"dlx: {folder} already finished ({status}); nothing to resume")
             return None
     keys = {_key(a) for a in extra}
-    try:
-        stored = OmegaConf.load(saved_file)
-        assert isinstance(stored, ListConfig) and all(isinstance(o, str) for o in stored)
-    except Exception:
-        raise ConfigError(f"resume={value} is wrong: {saved_file} cannot be read as a list of overrides; allowed "
-                          "is the folder of a run that dlx wrote") from None
-    _check_saved(list(stored), saved_file)
-    saved = [o for o in stored if _key(o) not in keys | {"resume", "hydra.run.dir"}]
+    saved = [o for o in saved_overrides(saved_file) if _key(o) not in keys | NOT_REPLAYED]
     where = _quote(str(folder))
     # The given arguments first, in their order (Hydra flags stay before the overrides, as argparse needs).
     return [*extra, *saved, f"resume={where}", f"hydra.run.dir={where}"]
 
 
-def _check_saved(overrides: list[str], source: Path) -> None:
-    """A run folder's saved overrides may not name what gets called (a _target_ outside the config search path)
-    or change Hydra itself (callbacks, launchers): they come from a file anyone could have edited."""
-    from dlx import checkpoint
+def resume_folder(args: list[str]) -> Path | None:
+    """The folder ``resume=`` names among ``args`` (the last one given), None without one."""
+    given = [a for a in args if _key(a) == "resume"]
+    value = given[-1].split("=", 1)[1] if given else "null"
+    return None if value in ("null", "", "None") else Path(value.strip("'\"")).expanduser()
 
-    allowed = None
-    for o in overrides:
-        key, _, value = o.partition("=")
-        key = key.lstrip("+~")
-        if key.startswith("hydra.") or key == "hydra":
-            raise ConfigError(f"{source} holds the override {o}, which a resumed run does not take from a run "
-                              "folder; allowed there are the config's own keys")
-        if key.endswith("_target_"):
-            allowed = checkpoint.config_targets(checkpoint.search_dirs()) if allowed is None else allowed
-            if value.strip("'\"") not in allowed:
-                raise ConfigError(f"{source} names _target_ {value} ({key}), which dlx will not build from a run "
-                                  "folder; allowed are the targets of dlx's configs and --config-dir")
+
+# Saved overrides a resumed run does not take: where it runs is the folder itself; ``trial`` names an Optuna
+# storage to report to, which only the sweeper sets (its resume_sweep=true passes it again), and which from a
+# folder could name any file to append to or any database server to reach.
+NOT_REPLAYED = {"resume", "hydra.run.dir", "trial"}
+MAX_SAVED = 100_000  # characters of a saved overrides.yaml (dlx writes a few hundred)
+
+
+def saved_overrides(source: Path) -> list[str]:
+    """A run folder's .hydra/overrides.yaml as the overrides a resumed run may take from it: a file anyone could
+    have edited, so only plain ``key=value`` overrides of the config (``+key=value`` adds one), each parsed
+    with Hydra's own override grammar: no Hydra flags (--experimental-rerun unpickles a file, --config-dir
+    widens the target gate), no ``hydra.*`` or ``hydra/...``, no deletions, packages or sweeps, no
+    interpolation at all (``${oc.env:...}`` reads the environment), no ``..`` in a config group's option (a
+    YAML file elsewhere), and no ``_target_`` but those of dlx's configs and --config-dir, nested ones in a
+    dict value included. ConfigError (one line) for the first one that is not."""
+    import yaml
+
+    try:
+        text = source.read_text()
+        stored = yaml.safe_load(text) if len(text) <= MAX_SAVED else None
+        assert isinstance(stored, list) and all(isinstance(o, str) for o in stored)
+    except Exception:
+        raise ConfigError(f"resume={source.parent.parent} is wrong: {source} cannot be read as a list of overrides; "
+                          "allowed is the folder of a run that dlx wrote") from None
+    parser, allowed = OverridesParser.create(), None
+    for o in stored:
+        why = None
+        try:
+            parsed = None if o.lstrip().startswith("-") else parser.parse_overrides([o])[0]
+        except HydraException:
+            parsed = None
+        if parsed is None:
+            why = "is not a plain key=value override (a Hydra flag, or not an override at all)"
+        elif parsed.key_or_group.split("/")[0].split(".")[0] == "hydra":
+            why = "changes Hydra itself"
+        elif parsed.is_delete() or parsed.package is not None or parsed.is_sweep_override():
+            why = "is a deletion, a package or a sweep, not a plain key=value override"
+        else:
+            why = _unsafe_value(parsed.key_or_group, parsed.value())
+            if why is None and parsed.key_or_group.endswith("_target_"):
+                from dlx import checkpoint
+
+                allowed = checkpoint.config_targets(checkpoint.search_dirs()) if allowed is None else allowed
+                why = None if parsed.value() in allowed else "names a _target_ dlx would not build"
+        if why:
+            raise ConfigError(f"{source} holds the override {o[:120]}, which {why}; a resumed run takes from a run "
+                              "folder only plain key=value overrides of the config's own keys (allowed are the "
+                              "targets of dlx's configs and --config-dir, values without ${...})")
+    return stored
+
+
+def _unsafe_value(key: str, value) -> str | None:
+    """Why an override value from a run folder is refused (None: it is not): an interpolation anywhere in it, a
+    nested ``_target_``, or a config group option that climbs out of the config folders."""
+    if isinstance(value, dict):
+        if any(str(k).endswith("_target_") for k in value):
+            return "names a _target_ inside its value"
+        return next((w for v in value.values() if (w := _unsafe_value(key, v))), None)
+    if isinstance(value, list):
+        return next((w for v in value if (w := _unsafe_value(key, v))), None)
+    if isinstance(value, str):
+        if "${" in value:
+            return "holds an interpolation ${...}"
+        if "." not in key and ".." in Path(value).parts:
+            return "names a config option outside the config folders"
+    return None
 
 
 def _one_line(e: Exception, args: list[str], dirs: list[str] = ()) -> str:
@@ -98,9 +148,10 @@ def _one_line(e: Exception, args: list[str], dirs: list[str] = ()) -> str:
     m = re.search(r"Could not (?:find|load) '([^']+)/([^'/]+)'", text)
     if m:
         group, option = m.groups()
-        if group.startswith("hydra/") and (CONFIG_DIR / group / f"{option}.yaml").is_file():
-            return (f"{group}={option} is wrong: it needs an optional plugin that is not installed; install it "
-                    'with pip install "dlx[sweep]" (hydra/launcher=slurm: pip install "dlx[slurm]")')
+        chosen = given.get(group, "=").split("=", 1)[1] or option  # local: its config names submitit_local
+        if group.startswith("hydra/") and (CONFIG_DIR / group / f"{chosen}.yaml").is_file():
+            return (f"{group}={chosen} is wrong: it needs an optional plugin that is not installed; install it "
+                    f'with pip install "dlx[{PLUGIN_EXTRAS.get(group, "sweep")}]"')
         options = sorted({p.stem for d in (CONFIG_DIR, *map(Path, dirs)) for p in (Path(d) / group).glob("*.yaml")})
         allowed = f"one of {', '.join(options)}" if options else f"an option in {CONFIG_DIR / group}/"
         return f"{group}={option} is wrong: allowed is {allowed}"
@@ -169,11 +220,17 @@ def _compose(overrides: list[str], dirs: list[str], hydra_cfg: bool = False):
         GlobalHydra.instance().clear()
 
 
-def _check(overrides: list[str], dirs: list[str]):
-    from dlx import setup
+def _check(overrides: list[str], dirs: list[str], untrusted: Path | None = None):
+    """Compose and build one job without training. ``untrusted``: the run folder its overrides came from, whose
+    composed config may then name only the _target_s of dlx's configs and ``dirs`` (checked before anything
+    is built)."""
+    from dlx import checkpoint, setup
 
     cfg = _compose(overrides, dirs)
     try:
+        if untrusted is not None:
+            allowed = checkpoint.config_targets([CONFIG_DIR, *dirs])
+            checkpoint.check_targets(OmegaConf.to_container(cfg, resolve=False), f"resume={untrusted}", allowed)
         return setup.check(cfg)
     except setup.USER_ERRORS as e:  # data files and checkpoints too: one line each
         if isinstance(e, ConfigError):
@@ -207,6 +264,8 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
             (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)):
         raise ConfigError(f"hydra.launcher.n_jobs={n_jobs} is wrong: allowed is auto or an integer (0: one job "
                           "per core)")
+    if str(hydra_cfg.sweeper.get("_target_", "")).endswith("OptunaSweeper"):
+        _check_search(hydra_cfg.sweeper, overrides)
     if not str(hydra_cfg.sweeper.get("_target_", "")).endswith("BasicSweeper"):
         return None
     params = [f"{k}={v}" for k, v in (hydra_cfg.sweeper.get("params") or {}).items()]
@@ -234,6 +293,22 @@ def result_metrics(run) -> set[str]:
     return set(metrics.result_metrics(run.model.task, run.data.target_info))
 
 
+def _check_search(sweeper, overrides: list[str]) -> None:
+    """hydra/sweeper=optuna: Optuna installed, n_trials >= 1 and a search space Optuna can sample (the sweeper
+    itself would find out after Hydra started, with a traceback)."""
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        raise ConfigError('hydra/sweeper=optuna is wrong: it needs Optuna, which is not installed; install it with '
+                          'pip install "dlx[sweep]"') from None
+    from dlx import search
+
+    n = sweeper.get("n_trials")
+    if not checks.is_int(n) or n < 1:
+        checks.fail("hydra.sweeper.n_trials", n, "an integer >= 1 (the trials in all)")
+    search.search_space([*(f"{k}={v}" for k, v in (sweeper.get("params") or {}).items()), *overrides])
+
+
 def _writable(overrides: list[str], multirun: bool) -> None:
     """The folder the run or sweep will write to must be writable (a read-only or full disk: one line, before
     Hydra makes it). Checked at the nearest folder that exists, by creating a file there."""
@@ -246,6 +321,27 @@ def _writable(overrides: list[str], multirun: bool) -> None:
                           "folder on a writable disk")
 
 
+def _plain_folders(overrides: list[str], multirun: bool) -> None:
+    """A run or sweep folder named on the command line that exists already must not hold symbolic links where
+    dlx or Hydra write (runfolder.refuse_links; in a sweep folder, its job folders must not be links)."""
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    given = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == key]
+    folder = Path(given[-1].strip("'\"")).expanduser() if given else None
+    if folder is None or not folder.is_dir():
+        return
+    if not multirun:
+        return runfolder.refuse_links(folder)
+    if (folder / "multirun.yaml").is_symlink():
+        raise runfolder.RunFolderError(f"{folder / 'multirun.yaml'} is a symbolic link; allowed is a sweep folder "
+                                       "without links where dlx writes")
+    for job in folder.iterdir():
+        if job.name.isdigit() and job.is_symlink():
+            raise runfolder.RunFolderError(f"{job} is a symbolic link; allowed is a sweep folder whose job folders "
+                                           "are plain folders")
+        if job.name.isdigit() and job.is_dir():
+            runfolder.refuse_links(job)
+
+
 def preflight(args: list[str]) -> list[str] | None:
     """Before Hydra starts: apply ``resume=``, then compose and check the run, or every job of a sweep.
 
@@ -255,6 +351,7 @@ def preflight(args: list[str]) -> list[str] | None:
     global one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs, claim_blocks
     one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs = None, "", None, None  # this command's
     claim_blocks = ([], {})
+    untrusted = resume_folder(args)
     args = resume_args(args)
     if args is None:
         return None
@@ -267,8 +364,9 @@ def preflight(args: list[str]) -> list[str] | None:
         return args
     args = [*flags, *overrides]  # Hydra's argparse takes its flags only before the overrides
     _writable(overrides, multirun)
+    _plain_folders(overrides, multirun)
     if not multirun:
-        _check(overrides, dirs)
+        _check(overrides, dirs, untrusted)
         return args
     planned = jobs(overrides, dirs)
     if planned is None:  # Optuna & co.: check the command's fixed values; the sweeper checks its ranges

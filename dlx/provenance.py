@@ -82,10 +82,15 @@ def write(run_dir: str | Path, argv: list[str] | None = None) -> Path:
 
 
 def read(run_dir: str | Path) -> dict | None:
-    """A run's provenance.json, or None when it has none (older runs) or it cannot be read."""
+    """A run's provenance.json, or None when it has none (older runs) or it is not JSON; RunFolderError (one line)
+    when it holds other types than dlx writes (a file in a run folder anyone could have edited)."""
     import json
 
+    from dlx import runfolder
+
+    path = Path(run_dir) / "provenance.json"
     try:
-        return json.loads((Path(run_dir) / "provenance.json").read_text())
+        obj = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+    return runfolder.check_provenance(obj, path)

@@ -163,8 +163,6 @@ def load_teacher(path: str | Path, build, device) -> nn.Module:
     """The model of a finished dlx run (its folder: checkpoints/best.pt, else last.pt; or a .pt checkpoint),
     frozen in eval mode. ``build(model_cfg)`` makes the model from the config the checkpoint carries, which
     may name only targets dlx itself would build (dlx.checkpoint.check_targets)."""
-    from omegaconf import OmegaConf
-
     from dlx import checkpoint
     from dlx.models.transfer import checkpoint_path
 
@@ -173,8 +171,10 @@ def load_teacher(path: str | Path, build, device) -> nn.Module:
     except ValueError as e:
         raise checkpoint.CheckpointError(str(e).replace("model.init_from", "teacher")) from None
     state = checkpoint.load(path, map_location=device)
-    model_cfg = OmegaConf.to_container(OmegaConf.create(state["config"]).model, resolve=True)
-    checkpoint.check_targets({"model": model_cfg}, path)  # the stored config names what gets built
+    model_cfg = checkpoint.stored_config(state.get("config"), f"checkpoint {path}").get("model")  # the one gate
+    if not isinstance(model_cfg, dict) or not isinstance(model_cfg.get("_target_"), str):
+        raise checkpoint.CheckpointError(f"checkpoint {path} holds no model config with a _target_; allowed is a "
+                                         "checkpoint of a dlx run")
     model = build(model_cfg)
     try:
         model.load_state_dict(state["model"])

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx import checks, provenance
+from dlx import checks, provenance, runfolder
 from dlx.results import claims
 from dlx.results.figures import PICTURES, curves_png, read_images
 from dlx.results.files import writable, write_atomic
@@ -482,6 +482,8 @@ def report(paths: list[Path], out: Path | None = None, metrics: list[str] | None
     s.claims = claims.judge(runs)
     if out is None:
         out = (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd()) / "report.html"
+    if out.is_dir():
+        raise CompareError(f"--out {out} is wrong: it is a folder; allowed is a file path, e.g. {out / 'report.html'}")
     writable(out.parent)
     title = f"dlx report: {len(runs)} runs in {len(s.all_groups)} groups ({', '.join(map(str, paths))})"
     return write(s, out, title)
@@ -502,7 +504,7 @@ def main(argv: list[str]) -> int:
         return int(e.code or 0)
     try:
         path = report(args.paths, args.out, args.metric, args.mode, args.by)
-    except CompareError as e:
+    except (CompareError, runfolder.RunFolderError) as e:  # runfolder's: a provenance.json of the wrong types
         print(f"dlx: error: {e}", file=sys.stderr)
         return 2
     print(f"wrote {path}")

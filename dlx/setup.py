@@ -198,10 +198,26 @@ def build_model(model_cfg: dict, data: Data, reg: dict) -> nn.Module:
 
 def model_class(target: Any) -> type:
     try:
-        return get_class(str(target))
+        cls = get_class(str(target))
     except Exception as e:
         raise ConfigError(f"model._target_={target} is wrong: it cannot be imported ({str(e).splitlines()[0][:160]}); "
                           "allowed is a class importable from the working directory or an installed package") from None
+    if not issubclass(cls, nn.Module):
+        raise ConfigError(f"model._target_={target} is wrong: it is not a torch.nn.Module; allowed is a model class "
+                          "(dlx.models..., or your own nn.Module)")
+    return cls
+
+
+def check_memory(model: nn.Module, device: torch.device) -> None:
+    """Refuse a model whose weights and gradients alone (2x its parameters' bytes; an optimizer adds more) are
+    larger than the device's memory: allocating it would fail half way with a traceback, or swap for hours."""
+    need = 2 * sum(p.numel() * p.element_size() for p in model.parameters())
+    have = torch.cuda.get_device_properties(device).total_memory if device.type == "cuda" else checks.memory_bytes()
+    if need > have:
+        n = sum(p.numel() for p in model.parameters())
+        raise ConfigError(f"model={type(model).__name__} is too large: {n:,} parameters need {need / 1e9:.1f} GB for "
+                          f"weights and gradients, more than the {have / 1e9:.1f} GB of {device.type} memory here; "
+                          "allowed is a model that fits (smaller widths or fewer layers)")
 
 
 def apply_loop_keys(model: nn.Module, keys: dict, restoring: bool) -> None:
@@ -241,6 +257,8 @@ def _model(mcfg: dict, keys: dict, data: Data, reg: dict, device: torch.device, 
     with torch.device("meta") if dry else contextlib.nullcontext():
         model = build_model(mcfg, data, reg)
     check_overcomplete(model, mcfg.get("hidden"), reg)
+    if dry:  # the preflight: a model too large for memory is one line before any folder exists
+        check_memory(model, device)
     pre = keys.get("pretrain")
     if pre and hasattr(type(model), "check_pretrain"):
         try:

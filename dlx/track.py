@@ -14,6 +14,7 @@ from rich.table import Table
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 
+from dlx import runfolder
 from dlx.checkpoint import write_json
 
 # Set by hydra/launcher=parallel's workers (hydra_plugins/dlx_pool): several jobs share one terminal there, so no
@@ -60,8 +61,7 @@ class Tracker:
     def print(self, line: str) -> None:
         """A line for the console and the run folder's train.log (the log a user reads after the run)."""
         (self.progress.console if self.progress else self.console).print(PREFIX + line)
-        with open(self.run_dir / "train.log", "a") as f:
-            f.write(line + "\n")
+        runfolder.append_text(self.run_dir / "train.log", line + "\n")
 
     def hparams(self, values: dict[str, float | int | str | bool], metrics: dict[str, float]) -> None:
         """HParams dashboard entry in the run's own event file (add_hparams would make a sub-run folder)."""

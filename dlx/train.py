@@ -27,7 +27,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from dlx import CONFIG_DIR, checkpoint, graphs, metrics, provenance, setup, sweep
+from dlx import CONFIG_DIR, checkpoint, graphs, metrics, provenance, runfolder, setup, sweep
 from dlx import regularize as R
 from dlx.checks import ConfigError
 from dlx.objective import evaluate
@@ -467,8 +467,9 @@ def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None
 @contextlib.contextmanager
 def lock(run_dir: Path):
     """One process per run folder: an exclusive lock on ``run_dir/.lock`` (released when the process ends, even
-    by SIGKILL), holding the pid for the message a second process gets."""
-    f = open(run_dir / ".lock", "a+")
+    by SIGKILL), holding the pid for the message a second process gets. Opened without following a link (a
+    planted ``.lock`` link would have the pid overwrite a file elsewhere)."""
+    f = runfolder.open_lock(run_dir / ".lock")
     try:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)

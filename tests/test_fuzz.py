@@ -4,8 +4,11 @@ eval, compare, report, data files)."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -34,6 +37,10 @@ BAD_TRAIN = [
     "-m regularization=none,batchnorm model=gru", "-m hydra.launcher.n_jobs=many seed=0,1",
     "--config-dir conf trainer.max_epoch=3", "--config-dir conf model.widht=32", "--config-dir conf optim.lr=-1",
     "--config-dir missing",
+    # a segfault, an overflow, an allocation of 320 GB, a class that is no model, Optuna's own refusals
+    "trainer.threads=100000", "seed=1180591620717411303424", "model.hidden=[200000,200000]",
+    "model._target_=torch.optim.SGD", "-m hydra/sweeper=optuna optim.lr=interval(1.0,0.0)",
+    "-m hydra/sweeper=optuna hydra.sweeper.n_trials=0 optim.lr=interval(0.1,1.0)",
 ]
 
 
@@ -55,6 +62,7 @@ def _refused(argv, tmp_path, capsys):
     assert len(lines) == 1 or argv[1] == "-m", (argv, err)
     assert "Traceback" not in out + err, argv
     assert _tree(tmp_path) == before, argv  # no folder made, no file touched
+    return err
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +84,63 @@ def world(tmp_path_factory):
     (w / "nolabel.csv").write_text("x1,x2\n" + "\n".join(f"{i},{i}" for i in range(40)) + "\n")
     np.savez(w / "empty.npz", x=np.zeros((0, 4), np.float32), y=np.zeros((0,), np.int64))
     np.savez(w / "huge.npz", x=np.zeros((40, 4), np.float32), y=np.full((40,), 10**9, np.int64))
+    hostile_checkpoints(w)
+    hostile_inputs(w)
+    hostile_folders(w)
     return w
+
+
+# Stored configs `dlx eval` got a traceback or a hang from (name -> edit of the stored config's YAML text).
+CHAIN = "a0: x\n" + "".join(f"a{i}: ${{a{i - 1}}}${{a{i - 1}}}\n" for i in range(1, 41))  # 2**40 characters
+HOSTILE_CONFIGS = {
+    "chain": lambda text: text + CHAIN,
+    "batch0": lambda text: text.replace("eval_batch_size: 1024", "eval_batch_size: 0"),
+    "optimizer_as_model": lambda text: text.replace("_target_: dlx.models.mlp.MLP", "_target_: torch.optim.SGD"),
+    "list": lambda text: "- 1\n- 2\n",
+    "python_tag": lambda text: text + "x: !!python/object/apply:os.system ['true']\n",
+    "regularization5": lambda text: text.replace("regularization: {}", "regularization: 5"),
+    "no_trainer": lambda text: re.sub(r"^trainer:\n(?:  .*\n)+", "", text, flags=re.M),
+    "bogus_loss": lambda text: text.replace("loss: auto", "loss: bogus"),
+}
+
+
+def hostile_checkpoints(w):
+    """The run's last.pt with each of HOSTILE_CONFIGS, re-saved with a valid checksum (anyone can compute one)."""
+    from dlx import checkpoint
+
+    state = checkpoint.load(w / "run" / "checkpoints" / "last.pt")
+    for name, edit in HOSTILE_CONFIGS.items():
+        changed = edit(state["config"])
+        assert changed != state["config"], name  # the edit found what it changes
+        checkpoint.save(w / f"{name}.pt", {**state, "config": changed})
+
+
+def hostile_inputs(w):
+    """`dlx predict` inputs that crashed it: a header claiming 466 TiB, a stride-0 view, a sparse tensor."""
+    import io
+    import zipfile
+
+    import torch
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (2**45, 4)})
+    with zipfile.ZipFile(w / "bomb.npz", "w") as z:
+        z.writestr("x.npy", header.getvalue() + bytes(64))
+    torch.save({"x": torch.zeros(1, 64).expand(10**9, 64)}, w / "stride0.pt")
+    torch.save({"x": torch.eye(64).to_sparse()}, w / "sparse.pt")
+    np.savez(w / "inputs.npz", x=np.zeros((5, 1, 8, 8), np.float32))  # digits as the run saw them
+
+
+def hostile_folders(w):
+    """A run whose data.json lists too few classes; runs whose result.json or provenance.json hold wrong types."""
+    shutil.copytree(w / "run", w / "fewclasses")
+    info = json.loads((w / "run" / "data.json").read_text())
+    (w / "fewclasses" / "data.json").write_text(json.dumps({**info, "classes": ["only one"]}))
+    for name, file, content in (("wrongresult", "result.json", {"status": "completed", "final": [1, 2]}),
+                                ("wrongstatus", "result.json", {"status": 5, "final": {}}),
+                                ("wrongprov", "provenance.json", {"command": "dlx train", "git": 7})):
+        shutil.copytree(w / "run", w / name)
+        (w / name / file).write_text(json.dumps(content))
 
 
 def _data_cases(w):
@@ -95,6 +159,13 @@ def _other_cases(w):
         ["compare", "/nonexistent"], ["compare", str(w / "empty")], ["compare", str(run), "--metric", "val/nope"],
         ["compare", str(run), "--out", "/proc/dlx-out"], ["compare", str(run), "--by", "median"],
         ["report", "/nonexistent"], ["report", str(run), "--metric", "val/nope"], ["nosuchcommand"],
+        *(["eval", str(w / f"{name}.pt"), "--device", "cpu"] for name in HOSTILE_CONFIGS),
+        *(["predict", str(run), str(w / f), "--device", "cpu"] for f in ("bomb.npz", "stride0.pt", "sparse.pt")),
+        ["predict", str(w / "fewclasses"), str(w / "inputs.npz"), "--device", "cpu"],
+        ["predict", str(run), str(w / "inputs.npz"), "--out", str(w / "empty"), "--device", "cpu"],
+        ["report", str(run), "--out", str(w / "empty")],
+        ["compare", str(w / "wrongresult")], ["report", str(w / "wrongresult")], ["compare", str(w / "wrongstatus")],
+        ["report", str(w / "wrongprov")],
     ]
 
 
@@ -122,6 +193,24 @@ def test_wrong_eval_compare_report_and_resume_input_is_refused(world, tmp_path, 
         _refused(argv, tmp_path, capsys)
     after = _tree(world)
     assert after == before  # the run, its checkpoints and the data files are untouched
+
+
+def test_a_missing_optional_plugin_names_its_install_command(world, tmp_path, capsys, monkeypatch):
+    from hydra.core.config_store import ConfigStore
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "optuna", None)  # as without the sweep extra: import optuna fails
+    err = _refused(["train", "-m", "hydra/sweeper=optuna", "optim.lr=interval(0.01,0.1)", *TINY[:1]], tmp_path, capsys)
+    assert 'pip install "dlx[sweep]"' in err, err
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    import hydra_plugins.hydra_submitit_launcher.config  # noqa: F401  (its configs registered, then taken away)
+
+    repo = ConfigStore.instance().repo["hydra"]["launcher"]
+    for name in [k for k in repo if "submitit" in k]:
+        monkeypatch.delitem(repo, name)  # as without the slurm extra (Hydra scans its plugins once per process)
+    err = _refused(["train", "-m", "hydra/launcher=local", "seed=0,1", *TINY[:1]], tmp_path, capsys)
+    assert 'hydra/launcher=local' in err and 'pip install "dlx[slurm]"' in err, err
 
 
 def test_a_second_process_on_the_same_run_folder_is_refused(world, tmp_path):

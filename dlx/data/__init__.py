@@ -170,6 +170,21 @@ def check_args(target: str, kwargs: dict) -> None:
 
 
 
+def offline(node: dict) -> dict:
+    """A dataset config as `dlx eval` and `dlx predict` load a stored one: a dlx loader that can download or write
+    a cache (one with a ``download`` argument: mnist, fashion_mnist, cifar10, mnist1d) gets download=False, so
+    it reads only what is in place, never reaches the network and creates no folder."""
+    module_name, _, fn = str(node.get("_target_")).rpartition(".")
+    if module_name.startswith("dlx.data.") and fn == "load":
+        try:
+            params = inspect.signature(importlib.import_module(module_name).load).parameters
+        except ImportError:
+            return node
+        if "download" in params:
+            return {**node, "download": False}
+    return node
+
+
 def subset_index(y: Tensor, n: int | None, mode: str = "first", task: str = "classification") -> Tensor:
     """Indices of the training examples ``dataset.subset`` keeps, in their original order.
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dlx.data import Data, DataError, check_split, download, finish
+from dlx.data import Data, DataError, check_split, finish
+from dlx.data import download as downloads
 from dlx.data.download import dataset_root, fetch
 
 ARCHIVE = "cifar-10-python.tar.gz"
@@ -81,8 +82,8 @@ def read_archive(archive: Path) -> tuple[torch.Tensor, torch.Tensor, torch.Tenso
     return (*stack(TRAIN), *stack(TEST))
 
 
-def check(*, root, mirrors, val_frac, split_seed, subset, subset_mode) -> None:
-    download.check(root, mirrors)
+def check(*, root, mirrors, val_frac, split_seed, subset, subset_mode, download=True) -> None:
+    downloads.check(root, mirrors, download)
     check_split(val_frac, split_seed, subset, subset_mode)
 
 
@@ -93,9 +94,10 @@ def load(
     split_seed: int = 0,
     subset: int | None = None,
     subset_mode: str = "first",
+    download: bool = True,
 ) -> Data:
     check(**locals())  # every argument, before the archive is fetched
-    archive = fetch("cifar10", ARCHIVE, SHA256, dataset_root("cifar10", root), list(mirrors))
+    archive = fetch("cifar10", ARCHIVE, SHA256, dataset_root("cifar10", root), list(mirrors), download)
     x, y, x_test, y_test = read_archive(archive)
     return finish(x, y, x_test, y_test, val_frac=val_frac, split_seed=split_seed, subset=subset,
                   subset_mode=subset_mode, n_out=10, where=str(archive), meta={"classes": list(CLASSES)})

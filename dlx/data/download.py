@@ -23,9 +23,10 @@ CHUNK = 1 << 20  # bytes read per step while downloading / hashing
 TIMEOUT_S = 30  # per connection attempt; a stalled mirror fails instead of hanging the run
 
 
-def check(root, mirrors) -> None:
+def check(root, mirrors, download=True) -> None:
     """The keys of the downloaded datasets (mnist, fashion_mnist, cifar10) that say where files come from."""
     check_path("root", root, optional=True)
+    checks.boolean("download", download)
     if not (is_list(mirrors) and all(isinstance(m, str) and m != "" for m in mirrors)):
         checks.fail("mirrors", list(mirrors) if is_list(mirrors) else mirrors, "a list of URL prefixes, e.g. "
                     "[https://ossci-datasets.s3.amazonaws.com/mnist]")
@@ -44,8 +45,11 @@ def dataset_root(name: str, root: str | os.PathLike | None) -> Path:
     return Path(root).expanduser() if root else cache_dir() / name
 
 
-def fetch(name: str, filename: str, sha256: str, root: Path, mirrors: list[str] | tuple[str, ...]) -> Path:
-    """Return ``root/filename``, downloading it from the first mirror that serves it if it is missing.
+def fetch(name: str, filename: str, sha256: str, root: Path, mirrors: list[str] | tuple[str, ...],
+          download: bool = True) -> Path:
+    """Return ``root/filename``, downloading it from the first mirror that serves it if it is missing (only with
+    ``download``: without it nothing is fetched and no folder is made, as `dlx eval` and `dlx predict` load a
+    stored config's dataset unless the user passes --download).
 
     ``mirrors`` are URL prefixes; the file's URL is ``mirror.rstrip('/') + '/' + filename``.
     Raises :class:`DataError` (one line: which file, where, how to get it) when the file is corrupt,
@@ -61,6 +65,10 @@ def fetch(name: str, filename: str, sha256: str, root: Path, mirrors: list[str] 
             raise DataError(f"{name}: {dest} is corrupt or partial (SHA-256 {got[:12]}..., expected "
                             f"{sha256[:12]}...): delete it to download it again, or {how}")
         return dest
+    if not download:
+        raise DataError(f"{name}: {dest} does not exist and download=false (dlx eval and dlx predict download only "
+                        f"with --download, from the mirrors the run's config names); put {filename} (SHA-256 "
+                        f"{sha256[:12]}...) there, or set dataset.root to a folder that has it")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:

@@ -26,6 +26,8 @@ def load(
     split_seed: int = 0,
     subset: int | None = None,
     subset_mode: str = "first",
+    download: bool = True,
 ) -> Data:
     check(**locals())  # the same keys as MNIST's, checked by its check(), before any file is fetched
-    return load_idx_dataset("fashion_mnist", FILES, root, mirrors, val_frac, split_seed, subset, subset_mode)
+    return load_idx_dataset("fashion_mnist", FILES, root, mirrors, val_frac, split_seed, subset, subset_mode,
+                            download)

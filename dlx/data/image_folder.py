@@ -1,6 +1,7 @@
 """Your own images: ``path/<class name>/*.png|jpg|jpeg``, one sub-folder per class (ids in sorted order of
 the folder names), every image resized to ``size`` = [height, width] and scaled to [0, 1].
 
+Files are opened by content as PNG or JPEG only (FORMATS); anything else is refused with one line.
 ``channels`` is 1 (greyscale) or 3 (RGB); ``test_path`` is a second folder laid out the same way, else a
 test split is carved off with ``test_frac``. Images are decoded once, on the CPU, with Pillow; an image larger
 than Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS, ~89 M pixels) is refused, not decoded.
@@ -20,6 +21,9 @@ from dlx import checks
 from dlx.data import Data, DataError, check_path, check_split, finish, is_list
 
 EXTENSIONS = (".png", ".jpg", ".jpeg")
+# The formats Pillow may decode, by content whatever the name says: a file named .png that holds EPS would
+# otherwise reach Pillow's EPS plugin, which runs Ghostscript where it is installed.
+FORMATS = ("PNG", "JPEG")
 
 
 def _class_folders(root: Path) -> list[Path]:
@@ -73,13 +77,16 @@ def read_files(files: list[Path], size: tuple[int, int], channels: int) -> torch
             # small file that decodes to gigabytes never does
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(f) as im:
+                with Image.open(f, formats=FORMATS) as im:
                     im = im.convert(mode).resize((w, h), Image.Resampling.BILINEAR)  # PIL sizes are (W, H)
                     xs.append(np.asarray(im, dtype=np.uint8).reshape(h, w, channels))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise DataError(f"{f} is too large to decode safely ({str(e).splitlines()[0]}); resize it or "
                             f"remove it") from None
-        except (UnidentifiedImageError, OSError, ValueError) as e:
+        except UnidentifiedImageError:
+            raise DataError(f"{f} is not a readable image: by its content not PNG or JPEG (allowed are PNG and "
+                            "JPEG), or damaged") from None
+        except (OSError, ValueError) as e:
             raise DataError(f"{f} is not a readable image ({type(e).__name__}: {e})") from None
     x = torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2).float().div_(255.0)  # (N, C, H, W)
     return x.contiguous()

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dlx.data import Data, DataError, check_split, download, finish
+from dlx.data import Data, DataError, check_split, finish
+from dlx.data import download as downloads
 from dlx.data.download import dataset_root, fetch
 
 # SHA-256 of the files as published (sizes in bytes: 9,912,422 / 28,881 / 1,648,877 / 4,542).
@@ -64,11 +65,11 @@ def read_split(root: Path, images: str, labels: str) -> tuple[torch.Tensor, torc
 
 
 def load_idx_dataset(name: str, files: dict[str, str], root, mirrors, val_frac: float, split_seed: int,
-                     subset: int | None, subset_mode: str) -> Data:
+                     subset: int | None, subset_mode: str, download: bool = True) -> Data:
     """Shared by MNIST and Fashion-MNIST, which use the same four file names and format."""
     where = dataset_root(name, root)
     for filename, sha in files.items():
-        fetch(name, filename, sha, where, list(mirrors))
+        fetch(name, filename, sha, where, list(mirrors), download)
     x, y = read_split(where, "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
     x_test, y_test = read_split(where, "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
     if x_test.shape[1:] != x.shape[1:]:
@@ -78,9 +79,9 @@ def load_idx_dataset(name: str, files: dict[str, str], root, mirrors, val_frac: 
                   subset_mode=subset_mode, n_out=10, where=str(where))
 
 
-def check(*, root, mirrors, val_frac, split_seed, subset, subset_mode) -> None:
+def check(*, root, mirrors, val_frac, split_seed, subset, subset_mode, download=True) -> None:
     """MNIST's keys; Fashion-MNIST's (the same) too."""
-    download.check(root, mirrors)
+    downloads.check(root, mirrors, download)
     check_split(val_frac, split_seed, subset, subset_mode)
 
 
@@ -92,6 +93,7 @@ def load(
     split_seed: int = 0,
     subset: int | None = None,
     subset_mode: str = "first",
+    download: bool = True,
 ) -> Data:
     check(**locals())  # every argument, before any file is fetched
-    return load_idx_dataset("mnist", FILES, root, mirrors, val_frac, split_seed, subset, subset_mode)
+    return load_idx_dataset("mnist", FILES, root, mirrors, val_frac, split_seed, subset, subset_mode, download)

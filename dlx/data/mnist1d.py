@@ -27,30 +27,37 @@ def _generate(seed: int) -> dict[str, np.ndarray]:
     return {k: np.asarray(d[k]) for k in ("x", "y", "x_test", "y_test")}
 
 
-def check(*, val_frac, split_seed, data_seed, root, subset, subset_mode, tasks) -> None:
+def check(*, val_frac, split_seed, data_seed, root, subset, subset_mode, tasks, download=True) -> None:
     check_split(val_frac, split_seed, subset, subset_mode)
+    checks.boolean("download", download)
     checks.integer("data_seed", data_seed, 0)  # a numpy seed
     check_path("root", root, optional=True)
     derived.check(tasks)
 
 
 def load(val_frac: float = 0.1, split_seed: int = 0, data_seed: int = 42, root: str | None = None,
-         subset: int | None = None, subset_mode: str = "first", tasks: list[str] = ()) -> Data:
+         subset: int | None = None, subset_mode: str = "first", tasks: list[str] = (),
+         download: bool = True) -> Data:
+    """``download``: write the generated data to the cache (and make its folder) when it is not there yet;
+    false (`dlx eval`/`predict` of a stored config): generate it in memory, write nothing."""
     check(**locals())  # every argument, before anything is read or generated
     folder = cache_dir() if root is None else os.path.expanduser(root)
-    os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"mnist1d_seed{data_seed}.npz")
-    if not os.path.exists(path):
-        arrays = _generate(data_seed)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz.tmp")
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)  # atomic: a concurrent run never reads a half-written cache
-    with np.load(path) as z:
-        x = torch.tensor(z["x"], dtype=torch.float32).unsqueeze(1)  # (N, 1, 40)
-        y = torch.tensor(z["y"], dtype=torch.int64)
-        x_test = torch.tensor(z["x_test"], dtype=torch.float32).unsqueeze(1)
-        y_test = torch.tensor(z["y_test"], dtype=torch.int64)
+    if os.path.exists(path):
+        with np.load(path, allow_pickle=False) as z:
+            z = {k: z[k] for k in ("x", "y", "x_test", "y_test")}
+    else:
+        z = _generate(data_seed)
+        if download:
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz.tmp")
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **z)
+            os.replace(tmp, path)  # atomic: a concurrent run never reads a half-written cache
+    x = torch.tensor(z["x"], dtype=torch.float32).unsqueeze(1)  # (N, 1, 40)
+    y = torch.tensor(z["y"], dtype=torch.int64)
+    x_test = torch.tensor(z["x_test"], dtype=torch.float32).unsqueeze(1)
+    y_test = torch.tensor(z["y_test"], dtype=torch.int64)
     x_tr, y_tr, x_val, y_val = split_val(x, y, val_frac, split_seed)
     x_tr, y_tr, x_all = take_subset(x_tr, y_tr, subset, subset_mode)  # dataset.subset: training only
     data = Data(x_tr, y_tr, x_val, y_val, x_test, y_test, task="classification", n_out=10, x_unlabeled=x_all)

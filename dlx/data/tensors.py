@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 import pickle
 import zipfile
 from pathlib import Path
@@ -73,24 +74,66 @@ def as_targets(
     return y, y_test, task, y.shape[1]
 
 
+def _npz_arrays(path: Path) -> dict[str, Tensor]:
+    """An .npz file's arrays, each .npy header checked before its data is read: a header that claims more bytes
+    than its member holds (466 TiB in a 1 KB file), or arrays larger than this machine's memory, are refused
+    instead of allocated (NumPy allocates what the header says, then reads)."""
+    with np.load(path, allow_pickle=False) as f:
+        total = 0
+        for name in f.zip.namelist():
+            with f.zip.open(name) as member:
+                version = np.lib.format.read_magic(member)
+                read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                    np.lib.format.read_array_header_2_0
+                shape, _, dtype = read_header(member)
+            claimed = math.prod(shape) * dtype.itemsize
+            if claimed > f.zip.getinfo(name).file_size:
+                raise DataError(f"{path}: {name} claims {shape} {dtype} ({claimed} bytes) but holds "
+                                f"{f.zip.getinfo(name).file_size} bytes; the file is corrupt or crafted")
+            total += claimed
+        check_memory(path, total)
+        return {k: torch.from_numpy(np.ascontiguousarray(f[k])) for k in f.files}
+
+
+def check_memory(path: Path, nbytes: int) -> None:
+    """Refuse arrays that could not be held in memory as float32 next to their original (twice their size)."""
+    if 2 * nbytes > checks.memory_bytes():
+        raise DataError(f"{path} holds {nbytes / 1e9:.1f} GB of arrays, more than half of this machine's "
+                        f"{checks.memory_bytes() / 1e9:.1f} GB memory; allowed are arrays that fit in memory")
+
+
+def _dense(path: Path, obj: dict[str, Tensor]) -> dict[str, Tensor]:
+    """A .pt file's tensors when each is an ordinary dense tensor whose elements each have their own memory: a
+    sparse tensor, or a view with stride 0 (a few bytes on disk that expand to terabytes when copied), are
+    refused."""
+    for k, t in obj.items():
+        if t.layout != torch.strided:
+            raise DataError(f"{path}: {k} is a {t.layout} tensor; allowed are dense tensors (x.to_dense())")
+        if t.numel() * t.element_size() > t.untyped_storage().nbytes():
+            raise DataError(f"{path}: {k} has shape {tuple(t.shape)} with strides {t.stride()} over "
+                            f"{t.untyped_storage().nbytes()} bytes (elements share memory); allowed are tensors "
+                            "saved with their own memory (x.contiguous())")
+    check_memory(path, sum(t.numel() * t.element_size() for t in obj.values()))
+    return obj
+
+
 def _read(path: Path) -> dict[str, Tensor]:
     if not path.is_file():
         raise DataError(f"path={path} is wrong: no such file")
     try:
         if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as f:
-                return {k: torch.from_numpy(np.ascontiguousarray(f[k])) for k in f.files}
+            return _npz_arrays(path)
         if path.suffix == ".pt":
             obj = torch.load(path, map_location="cpu", weights_only=True)
             if not isinstance(obj, dict) or not all(isinstance(v, Tensor) for v in obj.values()):
                 raise DataError(f"{path} holds a {type(obj).__name__}; expected a dict of tensors "
                                 f"(torch.save({{'x': x, 'y': y}}, path))")
-            return obj
+            return _dense(path, obj)
     except DataError:
         raise
-    except (OSError, ValueError, zipfile.BadZipFile, RuntimeError, EOFError, TypeError,
+    except (OSError, ValueError, zipfile.BadZipFile, RuntimeError, EOFError, TypeError, KeyError,
             pickle.UnpicklingError) as e:
-        raise DataError(f"{path} cannot be read ({type(e).__name__}: {str(e).splitlines()[0]})") from None
+        raise DataError(f"{path} cannot be read ({type(e).__name__}: {(str(e).splitlines() or [''])[0]})") from None
     raise DataError(f"path={path} is wrong: allowed is a .npz or .pt file")
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 from pathlib import Path
 
-from dlx import checks
+from dlx import checks, runfolder
 from dlx.metrics import direction
 from dlx.results.figures import curves_png
 from dlx.results.runs import PARTIAL, CompareError, run_metric, run_wall
@@ -17,9 +16,10 @@ from dlx.results.tables import first_line, stats_note, table_rows
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data.encode() if isinstance(data, str) else data)
-    os.replace(tmp, path)
+    if path.is_symlink():  # os.replace would replace the link, but a link where dlx writes was put there by someone
+        raise CompareError(f"--out {path.parent} is wrong: {path} is a symbolic link; allowed is a folder without "
+                           "links where dlx writes (remove the link)")
+    runfolder.write_bytes(path, data.encode() if isinstance(data, str) else data)  # an unpredictable temp name
 
 
 def _csv_num(x: float) -> str:
@@ -36,7 +36,7 @@ def write_csv(s: Summary, path: Path) -> None:
     # new columns go after the old ones: scripts that read summary.csv by position keep working
     tail = ["pruned", *[f"{c} ci95 {e}" for c in ci_cols for e in ("low", "high")]]
     tail += [f"p vs {s.ref}", f"p vs {s.ref} (Holm)", f"effect size vs {s.ref}", "test"]
-    w.writerow(head + ["p_value"] + tail)
+    w.writerow(runfolder.csv_row(head + ["p_value"] + tail))
     for i, g in enumerate(s.groups, 1):
         row = [
             i,
@@ -52,7 +52,7 @@ def write_csv(s: Summary, path: Path) -> None:
             row += ["" if math.isnan(mean) else repr(mean), "" if math.isnan(std) else repr(std), n]
         row += [_csv_num(g.p_value), g.count("pruned")]
         row += [_csv_num(x) for c in ci_cols for x in g.ci[c]]
-        w.writerow(row + [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test])
+        w.writerow(runfolder.csv_row(row + [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test]))
     write_atomic(path, buf.getvalue())
 
 
@@ -60,12 +60,12 @@ def write_runs_csv(s: Summary, path: Path) -> None:
     buf = io.StringIO()
     w = csv.writer(buf)
     cols = [f"{m} {which}" for m in s.metrics for which in ("final", "best")]
-    w.writerow(["path", "group", "seed", "status", "epochs", "steps", "wall_s", *cols, "error"])
+    w.writerow(runfolder.csv_row(["path", "group", "seed", "status", "epochs", "steps", "wall_s", *cols, "error"]))
     modes = {m: (s.mode if m == s.primary else direction(m)) for m in s.metrics}
     for g in s.all_groups:
         for r in g.runs:
             vals = [run_metric(r, m, which, modes[m]) for m in s.metrics for which in ("final", "best")]
-            w.writerow(
+            w.writerow(runfolder.csv_row(
                 [
                     str(r.path),
                     g.label,
@@ -77,7 +77,7 @@ def write_runs_csv(s: Summary, path: Path) -> None:
                     *["" if math.isnan(v) else repr(v) for v in vals],
                     first_line(r.error),
                 ]
-            )
+            ))
     write_atomic(path, buf.getvalue())
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dlx import runfolder
+
 PARTIAL = ("running", "interrupted")
 # Finished runs kept out of the means and tests, each counted in its own column: a diverged run (NaN loss) or a
 # failed one has no meaningful number; a pruned one (a sweeper stopped it early) has only an early one.
@@ -120,25 +122,32 @@ def load_run(path: Path) -> Run:
             result = json.loads(result_file.read_text())
         except (OSError, ValueError) as e:
             result = {"status": "failed", "error": f"unreadable result.json: {e}"}
+        try:
+            runfolder.check_result(result, result_file)  # a file anyone could have edited: the types dlx writes
+        except runfolder.RunFolderError as e:
+            raise CompareError(str(e)) from None
     overrides = result.get("overrides")
     if overrides is None and overrides_file.exists():
-        overrides = _load_yaml(overrides_file) or []
+        overrides = _load_yaml(overrides_file)
+        overrides = overrides if isinstance(overrides, list) else []
     overrides = [str(o) for o in overrides or []]
     seed = result.get("seed")
     if seed is None:
         seed = next((o.split("=", 1)[1] for o in overrides if override_key(o) == "seed"), None)
     cfg = _load_yaml(path / ".hydra" / "config.yaml") if (path / ".hydra" / "config.yaml").exists() else None
-    trainer = (cfg or {}).get("trainer") or {}
+    cfg = cfg if isinstance(cfg, dict) else None  # a file anyone could have edited
+    trainer = (cfg or {}).get("trainer") if isinstance((cfg or {}).get("trainer"), dict) else {}
     if seed is None and cfg:
         seed = cfg.get("seed")
     # trainer.metric / trainer.mode may be "auto" in the config; result.json holds the resolved metric name
-    metric = next((m for m in (result.get("metric"), trainer.get("metric")) if m and m != "auto"), None)
+    metric = next((m for m in (result.get("metric"), trainer.get("metric")) if isinstance(m, str) and m != "auto"),
+                  None)
     mode = trainer.get("mode") if trainer.get("mode") in ("max", "min") else None
     run = Run(
         path=path,
         status=result.get("status", "running") if result else "running",
         overrides=overrides,
-        seed=int(seed) if seed is not None and str(seed).lstrip("-").isdigit() else None,
+        seed=int(seed) if seed is not None and str(seed).lstrip("-").isdigit() and len(str(seed)) < 40 else None,
         final={k: float(v) for k, v in (result.get("final") or {}).items() if v is not None},
         best={k: float(v) for k, v in (result.get("best") or {}).items() if v is not None},
         epochs=result.get("epochs"),
