@@ -33,8 +33,9 @@ SWEEPS = Path("outputs/course")  # where scripts/course.py puts its sweeps, and 
 REPLICATION_SEEDS = (5, 6, 7, 8, 9)  # the second set of seeds every supported or contradicted verdict must survive
 
 
-def _number(claim_id: str) -> int:
-    return int(claim_id[1:])
+def _number(claim_id: str) -> tuple[int, int]:
+    """Sort key: the claims C1-C43 first, then the items I<n> a preset names where the notes claim nothing."""
+    return (claim_id[0] != "C", int(claim_id[1:]))
 
 
 def presets(config_dir: Path | None = None) -> dict[str, list]:
@@ -132,7 +133,7 @@ def _list(rows: list[dict], verdicts: dict[str, dict], known: set[str]) -> None:
         table.add_row(r["id"], str(r["part"]), f"{r['es']} (l. {r['line']})", r["preset"] or "-", v)
     if rows:
         console.print(table)
-    missing = sorted(set(range(1, N_CLAIMS + 1)) - {_number(i) for i in known})
+    missing = sorted(set(range(1, N_CLAIMS + 1)) - {int(i[1:]) for i in known if i.startswith("C")})
     if missing:
         console.print("No preset yet for " + ", ".join(f"C{n}" for n in missing) + " (any part).", highlight=False)
     if not verdicts:
@@ -167,7 +168,7 @@ def main(argv: list[str]) -> int:
     p = checks.ArgumentParser(prog="dlx course", description="The course's claims: ID, part, the notes' sentence, "
                               "the preset that tests it and its last published verdict; with an ID, the commands "
                               "that reproduce it.")
-    p.add_argument("id", nargs="?", default=None, help="a claim ID, e.g. C7")
+    p.add_argument("id", nargs="?", default=None, help="a claim ID, e.g. C7, or an item ID, e.g. I86")
     p.add_argument("--part", type=int, choices=sorted(PARTS), default=None, help="only the claims of this part")
     try:
         args = p.parse_args(argv)
@@ -186,7 +187,7 @@ def main(argv: list[str]) -> int:
     row = next((r for r in rows if r["id"] == wanted), None)
     if row is None:
         known = ", ".join(r["id"] for r in rows) or "none"
-        what = "not a claim ID" if not re.fullmatch(r"C[1-9]\d*", wanted) else "not a claim any preset tests"
+        what = "not a claim ID" if not re.fullmatch(r"[CI][1-9]\d*", wanted) else "not a claim any preset tests"
         print(f"dlx: error: {args.id} is wrong: {what}; allowed is one of {known}", file=sys.stderr)
         return 2
     _show(row, verdicts.get(wanted))

@@ -110,6 +110,24 @@ def augment(x: torch.Tensor, shift: int = 2, rotate: float = 10.0, noise: float 
     return input_noise(out, noise) if noise > 0 else out
 
 
+def shift_inputs(x: torch.Tensor, k: int, generator: torch.Generator) -> torch.Tensor:
+    """Each input moved by ``k`` pixels (or steps) in a direction drawn per input from ``generator``: up, down,
+    left or right for images (B, C, H, W), left or right for sequences (B, C, L); zeros come in at the edge and
+    what leaves is dropped (an exact translation, no resampling). The translation test of notes l. 1799."""
+    dims = [x.ndim - 1] if x.ndim == 3 else [x.ndim - 2, x.ndim - 1]
+    direction = torch.randint(0, 2 * len(dims), (len(x),), generator=generator).to(x.device)
+    out = torch.zeros_like(x)
+    for d, dim in enumerate(dims):
+        for sign, code in ((1, 2 * d), (-1, 2 * d + 1)):
+            chosen = direction == code
+            moved = torch.roll(x[chosen], sign * k, dims=dim)
+            edge = [slice(None)] * x.ndim
+            edge[dim] = slice(0, k) if sign > 0 else slice(-k, None)
+            moved[tuple(edge)] = 0  # what rolled over the edge: gone
+            out[chosen] = moved
+    return out
+
+
 # ---- adversarial training --------------------------------------------------------------------------------
 
 

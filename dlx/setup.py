@@ -77,6 +77,8 @@ class Run:
     eval_batch_size: int
     grad_clip: float | None
     grad_norms: bool
+    cost: bool  # cost/* metrics in result.json (dlx.train.cost_metrics)
+    shifted_test: list[int]  # pixel shifts of the translation test (dlx.train.shifted)
     pictures: bool  # TensorBoard images at up to dlx.train.PICTURES of the epoch lines (dlx/track.py log_images)
     save_checkpoints: bool
     checkpoint_every_s: float  # last.pt/best.pt at most this often (and always at the end)
@@ -87,6 +89,7 @@ class Run:
     hparams: dict  # the config's leaves, for TensorBoard's HParams
     overrides: list[str] = field(default_factory=list)
     resume: dict | None = None  # the checkpoint state to continue from
+    pretrain_s: float | None = None  # how long the pretraining phase took (set by dlx.train.start)
     pruner: Any = None  # in a search (dlx/search.py): (epoch, trainer.metric's value) -> stop now?
 
 
@@ -428,6 +431,9 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         raise ConfigError(f"trainer.metric={metric} is wrong: allowed are auto and the metrics this run logs: "
                           + ", ".join(logged))
     es = _early_stopping(reg["early_stopping"], metric, logged) if "early_stopping" in reg else None
+    if tc.shifted_test and task != "classification":
+        raise ConfigError(f"trainer.shifted_test={checks.show(list(tc.shifted_test))} is wrong for a {task} model: "
+                          "allowed is [] (the translation test measures a classifier's test accuracy)")
     curriculum = (_curriculum(reg["curriculum"], data, multi, probe.device, tc.eval_batch_size, dry)
                   if "curriculum" in reg else None)
 
@@ -445,13 +451,15 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         optimizer=optimizer, scheduler=scheduler,
         scheduled=sc["name"] != "constant" or sc.get("warmup", 0) > 0,
         objective=objective.Objective(loss, parts, autocast, create_graph), early_stopping=es,
-        curriculum=curriculum, pretrain=pre if pretraining else None,
+        # a dry Run keeps the phase's keys (what the preflight says the run will log), never its inputs
+        curriculum=curriculum, pretrain=pre if pretrain_on(pre) and resume is None else None,
         pretrain_x=(data.x if data.x_unlabeled is None else data.x_unlabeled) if pretraining else None,
         metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=batch,
         steps_per_epoch=steps_per_epoch, total_steps=total_steps,
         max_epochs=math.ceil(total_steps / steps_per_epoch),  # max_steps, when set, replaces max_epochs
         log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
-        grad_norms=tc.grad_norms, pictures=tc.pictures, save_checkpoints=tc.checkpoint,
+        grad_norms=tc.grad_norms, cost=tc.cost, shifted_test=list(tc.shifted_test), pictures=tc.pictures,
+        save_checkpoints=tc.checkpoint,
         checkpoint_every_s=tc.checkpoint_every_s,
         threads=threads, cuda_graphs=cuda_graphs, autocast=autocast,
         config_yaml=OmegaConf.to_yaml(cfg), overrides=list(overrides or []), resume=state,

@@ -338,10 +338,14 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None) -> T
                   f"{type(model).__name__} with {n_params:,} parameters; train/val/test examples "
                   f"{len(d.x)}/{len(d.x_val)}/{len(d.x_test)}")
     if run.pretrain:
-        tracker.print(f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
         pre = dict(run.pretrain)
         probe = pre.pop("probe", 0)
+        kept = pre.get("method", "cd") == "none" or not pre.get("steps")
+        tracker.print("dlx: no pretraining (the random init is kept)" if kept else
+                      f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
+        t0 = time.perf_counter()
         model.pretrain(run.pretrain_x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
+        run.pretrain_s = time.perf_counter() - t0
         if run.pictures:
             log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
         for i, off in enumerate(model.units_off(run.pretrain_x) if hasattr(model, "units_off") else []):
@@ -358,6 +362,8 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None) -> T
 def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, wall_s: float,
            steady: float | None, last_good: str | None) -> dict:
     """The end of a run: test, result.json, hparams, the summary table."""
+    if run.cost:
+        p.final.update(cost_metrics(run, p))
     result = {"status": status, "final": p.final, "best": p.best, "epochs": p.epoch, "steps": p.step,
               "wall_s": wall_s, "samples_per_s": round(p.samples_seen / max(p.train_time, 1e-9), 1),
               "steady_samples_per_s": steady, "threads": run.threads,
@@ -370,7 +376,7 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         p.final.update(eval_split(run, "val"))
         result["best_epoch"] = es.best_epoch
     if status in ("completed", "stopped_early"):
-        test = eval_split(run, "test")
+        test = {**eval_split(run, "test"), **shifted(run)}
         p.final.update(test)
         tracker.scalars(test, p.step)
         # which weights final's test/* (the headline) describe, and best.pt's own test numbers beside them
@@ -393,6 +399,33 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         error_line(result["error"])
         raise KeyboardInterrupt
     return result
+
+
+def cost_metrics(run: Run, p: Progress) -> dict[str, float]:
+    """trainer.cost: ``cost/epoch_s``, the training steps' seconds per epoch (evaluation and checkpoints left
+    out); ``cost/flops``, the model's forward FLOPs per example (torch's FlopCounterMode on one validation input,
+    eval mode); ``cost/pretrain_s``, the pretraining phase's seconds, when the run had one."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    was = run.model.training
+    run.model.eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        run.model(run.data.x_val[:1])
+    run.model.train(was)
+    out = {"cost/epoch_s": p.train_time / max(p.epoch, 1), "cost/flops": float(counter.get_total_flops())}
+    return out | ({"cost/pretrain_s": run.pretrain_s} if run.pretrain_s is not None else {})
+
+
+def shifted(run: Run) -> dict[str, float]:
+    """trainer.shifted_test: ``test/shifted_<k>/acc``, the test accuracy with each input moved k pixels in a
+    direction drawn per input (a fixed draw: every run sees the same shifted test set), zeros shifted in."""
+    out = {}
+    for k in run.shifted_test:
+        x = R.shift_inputs(run.data.x_test, k, torch.Generator().manual_seed(k))
+        m = evaluate(run.model, x, run.y_test, run.objective.loss, run.data.task, run.eval_batch_size, run.autocast)
+        if "acc" in m:
+            out[metrics.shifted_metric(k)] = m["acc"]
+    return out
 
 
 def best_checkpoint(run: Run, path: Path) -> dict | None:
