@@ -85,15 +85,36 @@ def sweep_dir(preset: str, seeds: tuple[int, ...] | None = None, root: Path = SW
     return root / f"{preset}{seeds_name(seeds)}"
 
 
+def source_preset(preset: str, config_dir: Path | None = None) -> str | None:
+    """The preset whose single run a preset's sweep starts from (its top-level ``source_preset``: a teacher for
+    distillation or curriculum, a source network for transfer), or None. The sweep reads that run's folder from
+    its top-level ``source`` key, which :func:`train_args` sets."""
+    from omegaconf import OmegaConf
+
+    path = (config_dir or CONFIG_DIR) / "experiment" / f"{preset}.yaml"
+    return OmegaConf.load(path).get("source_preset") if path.is_file() else None
+
+
+def source_args(preset: str, root: Path = SWEEPS) -> list[str] | None:
+    """``dlx train``'s arguments for the source run of a preset that has one (trained once, seed 0)."""
+    src = source_preset(preset)
+    return None if src is None else [f"experiment={src}", f"hydra.run.dir={root / src}"]
+
+
 def train_args(preset: str, seeds: tuple[int, ...] | None = None, root: Path = SWEEPS) -> list[str]:
     """``dlx train``'s arguments for a preset's sweep: its own seeds, or ``seeds`` in their place."""
     extra = [f"seed={','.join(map(str, seeds))}"] if seeds else []
+    src = source_preset(preset)
+    extra += [f"source={root / src}"] if src else []
     return ["-m", f"experiment={preset}", *extra, f"hydra.sweep.dir={sweep_dir(preset, seeds, root)}"]
 
 
 def commands(preset: str, seeds: tuple[int, ...] | None = None, root: Path = SWEEPS) -> list[str]:
-    """The commands that reproduce a preset's verdicts: the sweep, then the comparison that prints them."""
-    return ["dlx train " + " ".join(train_args(preset, seeds, root)), f"dlx compare {sweep_dir(preset, seeds, root)}"]
+    """The commands that reproduce a preset's verdicts: its source run where it has one, the sweep, then the
+    comparison that prints them."""
+    first = source_args(preset, root)
+    return ([f"dlx train {' '.join(first)}"] if first else []) + [
+        "dlx train " + " ".join(train_args(preset, seeds, root)), f"dlx compare {sweep_dir(preset, seeds, root)}"]
 
 
 def published_file() -> Path | None:

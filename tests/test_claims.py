@@ -102,6 +102,8 @@ def test_values_are_matched_as_the_sweeper_writes_them():
     assert swept == {"trainer.shuffle": ["True", "by_class"], "optim.lr": ["0.001", "0.1"]}
     block = {**BLOCK, "arms": "trainer.shuffle", "expect": "true > by_class", "where": {"optim.lr": "1e-3"}}
     claims.check(claims.parse(block), swept, None)
+    null = claims.parse({**block, "where": {"dataset.subset": None}})  # YAML's null, as a block writes it
+    claims.check(null, {**swept, "dataset.subset": claims.swept_values({"d": "50,null"})["d"]}, None)
 
 
 def test_best_on_is_needed_only_where_something_besides_the_arms_is_swept():

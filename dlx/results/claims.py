@@ -111,8 +111,8 @@ def _norm(text: str) -> str:
 
 def norm(value: Any) -> str:
     """An override value as the sweeper writes it into a job's overrides (Hydra's grammar): ``true`` is ``True``,
-    ``1e-3`` is ``0.001``, ``[64, 64]`` is ``[64,64]``, so a claim's values match the runs'."""
-    return _norm(str(value).strip())
+    ``1e-3`` is ``0.001``, ``[64, 64]`` is ``[64,64]``, YAML's null is ``null``, so a claim's values match the runs'."""
+    return "null" if value is None else _norm(str(value).strip())
 
 
 def parse_metric(text: Any, name: str = "claim.metric") -> Metric:
