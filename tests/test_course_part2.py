@@ -107,3 +107,19 @@ def test_a_digits_class_split_for_transfer(tmp_path):
 def test_translation_test_needs_a_classifier(tmp_path):
     with pytest.raises(ConfigError, match=r"^trainer.shifted_test=\[1\] is wrong for a reconstruction model"):
         run_cfg(["model=autoencoder", "trainer.shifted_test=[1]", *BASE], tmp_path)
+
+
+def test_delayed_recall_labels_the_marked_symbol_in_the_first_half():
+    from dlx.data.recall import load
+
+    d = load(n=400, length=20, symbols=3, data_seed=1)
+    x = torch.cat([d.x, d.x_val, d.x_test])
+    y = torch.cat([d.y, d.y_val, d.y_test])
+    assert x.shape == (400, 4, 20) and d.n_out == 3
+    assert torch.equal(x[:, :3].sum(1), torch.ones(400, 20))  # one symbol at every step
+    marker = x[:, 3]
+    assert torch.equal(marker.sum(1), torch.ones(400)) and int(marker.argmax(1).max()) < 10  # one, in the first half
+    assert torch.equal(x[torch.arange(400), :3, marker.argmax(1)].argmax(1), y)  # the class: the marked symbol
+    assert torch.equal(load(n=400, length=20, symbols=3, data_seed=1).x, d.x)  # the same seed, the same data
+    with pytest.raises(ValueError, match="^lag_frac=0 is wrong"):
+        load(lag_frac=0)
