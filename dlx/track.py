@@ -229,7 +229,7 @@ def unit_activity(model, x: torch.Tensor) -> tuple[float, float, torch.Tensor] |
             passes = o.abs() < 0.995
         else:
             passes = torch.ones_like(o, dtype=torch.bool)
-        share = passes.any(-1).float().mean(0)  # (units,): the inputs on which it passes, anywhere in its map
+        share = passes.any(-1).float().mean(0).cpu()  # (units,): the inputs on which it passes, anywhere in its map
         shares.append(share)
         none = int((share == 0).sum())
         counts["units"] += share.numel()
