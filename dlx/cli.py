@@ -1,5 +1,5 @@
-"""`dlx train | compare | report | eval | predict | course`. `train` hands its arguments to Hydra unchanged (every Hydra
-flag works)."""
+"""`dlx train | compare | report | eval | predict | plan | course`. `train` hands its arguments to Hydra unchanged
+(every Hydra flag works)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ commands:
   eval     evaluate a run's weights on its val and test splits: dlx eval <run folder> [--checkpoint final|best|last]
   predict  a run's predictions for new inputs (CSV, .npz/.pt, images) -> predictions.csv:
            dlx predict <run folder> <inputs> [--out FILE] [--checkpoint final|best|last] [--device auto|cpu|cuda]
+  plan     seeds a sweep needs, from a pilot sweep: dlx plan <sweep> --effect 0.01 [--alpha 0.05] [--power 0.8]
   course   the course's claims, the preset that tests each and its published verdict: dlx course [C7] [--part N]
 
   dlx --version    print the version
@@ -44,17 +45,18 @@ def main(argv: list[str] | None = None) -> int:
         if os.path.isdir(os.path.join(root, "hydra_plugins")) and root not in sys.path:
             sys.path.append(root)
         pool = _start_pool_server(rest)  # a sweep: its imports run on another core while ours run here
-        from dlx import preflight as preflight_mod
-        from dlx import train
+        from dlx import job, lazy_dynamo
         from dlx.checks import ConfigError
         from dlx.preflight import preflight
+        from dlx.sweep.jobs import cores
 
-        use_pool = False
+        lazy_dynamo.defer()  # the preflight builds every job without training: no torch._dynamo import (1.7 s)
+        args, use_pool = None, False
         try:
-            rest = preflight(rest)  # resume=<folder> -> its overrides; each job composed and checked
-            use_pool = bool(pool and rest and preflight_mod.launcher.endswith(POOL_LAUNCHERS) and
-                            pool.processes(preflight_mod.launcher_n_jobs, preflight_mod.one_thread_cpu_sweep,
-                                           pool.cores()) > 1)
+            plan = preflight(rest)  # resume=<folder> -> its overrides; each job composed and checked
+            if plan.args is not None:
+                n_cores = cores()
+                args, use_pool = plan.hydra_args(n_cores), bool(pool and plan.processes(n_cores) > 1)
         except ConfigError as e:
             for line in str(e).splitlines():
                 print(f"dlx: error: {line}", file=sys.stderr)
@@ -62,10 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if pool and not use_pool:
                 pool.stop_server()  # a wrong value, or jobs that run one after another here: no workers to fork
-        if rest is None:
+        if args is None:
             return 0
-        sys.argv = ["dlx train", *rest]
-        train.main()  # Hydra parses sys.argv and exits on its own errors; a sweep with a failed job exits 1
+        sys.argv = ["dlx train", *args]
+        job.main()  # Hydra parses sys.argv and exits on its own errors; a sweep with a failed job exits 1
         return 0
     if cmd == "compare":
         from dlx import compare
@@ -83,40 +85,46 @@ def main(argv: list[str] | None = None) -> int:
         from dlx import predict
 
         return predict.main(rest)
+    if cmd == "plan":
+        from dlx import plan
+
+        return plan.main(rest)
     if cmd == "course":
         from dlx import course
 
         return course.main(rest)
-    print(f"dlx: error: unknown command {cmd!r}; allowed: train, compare, report, eval, predict, course (see dlx "
+    print(f"dlx: error: unknown command {cmd!r}; allowed: train, compare, report, eval, predict, plan, course (see dlx "
           "--help)", file=sys.stderr)
     return 2
 
 
-# The launchers that run jobs in the fork server's workers (hydra_plugins/dlx_pool.run_pool).
-POOL_LAUNCHERS = ("dlx_pool.launcher.PoolLauncher", "dlx_batched.launcher.BatchedLauncher")
-
-
 def _start_pool_server(args: list[str]):
-    """For ``dlx train -m``: start hydra/launcher=parallel's fork server now (importing torch and dlx takes it
-    ~3 s, on the core the preflight does not use); the launcher module, or None when this is no sweep."""
+    """For ``dlx train -m``: start the fork server of dlx's launchers now (importing torch and dlx takes it ~3 s, on
+    the core the preflight does not use); the dlx.sweep.pool module, or None when this is no sweep."""
     if not ({"-m", "--multirun"} & set(args)) or {"--cfg", "-c", "--help", "-h", "--info"} & set(args):
         return None
     if any(a.startswith("hydra/launcher=") and a not in ("hydra/launcher=parallel", "hydra/launcher=batched")
            for a in args):
         return None  # another launcher named on the command line: no workers to fork
-    try:
-        from hydra_plugins.dlx_pool import launcher
-    except ImportError:  # hydra_plugins not importable: Hydra will not find the launcher either
+    if not sys.platform.startswith("linux"):  # see dlx.sweep.jobs.processes
         return None
-    if not sys.platform.startswith("linux"):  # see launcher.processes
-        return None
-    launcher.start_server()
-    return launcher
+    from dlx.sweep import pool
+
+    pool.start_server()
+    return pool
 
 
 def entry() -> None:
     try:
         code = main()
+    except KeyboardInterrupt:  # Ctrl-C before a run's own handler is in place (imports, the preflight)
+        print("dlx: interrupted", file=sys.stderr)
+        code = 130
+    except BrokenPipeError:  # `dlx ... | head` closed the pipe: what was asked for is printed
+        # Python's advice (docs of signal, "Note on SIGPIPE"): point stdout at devnull, so the flush at exit
+        # does not raise a second time
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141  # 128 + SIGPIPE, as a shell reports a command stopped by a closed pipe
     finally:
         # What is left is the interpreter's teardown, where the garbage collector walks every object torch and
         # Hydra made (over a second after a sweep); frozen objects are skipped. atexit handlers still run.

@@ -6,12 +6,13 @@ The work is dlx/results/'s (runs, statistics, tables, figures, files); this modu
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from dlx import checks
 from dlx.results import claims
-from dlx.results.files import plot_curves, writable, write_csv, write_md, write_runs_csv
+from dlx.results.files import default_out, plot_curves, writable, write_csv, write_md, write_runs_csv
 from dlx.results.runs import CompareError, checked_runs
 from dlx.results.summary import Summary, summarize
 from dlx.results.tables import print_summary
@@ -46,8 +47,9 @@ def compare(
     runs = checked_runs(paths, [*(metrics or []), *([best_on] if best_on else [])])
     s = summarize(runs, metrics, mode, by, thresholds, best_per, best_on, vs)
     s.claims = claims.judge(runs)  # the claim blocks the runs were made with, judged (none: [])
-    out = out or (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd())
-    writable(out)
+    chosen = out is not None
+    out = out or default_out(paths)
+    writable(out, "--out" if chosen else "the default --out")
     title = f"dlx compare: {len(runs)} runs in {len(s.all_groups)} groups"
     if best_per:
         title += f", the best of each {best_per} ({len(s.groups)})" + (f" on {best_on}" if best_on else "")
@@ -56,7 +58,7 @@ def compare(
     write_runs_csv(s, out / "runs.csv")
     write_md(s, out / "summary.md", title)
     plotted = plot_curves(s, out / "curves.png") if plot else []
-    print_summary(s, title, console)
+    print_summary(s, title, console, full=str(out / "summary.md"))
     written = ["summary.csv", "summary.md", "runs.csv"] + (["curves.png"] if plotted else [])
     if s.claims:
         claims.write(s.claims, out / "verdict.json")
@@ -69,7 +71,8 @@ def compare(
 def _plain_console():
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 200)
+    # a terminal's width, or COLUMNS (rich reads both); a log: long enough that a path is one line
+    return Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else 200)
 
 
 def build_parser() -> argparse.ArgumentParser:

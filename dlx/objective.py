@@ -157,12 +157,18 @@ class Context:
     autocast: Callable
     multitask: bool
     load_teacher: Callable  # (path) -> frozen model
+    # The tensors penalties and constraints act on, by R.weight_params's ``which`` (weights|all); None: the
+    # model's own. Runs trained as one stack (dlx/sweep/stack.py) give their stacked tensors here.
+    weights: Callable[[str], list[torch.Tensor]] | None = None
+
+    def weights_of(self, which: str = "weights") -> list[torch.Tensor]:
+        return self.weights(which) if self.weights else R.weight_params(self.model, which)
 
 
 def _l2(o, ctx: Context, parts: Parts) -> None:
     alpha = checks.non_negative("alpha", o.alpha)
     checks.boolean("decoupled", o.decoupled)
-    w = R.weight_params(ctx.model, checks.one_of("params", o.params, ("weights", "all")))
+    w = ctx.weights_of(checks.one_of("params", o.params, ("weights", "all")))
     if o.decoupled:  # w <- w - lr alpha w after the step (Loshchilov & Hutter 2019)
         parts.constraints.append(lambda opt: R.decoupled_decay(w, alpha, opt.param_groups[0]["lr"]))
     else:
@@ -172,13 +178,13 @@ def _l2(o, ctx: Context, parts: Parts) -> None:
 def _weight_decay(o, ctx: Context, parts: Parts) -> None:
     """Decoupled weight decay, its own option so that regularization=[l2,weight_decay] applies both."""
     alpha = checks.non_negative("alpha", o.alpha)
-    w = R.weight_params(ctx.model, checks.one_of("params", o.params, ("weights", "all")))
+    w = ctx.weights_of(checks.one_of("params", o.params, ("weights", "all")))
     parts.constraints.append(lambda opt: R.decoupled_decay(w, alpha, opt.param_groups[0]["lr"]))
 
 
 def _l1(o, ctx: Context, parts: Parts) -> None:
     alpha = checks.non_negative("alpha", o.alpha)
-    w = R.weight_params(ctx.model, checks.one_of("params", o.params, ("weights", "all")))
+    w = ctx.weights_of(checks.one_of("params", o.params, ("weights", "all")))
     parts.terms.append(lambda obj, *_: obj + R.l1_penalty(w, alpha))
 
 
@@ -194,7 +200,7 @@ class _WeightNoise:
 
 
 def _weight_noise(o, ctx: Context, parts: Parts) -> None:
-    parts.around.append(_WeightNoise(R.weight_params(ctx.model), checks.non_negative("std", o.std)))
+    parts.around.append(_WeightNoise(ctx.weights_of("weights"), checks.non_negative("std", o.std)))
 
 
 def _input_noise(o, ctx: Context, parts: Parts) -> None:
@@ -236,7 +242,7 @@ def _label_smoothing(o, ctx: Context, parts: Parts) -> None:
 
 
 def _max_norm(o, ctx: Context, parts: Parts) -> None:
-    c, w = checks.positive("c", o.c), R.weight_params(ctx.model)
+    c, w = checks.positive("c", o.c), ctx.weights_of("weights")
     parts.constraints.append(lambda opt: R.max_norm_(w, c))
 
 

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from dlx import CONFIG_DIR, checks, runfolder
 from dlx.checks import ConfigError
+from dlx.sweep.jobs import MAX_CHECKED, check_jobs, grid, processes
 
 MAX_SHOWN = 5  # wrong jobs listed, one line each
-MAX_CHECKED = 1000  # a larger grid checks its first jobs (each check composes and builds: ~0.05 s)
+DLX_LAUNCHERS = ("dlx_pool.launcher.PoolLauncher", "dlx_batched.launcher.BatchedLauncher")  # fork workers
 # Hydra flags that only print or complete: nothing trains, so nothing to check.
 PRINT_ONLY = {"-h", "--help", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc",
               "--version"}
@@ -240,11 +243,10 @@ def _check(overrides: list[str], dirs: list[str], untrusted: Path | None = None)
         raise ConfigError(_one_line(e, overrides, dirs)) from None
 
 
-def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
-    """A basic sweep's jobs in launch order (its hydra.sweeper.params, then the command line, expanded as
-    Hydra's BasicSweeper does); None for other sweepers, whose values are chosen as they go."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
+def jobs(overrides: list[str], dirs: list[str]) -> tuple[list[list[str]] | None, DictConfig]:
+    """(a basic sweep's jobs in launch order: its hydra.sweeper.params, then the command line, expanded as Hydra's
+    BasicSweeper does, or None for other sweepers, whose values are chosen as they go; the composed config of the
+    command's fixed values, with its hydra node)."""
     parser = OverridesParser.create()
     try:
         parsed = parser.parse_overrides(overrides)
@@ -253,24 +255,40 @@ def jobs(overrides: list[str], dirs: list[str]) -> list[list[str]] | None:
     plain = [o.input_line for o in parsed if not o.is_sweep_override()]
     composed = _compose(plain, dirs, hydra_cfg=True)
     hydra_cfg = composed.hydra
-    global claim_blocks
-    claim_blocks = _claims(composed)
-    global launcher
-    launcher = str(hydra_cfg.launcher.get("_target_", ""))
-    global launcher_n_jobs
-    n_jobs = launcher_n_jobs = hydra_cfg.launcher.get("n_jobs", "auto")
-    if launcher.endswith(("dlx_pool.launcher.PoolLauncher", "dlx_batched.launcher.BatchedLauncher")) and \
-            n_jobs != "auto" and \
+    n_jobs = hydra_cfg.launcher.get("n_jobs", "auto")
+    if str(hydra_cfg.launcher.get("_target_", "")).endswith(DLX_LAUNCHERS) and n_jobs != "auto" and \
             (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)):
         raise ConfigError(f"hydra.launcher.n_jobs={n_jobs} is wrong: allowed is auto or an integer (0: one job "
                           "per core)")
     if str(hydra_cfg.sweeper.get("_target_", "")).endswith("OptunaSweeper"):
         _check_search(hydra_cfg.sweeper, overrides)
+    if str(hydra_cfg.sweeper.get("_target_", "")).endswith("SeedsSweeper"):
+        return _seed_arms(hydra_cfg.sweeper, overrides), composed  # each arm checked as a grid's job
     if not str(hydra_cfg.sweeper.get("_target_", "")).endswith("BasicSweeper"):
-        return None
-    params = [f"{k}={v}" for k, v in (hydra_cfg.sweeper.get("params") or {}).items()]
-    parsed = parser.parse_overrides([*params, *overrides])
-    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+        return None, composed
+    return grid(hydra_cfg.sweeper.get("params"), overrides), composed
+
+
+def _seed_arms(sweeper, overrides: list[str]) -> list[list[str]]:
+    """hydra/sweeper=seeds: its design's numbers, metric settings and arms (no swept seed, two arms or more)."""
+    from dlx.results.sequential import Design
+
+    design = Design(*(sweeper.get(k) for k in ("first", "step", "most", "alpha", "spending", "margin", "futility")))
+    if design.problem():
+        raise ConfigError(f"hydra.sweeper.{design.problem()}")
+    if sweeper.get("by") not in ("best", "final"):
+        checks.fail("hydra.sweeper.by", sweeper.get("by"), "best or final (the metric's value the pairs compare)")
+    if sweeper.get("mode") not in (None, "max", "min"):
+        checks.fail("hydra.sweeper.mode", sweeper.get("mode"), "null, max or min")
+    params = sweeper.get("params") or {}
+    if any(_key(k) == "seed" for k in params) or any(_key(o) == "seed" for o in overrides):
+        raise ConfigError("seed=... is wrong with hydra/sweeper=seeds: the sweeper runs seeds 0, 1, ... itself; "
+                          "allowed are hydra.sweeper.first, step and most (how many seeds, and when)")
+    arms = grid(params, overrides)
+    if len(arms) < 2:
+        raise ConfigError("hydra/sweeper=seeds is wrong with a single arm: allowed is a sweep of two or more "
+                          "settings to compare, e.g. optim.lr=0.001,0.1")
+    return arms
 
 
 def _claims(cfg) -> tuple[list, dict[str, list[str]]]:
@@ -309,6 +327,12 @@ def _check_search(sweeper, overrides: list[str]) -> None:
     n = sweeper.get("n_trials")
     if not checks.is_int(n) or n < 1:
         checks.fail("hydra.sweeper.n_trials", n, "an integer >= 1 (the trials in all)")
+    k = sweeper.get("seeds", 1)
+    if not checks.is_int(k) or k < 1:
+        checks.fail("hydra.sweeper.seeds", k, "an integer >= 1 (a trial's value is the mean over that many seeds)")
+    if k > 1 and any(_key(o) == "seed" for o in [*(sweeper.get("params") or {}), *overrides]):
+        raise ConfigError(f"seed=... is wrong with hydra.sweeper.seeds={k}: each trial runs seeds 0..{k - 1} itself; "
+                          "allowed is hydra.sweeper.seeds alone")
     search.search_space([*(f"{k}={v}" for k, v in (sweeper.get("params") or {}).items()), *overrides])
 
 
@@ -345,77 +369,80 @@ def _plain_folders(overrides: list[str], multirun: bool) -> None:
             runfolder.refuse_links(job)
 
 
-def preflight(args: list[str]) -> list[str] | None:
+@dataclass
+class Plan:
+    """What the preflight found: the arguments to hand to Hydra (None: nothing to do) and, for a sweep, what
+    Hydra's side must know, which :meth:`hydra_args` passes on as overrides (so multirun.yaml records them)."""
+
+    args: list[str] | None
+    launcher: str = ""  # the sweep's hydra.launcher._target_
+    n_jobs: Any = None  # and its n_jobs, where it has one
+    one_thread_cpu: bool | None = None  # every job of the grid trains on the CPU with one thread (None: not known)
+    checked: bool = False  # every job of the grid was composed and checked
+    claims: tuple[list, dict] = field(default_factory=lambda: ([], {}))  # the grid's claim blocks, its swept values
+
+    def processes(self, n_cores: int) -> int:
+        """How many worker processes dlx's launcher will fork (1 for every other launcher)."""
+        if not self.launcher.endswith(DLX_LAUNCHERS):
+            return 1
+        return processes(self.n_jobs, self.one_thread_cpu, n_cores)
+
+    def hydra_args(self, n_cores: int) -> list[str]:
+        """The arguments plus the decisions made here: n_jobs=auto resolved for dlx's launchers, and
+        hydra.sweeper.checked=true for a grid whose every job was checked (dlx's grid sweeper then does not
+        compose them all again)."""
+        extra = []
+        if self.launcher.endswith(DLX_LAUNCHERS) and self.n_jobs == "auto" and self.one_thread_cpu is not None:
+            extra.append(f"hydra.launcher.n_jobs={self.processes(n_cores)}")
+        if self.checked and "hydra.sweeper.checked=true" not in self.args:
+            extra.append("hydra.sweeper.checked=true")
+        return [*self.args, *extra]
+
+
+def preflight(args: list[str]) -> Plan:
     """Before Hydra starts: apply ``resume=``, then compose and check the run, or every job of a sweep.
 
     Raises ConfigError (one line; for a sweep one line per wrong job, the first few) for anything wrong, so no
-    folder is made for a config that cannot run. Returns the arguments to hand to Hydra, or None when there is
-    nothing to do."""
-    global one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs, claim_blocks
-    one_thread_cpu_sweep, launcher, launcher_n_jobs, checked_jobs = None, "", None, None  # this command's
-    claim_blocks = ([], {})
+    folder is made for a config that cannot run. Returns the Plan: the arguments to hand to Hydra (None when
+    there is nothing to do) and what a sweep's launcher must know."""
     untrusted = resume_folder(args)
     args = resume_args(args)
     if args is None:
-        return None
+        return Plan(None)
     flags, overrides, dirs, multirun, print_only = _flags(args)
     for d in dirs:
         if not Path(d).is_dir():
             raise ConfigError(f"--config-dir {d or '(missing)'} is wrong: allowed is an existing folder of "
                               "config groups (e.g. conf/ holding model/mynet.yaml)")
     if print_only:
-        return args
+        return Plan(args)
     args = [*flags, *overrides]  # Hydra's argparse takes its flags only before the overrides
     _writable(overrides, multirun)
     _plain_folders(overrides, multirun)
     if not multirun:
         _check(overrides, dirs, untrusted)
-        return args
-    planned = jobs(overrides, dirs)
+        return Plan(args)
+    planned, composed = jobs(overrides, dirs)
+    plan = Plan(args, str(composed.hydra.launcher.get("_target_", "")), composed.hydra.launcher.get("n_jobs"),
+                claims=_claims(composed))
     if planned is None:  # Optuna & co.: check the command's fixed values; the sweeper checks its ranges
         plain = [o for o in overrides if not re.search(r"\b(interval|range|choice|tag|glob)\(|,", o)]
         run = _check(plain, dirs)
         if not any(o.startswith("hydra.sweeper.direction=") for o in overrides):  # the run's real metric
-            args = [*args, f"hydra.sweeper.direction={'maximize' if run.mode == 'max' else 'minimize'}"]
-        return args
-    wrong, seen, shapes, run = [], {}, set(), None
-    for num, job in enumerate(planned[:MAX_CHECKED]):
-        # Jobs that differ only in their seed build the same objects: check one fully, the others' seed alone
-        # (a 10-seed grid costs one compose and build instead of ten).
-        others = tuple(o for o in job if _key(o) != "seed")
-        plain_seeds = all(re.fullmatch(r"-?\d+", o.split("=", 1)[1]) for o in job if _key(o) == "seed")
-        if plain_seeds and others in seen:
-            error = seen[others]
-        else:
-            try:
-                run = _check(job, dirs)
-                shapes.add((run.device.type, run.threads))
-                error = None
-            except ConfigError as e:
-                error = str(e)
-            if plain_seeds:
-                seen[others] = error
-        if error:
-            wrong.append(f"job {num} ({' '.join(job)}): {error}")
-    if wrong:
+            plan.args = [*args, f"hydra.sweeper.direction={'maximize' if run.mode == 'max' else 'minimize'}"]
+        return plan
+    # Jobs that differ only in their seed build the same objects: one is checked fully, the others' seed alone
+    # (a 10-seed grid costs one compose and build instead of ten).
+    shapes, errors, run = check_jobs(planned[:MAX_CHECKED], lambda job: _check(job, dirs))
+    if errors:
+        wrong = [f"job {num} ({' '.join(planned[num])}): {error}" for num, error in sorted(errors.items())]
         more = f"\n... and {len(wrong) - MAX_SHOWN} more wrong jobs" if len(wrong) > MAX_SHOWN else ""
         raise ConfigError(f"the sweep's {len(wrong)} of {len(planned)} jobs cannot run; nothing was started:\n"
                           + "\n".join(wrong[:MAX_SHOWN]) + more)
-    if claim_blocks[0] and run is not None:  # the claim's metrics: what this preset's runs log
+    if plan.claims[0] and run is not None:  # the claim's metrics: what this preset's runs log
         from dlx.results import claims
 
-        claims.check(*claim_blocks, result_metrics(run), loose=True)
-    one_thread_cpu_sweep = len(planned) <= MAX_CHECKED and shapes == {("cpu", 1)}
-    if len(planned) <= MAX_CHECKED:  # the jobs as the sweeper will list them: Hydra's own keys are not task overrides
-        checked_jobs = {tuple(o for o in job if not _key(o).startswith(("hydra.", "hydra/"))) for job in planned}
-    return args
-
-
-# Set by preflight() for a grid whose every job trains on the CPU with one thread (trainer.threads=auto's choice
-# for a small model, or 1): hydra/launcher=parallel's n_jobs=auto then runs one job per core. None: not known
-# (no grid checked in this process), which keeps jobs in one process.
-one_thread_cpu_sweep: bool | None = None
-checked_jobs: set[tuple[str, ...]] | None = None  # every job of that grid, composed and checked: see dlx_sweeper/grid
-launcher = ""  # the grid's hydra.launcher._target_
-launcher_n_jobs = None  # and its n_jobs, where it has one
-claim_blocks: tuple[list, dict] = ([], {})  # the grid's claim blocks (dlx.results.claims.Claim), its swept values
+        claims.check(*plan.claims, result_metrics(run), loose=True)
+    plan.checked = len(planned) <= MAX_CHECKED
+    plan.one_thread_cpu = plan.checked and shapes == {("cpu", 1)}
+    return plan

@@ -20,7 +20,16 @@ from torch import nn
 
 def weight_params(model: nn.Module, params: str = "weights") -> list[torch.Tensor]:
     """The tensors a penalty acts on: kernels only (``weights``) or every trainable tensor (``all``)."""
-    return [p for p in model.parameters() if p.requires_grad and (params == "all" or p.ndim >= 2)]
+    return [p for p in model.parameters() if _penalised(p, params)]
+
+
+def weight_names(model: nn.Module, params: str = "weights") -> list[str]:
+    """The names of :func:`weight_params`'s tensors, in its order."""
+    return [n for n, p in model.named_parameters() if _penalised(p, params)]
+
+
+def _penalised(p: torch.Tensor, params: str) -> bool:
+    return p.requires_grad and (params == "all" or p.ndim >= 2)
 
 
 def l2_penalty(weights: list[torch.Tensor], alpha: float) -> torch.Tensor:

@@ -3,8 +3,9 @@
 Everything is inside the file: figures are inline base64 PNGs, the only script is a few lines that sort the
 table; nothing is fetched from the network, so the file can be mailed, archived or opened offline. It holds
 the ranked table of ``dlx compare`` (with the tests and intervals), the curves with seed bands, the swept
-values against the metric (parallel coordinates), how much of the metric's spread each swept value explains,
-the failed and diverged runs with their errors, and each run's provenance.json.
+values against the metric (parallel coordinates; with one swept value, the metric against it), how much of the
+metric's spread each swept value explains, the failed and diverged runs with their errors, and each run's
+provenance.json.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 from dlx import checks, provenance, runfolder
 from dlx.results import claims
 from dlx.results.figures import PICTURES, curves_png, read_images
-from dlx.results.files import writable, write_atomic
+from dlx.results.files import default_out, writable, write_atomic
 from dlx.results.runs import (
     IGNORED_KEYS,
     NOT_COMPARED,
@@ -35,7 +36,7 @@ from dlx.results.runs import (
     run_metric,
 )
 from dlx.results.summary import Summary, summarize
-from dlx.results.tables import fmt, stats_note, table_rows
+from dlx.results.tables import fmt, reading_order, stats_note, table_rows
 
 # ------------------------------------------------------------------------------------------ the swept values
 
@@ -133,6 +134,40 @@ def parallel_coordinates(params: dict[str, list[str]], y: np.ndarray, metric: st
     return _png(fig)
 
 
+def one_value_png(key: str, values: list[str], y: np.ndarray, metric: str, mode: str) -> str:
+    """With a single swept value, the metric against it: one dot per run (its seed), each level's mean ± std
+    over its runs, the best level marked. Parallel coordinates of one axis say nothing a plain plot does not."""
+    plt = _plt()
+    pos, ticks, scale = _axis(values)  # numbers in [0, 1] (log where they spread), or category indices
+    levels = [label for _, label in ticks] if scale == "category" else sorted(set(values), key=float)
+    at = {v: float(pos[values.index(v)]) for v in levels}
+    arr = np.array(values)
+    means = np.array([y[arr == v].mean() for v in levels])
+    sds = np.array([y[arr == v].std(ddof=1) if (arr == v).sum() > 1 else 0.0 for v in levels])
+    best = int(np.argmax(means) if mode == "max" else np.argmin(means))
+    fig, ax = plt.subplots(figsize=(max(0.9 * len(levels) + 3, 7), 4.2))
+    spread = 0.012 if len(levels) > 1 else 0.05  # dots of one level side by side, not on top of each other
+    for v in levels:
+        ys = y[arr == v]
+        ax.scatter(at[v] + spread * (np.arange(len(ys)) - (len(ys) - 1) / 2), ys, s=16, color="#9db7d5", zorder=2)
+    xs = [at[v] for v in levels]
+    ax.errorbar(xs, means, yerr=sds, fmt="o-" if scale != "category" else "o", color="#1f4e79", capsize=4,
+                lw=1.4, zorder=3, label="mean ± std over runs")
+    ax.plot(xs[best], means[best], marker="*", ms=16, color="#e3a21a", zorder=4, ls="none",
+            label=f"best: {key}={levels[best]}")
+    if scale == "category":
+        ax.set_xticks(xs, [str(v)[:18] for v in levels], fontsize=9)
+    else:
+        ax.set_xticks([t for t, _ in ticks], [f"{float(label):.3g}" for _, label in ticks], fontsize=9)
+    ax.set_xlabel(key + (" (log scale)" if scale == "log" else ""))
+    ax.set_ylabel(metric)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(f"{metric} against {key}, the one swept value (dots: runs)", fontsize=11)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def variance_explained(values: list[str], y: np.ndarray) -> float:
     """eta^2 of one swept value: the share of the metric's variance between its levels (one-way ANOVA's
     between-groups sum of squares / total). Numeric values with more than 6 levels are cut into 4 quantile
@@ -192,7 +227,7 @@ def importance_png(eta: dict[str, float], forest: dict[str, float] | None) -> st
 CSS = """
 body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #1f2328;
        margin: 0; background: #f6f8fa; }
-main { max-width: 1140px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
+main { max-width: 1500px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #d0d7de;
      padding-bottom: 4px; }
 .meta { color: #59636e; font-size: 13px; } .note { color: #59636e; font-size: 12.5px; margin: 6px 0; }
@@ -260,6 +295,8 @@ def _img(b64: str, alt: str) -> str:
 
 def _table_html(s: Summary) -> str:
     header, rows = table_rows(s)
+    order = reading_order(header, s.rank_col)
+    header, rows = [header[i] for i in order], [[r[i] for i in order] for r in rows]
     out = ['<div class="scroll"><table class="sortable"><thead><tr>']
     out += [f'<th class="{"l" if h == "group" else ""}" title="click to sort">{_e(h)}</th>' for h in header]
     out.append("</tr></thead><tbody>")
@@ -281,6 +318,8 @@ def _swept_section(s: Summary) -> str:
     out = ['<h2>Swept values</h2>']
     if not params or len(runs) < 2:
         return out[0] + '<p class="note">The runs share every setting (seeds aside): nothing was swept.</p>'
+    if len(params) == 1:
+        return out[0] + _one_value_section(s, *next(iter(params.items())), y)
     out.append(_img(parallel_coordinates(params, y, s.rank_col, s.mode), "parallel coordinates"))
     out.append(f'<p class="note">{len(runs)} runs with a {_e(s.rank_col)} (diverged, failed and pruned runs '
                "left out). Numeric axes spread over more than a factor 20 are drawn on a log scale.</p>")
@@ -299,6 +338,24 @@ def _swept_section(s: Summary) -> str:
         note += " (A random-forest permutation importance is added from 12 runs on.)"
     out.append(f'<p class="note">{note}</p>')
     return "".join(out)
+
+
+def _one_value_section(s: Summary, key: str, values: list[str], y: np.ndarray) -> str:
+    """One swept value: the metric against it, and in words how much of the spread it explains (the rest is the
+    seeds); an importance chart of one bar would say nothing more."""
+    eta = variance_explained(values, y)
+    arr = np.array(values)
+    means = {v: float(y[arr == v].mean()) for v in dict.fromkeys(values)}
+    best = (max if s.mode == "max" else min)(means, key=means.get)
+    worst = (min if s.mode == "max" else max)(means, key=means.get)
+    note = (f"{len(y)} runs with a {_e(s.rank_col)} (diverged, failed and pruned runs left out). Only "
+            f"<code>{_e(key)}</code> was swept: its {len(means)} values explain {eta:.0%} of the variance of "
+            f"{_e(s.rank_col)} across runs (η², one-way ANOVA); the other {1 - eta:.0%} is the spread between "
+            f"seeds. Best mean: <code>{_e(key)}={_e(best)}</code> ({means[best]:.4g}); worst: "
+            f"<code>{_e(key)}={_e(worst)}</code> ({means[worst]:.4g}). Whether the difference is more than the "
+            "seeds' noise is the table's p column.")
+    return (_img(one_value_png(key, values, y, s.rank_col, s.mode), f"{s.rank_col} against {key}")
+            + f'<p class="note">{note}</p>')
 
 
 def _claims_section(s: Summary) -> str:
@@ -481,10 +538,10 @@ def report(paths: list[Path], out: Path | None = None, metrics: list[str] | None
     s = summarize(runs, metrics, mode, by)
     s.claims = claims.judge(runs)
     if out is None:
-        out = (paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd()) / "report.html"
+        out = default_out(paths) / "report.html"
     if out.is_dir():
         raise CompareError(f"--out {out} is wrong: it is a folder; allowed is a file path, e.g. {out / 'report.html'}")
-    writable(out.parent)
+    writable(out.parent, "--out" if out.parent != default_out(paths) else "the default --out")
     title = f"dlx report: {len(runs)} runs in {len(s.all_groups)} groups ({', '.join(map(str, paths))})"
     return write(s, out, title)
 

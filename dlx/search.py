@@ -13,6 +13,7 @@ b))`` for integers), ``tag(log, interval(a, b))`` (log-uniform), ``choice(a, b, 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -160,10 +161,16 @@ def promotable(study, prune, paused: list) -> list:
 class TrialPruner:
     """``(epoch, value) -> stop now?`` for one job of a search: reports trainer.metric at every epoch end to the
     job's trial and asks the study's pruner. The study opens at the first report (not while the preflight
-    checks the config)."""
+    checks the config).
 
-    def __init__(self, storage: str, study: str, number: int):
-        self.where, self.trial = (storage, study, int(number)), None
+    ``index``: the job is seed ``index`` of a trial scored by the mean over its seeds (the sweeper's ``seeds``;
+    they run one after another). It keeps its values in the trial (user attribute ``dlx.seed<index>``, one per
+    epoch) and reports the mean over the trial's seeds so far at this epoch (an earlier seed that stopped
+    before it: its last value), at the step of the budget the trial has spent, the epochs of its earlier seeds
+    plus this one's, so that trials are compared at equal budgets on the mean of the seeds they ran."""
+
+    def __init__(self, storage: str, study: str, number: int, index: int | None = None):
+        self.where, self.trial, self.index = (storage, study, int(number)), None, index
 
     def _open(self):
         import optuna
@@ -179,5 +186,14 @@ class TrialPruner:
     def __call__(self, epoch: int, value: float) -> bool:
         if self.trial is None:
             self.trial = self._open()
-        self.trial.report(value, epoch)
+        if self.index is None:
+            self.trial.report(value, epoch)
+            return self.trial.should_prune()
+        attrs = self.trial.user_attrs  # read from the storage: the earlier seeds' jobs wrote theirs
+        own = list(attrs.get(f"dlx.seed{self.index}", []))[: epoch - 1]  # a resumed job rewrites from here
+        own += [math.nan] * (epoch - 1 - len(own)) + [float(value)]
+        self.trial.set_user_attr(f"dlx.seed{self.index}", own)
+        earlier = [attrs.get(f"dlx.seed{i}") or [math.nan] for i in range(self.index)]
+        values = [h[min(epoch, len(h)) - 1] for h in earlier] + [float(value)]
+        self.trial.report(sum(values) / len(values), sum(len(h) for h in earlier) + epoch)
         return self.trial.should_prune()

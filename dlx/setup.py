@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import inspect
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,7 @@ class Run:
     save_checkpoints: bool
     checkpoint_every_s: float  # last.pt/best.pt at most this often (and always at the end)
     threads: int  # CPU intra-op threads this run uses
+    threads_auto: bool  # trainer.threads=auto chose them: a stack of runs counts again (dlx/sweep/stack.py)
     cuda_graphs: bool
     autocast: Any
     config_yaml: str  # stored in every checkpoint
@@ -91,6 +94,11 @@ class Run:
     resume: dict | None = None  # the checkpoint state to continue from
     pretrain_s: float | None = None  # how long the pretraining phase took (set by dlx.train.start)
     pruner: Any = None  # in a search (dlx/search.py): (epoch, trainer.metric's value) -> stop now?
+    # The same optimizer, schedule and regularizer parts over other tensors: runs trained as one stack
+    # (dlx/sweep/stack.py) build theirs over the stacked (N, *shape) parameters with the single run's builders.
+    new_optimizer: Callable[..., torch.optim.Optimizer] | None = None  # (params, fused=None)
+    new_scheduler: Callable[[torch.optim.Optimizer], Any] | None = None
+    new_parts: Callable[..., objective.Parts] | None = None  # (weights: which -> tensors, see objective.Context)
 
 
 def pick_device(name: str) -> torch.device:
@@ -342,89 +350,136 @@ def _curriculum(o: dict, data: Data, multi: bool, device: torch.device, batch: i
 
 
 def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Path | None = None,
-          run_dir: Path | None = None, dry: bool = False) -> Run:
+          run_dir: Path | None = None, dry: bool = False, cores: int | None = None) -> Run:
     """Every object of one run (``resume``: the run folder to continue, else ``cfg.resume``). ``dry`` builds the
     model on the meta device and skips what needs real weights (pretraining, init_from's copy, curriculum's
-    ordering): a check that costs no training."""
+    ordering): a check that costs no training. ``cores``: this process's share of the machine, what
+    trainer.threads=auto gives a large model (None: CORES; a worker of hydra/launcher=parallel gets cores / n_jobs)."""
     validate(cfg)  # the loop's own keys (dlx/config.py)
     if not dry:
         lazy_dynamo.import_now()  # what the first optimizer step imports, cheaper, before this run's objects
     resume = resume if resume is not None else cfg.get("resume")
-    tc = cfg.trainer
-    device = pick_device(cfg.device)
+    tc, device = cfg.trainer, pick_device(cfg.device)
     seed_everything(cfg.seed)
     c = OmegaConf.to_container(cfg, resolve=True)
     reg = {k: v for k, v in (c.get("regularization") or {}).items() if isinstance(v, dict)}
-
-    mcfg = dict(c["model"])
-    keys = {k: mcfg.pop(k, None) for k in LOOP_KEYS}
-    keys["pretrain"], pre_inputs = pretrain_inputs(keys["pretrain"])
-    pretraining = pretrain_on(keys["pretrain"]) and resume is None and not dry  # a resumed run skips the phase
-    cls = model_class(mcfg.get("_target_"))
-    data = load_data(c["dataset"])
-    task = getattr(cls, "task", data.task)
-    data = task_view(data, task)
-    if not (pretraining and pre_inputs == "all"):
-        data.x_unlabeled = None  # nothing reads it: keep it off the device
-    if not dry:
-        data = data.to(device)
-    y, y_val, y_test = targets(data, task)
-
-    model = _model(mcfg, keys, data, reg, device, dry, resume is not None)
-    pre = keys.get("pretrain")
-    if device.type == "cuda" and data.x.ndim == 4 and tc.precision == "bf16" and not dry:
-        # NHWC feeds bf16 tensor-core conv kernels; in fp32 small LeNet-size convs ran slower in NHWC (H200)
-        model = model.to(memory_format=torch.channels_last)
-        data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
-                                           for t in (data.x, data.x_val, data.x_test))
-
-    threads = tc.threads if tc.threads != "auto" else auto_threads(model, data.x[:tc.batch_size], device, dry)
+    data, model, pre = _setup_data_and_model(c, reg, device, dry, resume is not None)
+    task = model.task
+    threads = tc.threads if tc.threads != "auto" else \
+        auto_threads(model, data.x[:tc.batch_size], device, dry, cores=cores)
     if not dry:
         torch.set_num_threads(threads)
-    bf16, cuda_graphs = tc.precision == "bf16", tc.cuda_graphs
-    if bf16 and device.type == "cpu" and not dry:
-        print("dlx: precision=bf16 on CPU runs with CPU autocast (slow on most CPUs; fp32 is the CPU default)")
-    # autocast's weight-cast cache must be off under graph capture (PyTorch's CUDA-graph notes); fp32 skips
-    # the context altogether (building one costs microseconds every forward)
-    autocast = ((lambda: torch.autocast(device.type, dtype=torch.bfloat16, cache_enabled=not cuda_graphs))
-                if bf16 else contextlib.nullcontext)
-
+    autocast = _autocast(tc.precision, tc.cuda_graphs, device, dry)
     multi = task == "multitask"
-    loss = _loss(cfg, data, model, multi)
     probe = data.x[:2] if not dry else torch.zeros(2, *data.in_shape, device="meta")
     ctx = objective.Context(model, data.task, data.n_out, probe, cfg.loss, autocast, multi,
                             lambda path: load_teacher(path, data, probe.device))
     if dry and "distill" in reg:  # the teacher must load; its hooks need real tensors, checked at the run
         load_teacher(reg["distill"].get("teacher") or "", data, torch.device("cpu"))
-        parts = objective.build_parts({k: v for k, v in reg.items() if k != "distill"}, ctx)
+        reg_here = {k: v for k, v in reg.items() if k != "distill"}
     else:
-        parts = objective.build_parts(reg, ctx)
+        reg_here = reg
+    new_parts = lambda weights=None: objective.build_parts(reg_here, dataclasses.replace(ctx, weights=weights))
+    parts = new_parts()
+    steps = _steps(tc, len(data.x))
+    optimizer, new_optimizer, scheduler, new_scheduler = _setup_optimizer(c, tc, steps[1], model, parts, device,
+                                                                          len(data.x))
+    metric, es, curriculum = _setup_metric(tc, reg, task, data, probe.device, dry)
+    state = _resume(resume, run_dir, dry)
+    sc = c["schedule"]
+    y, y_val, y_test = targets(data, task)
+    return Run(
+        device=device, seed=cfg.seed, data=data, y=y, y_val=y_val, y_test=y_test, model=model,
+        step_model=torch.compile(model, mode=tc.compile_mode) if tc.compile and not dry else model,
+        optimizer=optimizer, scheduler=scheduler, scheduled=sc["name"] != "constant" or sc.get("warmup", 0) > 0,
+        objective=objective.Objective(_loss(cfg, data, model, multi), parts, autocast,
+                                      getattr(optimizer, "create_graph", False)),
+        early_stopping=es, curriculum=curriculum, pretrain=pre,
+        pretrain_x=(data.x if data.x_unlabeled is None else data.x_unlabeled) if pre and not dry else None,
+        metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=tc.batch_size,
+        steps_per_epoch=steps[0], total_steps=steps[1],
+        max_epochs=math.ceil(steps[1] / steps[0]),  # max_steps, when set, replaces max_epochs
+        log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
+        grad_norms=tc.grad_norms, cost=tc.cost, shifted_test=list(tc.shifted_test), pictures=tc.pictures,
+        save_checkpoints=tc.checkpoint, checkpoint_every_s=tc.checkpoint_every_s,
+        threads=threads, threads_auto=tc.threads == "auto", cuda_graphs=tc.cuda_graphs, autocast=autocast,
+        config_yaml=OmegaConf.to_yaml(cfg), overrides=list(overrides or []), resume=state,
+        hparams=flat({k: v for k, v in c.items() if k != "claim"}),  # a preset's claim: text, not a setting
+        pruner=search.TrialPruner(**c["trial"]) if c.get("trial") and not dry else None,
+        new_optimizer=new_optimizer, new_scheduler=new_scheduler, new_parts=new_parts)
 
-    trainable = [p for p in model.parameters() if p.requires_grad]  # model.freeze leaves the rest out
-    extra = [p for m in parts.modules.values() for p in m.parameters()]
-    optimizer = build_optimizer(c["optim"], trainable + extra)
-    create_graph = getattr(optimizer, "create_graph", False)  # Newton differentiates the gradient again
-    if create_graph and tc.compile:
-        raise ConfigError(f"trainer.compile=true is wrong with optim {c['optim']['_target_']}: it differentiates "
-                          "the gradient again (double backward), which torch.compile does not support; allowed "
-                          "with it is trainer.compile=false")
 
-    n_train, batch = len(data.x), tc.batch_size
+def _setup_data_and_model(c: dict, reg: dict, device: torch.device, dry: bool, resuming: bool):
+    """(the data as the model's task sees it, on the device; the model with init_from/freeze applied; the greedy
+    pretraining phase's keys, None when the run has none or skips it: a resumed run; a dry check keeps the keys,
+    what the preflight says the run logs, and never runs the phase)."""
+    mcfg = dict(c["model"])
+    keys = {k: mcfg.pop(k, None) for k in LOOP_KEYS}
+    keys["pretrain"], pre_inputs = pretrain_inputs(keys["pretrain"])
+    pretraining = pretrain_on(keys["pretrain"]) and not resuming and not dry
+    cls = model_class(mcfg.get("_target_"))
+    data = load_data(c["dataset"])
+    data = task_view(data, getattr(cls, "task", data.task))
+    if not (pretraining and pre_inputs == "all"):
+        data.x_unlabeled = None  # nothing reads it: keep it off the device
+    if not dry:
+        data = data.to(device)
+    model = _model(mcfg, keys, data, reg, device, dry, resuming)
+    if device.type == "cuda" and data.x.ndim == 4 and c["trainer"]["precision"] == "bf16" and not dry:
+        # NHWC feeds bf16 tensor-core conv kernels; in fp32 small LeNet-size convs ran slower in NHWC (H200)
+        model = model.to(memory_format=torch.channels_last)
+        data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
+                                           for t in (data.x, data.x_val, data.x_test))
+    return data, model, keys.get("pretrain") if pretrain_on(keys["pretrain"]) and not resuming else None
+
+
+def _autocast(precision: str, cuda_graphs: bool, device: torch.device, dry: bool) -> Callable:
+    """A context factory for the forward passes: bf16 autocast, or nothing (fp32)."""
+    if precision != "bf16":
+        return contextlib.nullcontext  # building an autocast context costs microseconds every forward
+    if device.type == "cpu" and not dry:
+        print("dlx: precision=bf16 on CPU runs with CPU autocast (slow on most CPUs; fp32 is the CPU default)")
+    # autocast's weight-cast cache must be off under graph capture (PyTorch's CUDA-graph notes)
+    return lambda: torch.autocast(device.type, dtype=torch.bfloat16, cache_enabled=not cuda_graphs)
+
+
+def _steps(tc, n_train: int) -> tuple[int, int]:
+    """(steps per epoch, total steps): trainer.max_steps, when set, replaces max_epochs."""
+    batch = tc.batch_size
     steps_per_epoch = n_train // batch if tc.drop_last else math.ceil(n_train / batch)
     if steps_per_epoch == 0:
         raise ConfigError(f"trainer.batch_size={batch} is wrong with drop_last: allowed is at most the "
                           f"{n_train} training examples")
-    total_steps = tc.max_steps or tc.max_epochs * steps_per_epoch
+    return steps_per_epoch, tc.max_steps or tc.max_epochs * steps_per_epoch
+
+
+def _setup_optimizer(c: dict, tc, total_steps: int, model: nn.Module, parts: objective.Parts,
+                     device: torch.device, n_train: int):
+    """(the optimizer over the trainable parameters and the regularizers' own modules, the function that builds
+    the same optimizer over other tensors, the schedule, the function that builds the same schedule)."""
+    trainable = [p for p in model.parameters() if p.requires_grad]  # model.freeze leaves the rest out
+    extra = [p for m in parts.modules.values() for p in m.parameters()]
+    new_optimizer = lambda params, fused=None: build_optimizer(c["optim"], params, fused)
+    optimizer = new_optimizer(trainable + extra)
+    if getattr(optimizer, "create_graph", False) and tc.compile:  # Newton differentiates the gradient again
+        raise ConfigError(f"trainer.compile=true is wrong with optim {c['optim']['_target_']}: it differentiates "
+                          "the gradient again (double backward), which torch.compile does not support; allowed "
+                          "with it is trainer.compile=false")
     sc = c["schedule"]
+    new_scheduler = lambda opt: schedule.build(opt, sc["name"], total_steps, sc.get("tau"),
+                                               sc.get("final_frac", 0.01), sc.get("warmup", 0))
     try:
-        scheduler = schedule.build(optimizer, sc["name"], total_steps, sc.get("tau"), sc.get("final_frac", 0.01),
-                                   sc.get("warmup", 0))
+        scheduler = new_scheduler(optimizer)
     except ConfigError as e:
         raise checks.in_group("schedule", e) from None
-    if cuda_graphs:
-        graphs.check(device, optimizer, c["optim"]["_target_"], n_train, batch, tc.drop_last, sc["name"],
+    if tc.cuda_graphs:
+        graphs.check(device, optimizer, c["optim"]["_target_"], n_train, tc.batch_size, tc.drop_last, sc["name"],
                      sc.get("warmup", 0), tc.compile, tc.compile_mode)
+    return optimizer, new_optimizer, scheduler, new_scheduler
 
+
+def _setup_metric(tc, reg: dict, task: str, data: Data, device: torch.device, dry: bool):
+    """(trainer.metric resolved, early stopping, curriculum's order), each checked against the metrics logged."""
     metric = tc.metric if tc.metric != "auto" else metrics.default_metric(task, data.target_info)
     logged = metrics.logged_metrics(task, data.target_info)
     if metric not in logged:
@@ -434,47 +489,32 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
     if tc.shifted_test and task != "classification":
         raise ConfigError(f"trainer.shifted_test={checks.show(list(tc.shifted_test))} is wrong for a {task} model: "
                           "allowed is [] (the translation test measures a classifier's test accuracy)")
-    curriculum = (_curriculum(reg["curriculum"], data, multi, probe.device, tc.eval_batch_size, dry)
+    curriculum = (_curriculum(reg["curriculum"], data, task == "multitask", device, tc.eval_batch_size, dry)
                   if "curriculum" in reg else None)
+    return metric, es, curriculum
 
-    state = None
-    if resume is not None and dry:  # the checkpoint must be there before anything starts
+
+def _resume(resume: str | Path | None, run_dir: Path | None, dry: bool) -> dict | None:
+    """The checkpoint state a resumed run continues from (dry: only that it is there, before anything starts)."""
+    if resume is None:
+        return None
+    if dry:
         last = Path(str(resume)).expanduser() / "checkpoints" / "last.pt"
         if not last.is_file():
             raise ConfigError(f"resume={resume} is wrong: {last} does not exist (the run stopped before its "
                               "first checkpoint); allowed is a run folder with checkpoints/last.pt")
-    elif resume is not None:
-        state = resume_state(Path(run_dir), resume)
-    return Run(
-        device=device, seed=cfg.seed, data=data, y=y, y_val=y_val, y_test=y_test, model=model,
-        step_model=torch.compile(model, mode=tc.compile_mode) if tc.compile and not dry else model,
-        optimizer=optimizer, scheduler=scheduler,
-        scheduled=sc["name"] != "constant" or sc.get("warmup", 0) > 0,
-        objective=objective.Objective(loss, parts, autocast, create_graph), early_stopping=es,
-        # a dry Run keeps the phase's keys (what the preflight says the run will log), never its inputs
-        curriculum=curriculum, pretrain=pre if pretrain_on(pre) and resume is None else None,
-        pretrain_x=(data.x if data.x_unlabeled is None else data.x_unlabeled) if pretraining else None,
-        metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=batch,
-        steps_per_epoch=steps_per_epoch, total_steps=total_steps,
-        max_epochs=math.ceil(total_steps / steps_per_epoch),  # max_steps, when set, replaces max_epochs
-        log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
-        grad_norms=tc.grad_norms, cost=tc.cost, shifted_test=list(tc.shifted_test), pictures=tc.pictures,
-        save_checkpoints=tc.checkpoint,
-        checkpoint_every_s=tc.checkpoint_every_s,
-        threads=threads, cuda_graphs=cuda_graphs, autocast=autocast,
-        config_yaml=OmegaConf.to_yaml(cfg), overrides=list(overrides or []), resume=state,
-        hparams=flat({k: v for k, v in c.items() if k != "claim"}),  # a preset's claim: text, not a setting
-        pruner=search.TrialPruner(**c["trial"]) if c.get("trial") and not dry else None)
+        return None
+    return resume_state(Path(run_dir), resume)
 
 
-CORES = torch.get_num_threads()  # this process's share of the machine (a joblib worker's is cores / n_jobs)
+CORES = torch.get_num_threads()  # the cores this process may use, read once at import (a run sets its own count)
 SMALL_FLOPS = 5e7  # forward FLOPs per batch below which one thread is as fast (scripts/bench_threads.py, idle
 # 2-core machine: digits MLP 6.5 MFLOP 1.04x from a second thread, MNIST MLP 137 MFLOP 1.54x; under load 1 thread wins)
 
 
 @torch.no_grad()
 def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: bool = False,
-                 copies: int = 1) -> int:
+                 copies: int = 1, cores: int | None = None) -> int:
     """trainer.threads=auto: one thread for a model whose forward pass over a batch is under SMALL_FLOPS (its
     steps are too small to split: a second thread costs more in handoffs than it gives, and one thread gives the
     same numbers whichever launcher runs the job), else all of this process's cores. On a GPU: unchanged.
@@ -483,14 +523,16 @@ def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: 
     FLOPs per parameter per example (what a matmul or convolution does at least with each of its weights), it
     is 4x over SMALL_FLOPS (a margin for biases and norms, which no matmul uses) gets all cores uncounted, and a
     smaller one is counted on a CPU copy left uninitialized (the count does not depend on the values).
-    ``copies``: that many models trained as one stack (hydra/launcher=batched) count together."""
+    ``copies``: that many models trained as one stack (hydra/launcher=batched) count together. ``cores``: this
+    process's share of the machine (None: CORES)."""
     if device.type != "cpu":
         return torch.get_num_threads()
+    cores = cores or CORES
     from torch.utils.flop_counter import FlopCounterMode
 
     if dry:
         if copies * 2 * len(xb) * sum(p.numel() for p in model.parameters()) >= 4 * SMALL_FLOPS:
-            return CORES
+            return cores
         # what Module.to_empty does, with torch.empty for empty_like: on a meta tensor that runs a Python meta
         # kernel, which imports sympy (0.6 s)
         model = copy.deepcopy(model)._apply(lambda t: torch.empty(t.shape, dtype=t.dtype))
@@ -503,10 +545,10 @@ def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: 
     except Exception:  # a family that needs its initialised values to run: the real run counts again
         if not dry:
             raise
-        return CORES
+        return cores
     finally:
         model.train(was_training)
-    return 1 if copies * counter.get_total_flops() < SMALL_FLOPS else CORES
+    return 1 if copies * counter.get_total_flops() < SMALL_FLOPS else cores
 
 
 # torch.optim classes with a fused CPU kernel: on the CPU dlx asks for it unless the optim config names
@@ -517,15 +559,16 @@ def auto_threads(model: nn.Module, xb: torch.Tensor, device: torch.device, dry: 
 FUSED_CPU = {f"torch.optim.{n}" for n in ("SGD", "Adam", "AdamW", "Adagrad")}
 
 
-def build_optimizer(node: dict, params: list) -> torch.optim.Optimizer:
+def build_optimizer(node: dict, params: list, fused: bool | None = None) -> torch.optim.Optimizer:
     """``instantiate(cfg.optim)(params)`` (optim configs are partial); torch.optim's own classes get dlx's
-    argument checks first (dlx/optim), dlx's classes check their own; see FUSED_CPU."""
+    argument checks first (dlx/optim), dlx's classes check their own; see FUSED_CPU. ``fused=True`` asks for the
+    fused kernel on any device (a stack of runs on a GPU: one kernel for every member's tensors)."""
     try:
         check_torch(node["_target_"], {k: v for k, v in node.items() if not k.startswith("_")})
     except ConfigError as e:
         raise checks.in_group("optim", e) from None
     if node["_target_"] in FUSED_CPU and not {"fused", "foreach"} & node.keys() and params and \
-            all(p.device.type == "cpu" for p in params):
+            (fused or all(p.device.type == "cpu" for p in params)):
         node = {**node, "fused": True}
     try:
         return _instantiate(node, "optim")(params)

@@ -17,22 +17,19 @@ from torch.utils.tensorboard.summary import hparams
 from dlx import runfolder
 from dlx.checkpoint import write_json
 
-# Set by hydra/launcher=parallel's workers (hydra_plugins/dlx_pool): several jobs share one terminal there, so no
-# live progress bar (they would overwrite each other) and console lines start with the job number.
-LIVE = True
-PREFIX = ""
-
 
 class Tracker:
-    """Writes scalars to TensorBoard in ``run_dir`` and shows progress a few times a second."""
+    """Writes scalars to TensorBoard in ``run_dir`` and shows progress a few times a second. ``progress``: the
+    live progress bar (None: on a terminal); ``prefix`` starts every console line. Jobs that share one terminal
+    (hydra/launcher=parallel's workers, a stack's members) show no bar, or one, and name their job there."""
 
     def __init__(self, run_dir: Path, total_steps: int, progress: bool | None = None, resume_step: int = 0,
-                 purge_step: int | None = None):
-        self.run_dir = Path(run_dir)
+                 purge_step: int | None = None, prefix: str = ""):
+        self.run_dir, self.prefix = Path(run_dir), prefix
         # purge_step drops events past a resumed checkpoint, so curves continue without doubled steps.
         self.writer = SummaryWriter(log_dir=str(self.run_dir), purge_step=purge_step)
         self.console = Console(stderr=False)
-        interactive = (self.console.is_terminal and LIVE) if progress is None else progress
+        interactive = self.console.is_terminal if progress is None else progress
         self.progress = None
         self._last = 0.0
         self._text = ""
@@ -60,7 +57,7 @@ class Tracker:
 
     def print(self, line: str) -> None:
         """A line for the console and the run folder's train.log (the log a user reads after the run)."""
-        (self.progress.console if self.progress else self.console).print(PREFIX + line)
+        (self.progress.console if self.progress else self.console).print(self.prefix + line)
         runfolder.append_text(self.run_dir / "train.log", line + "\n")
 
     def hparams(self, values: dict[str, float | int | str | bool], metrics: dict[str, float]) -> None:
@@ -80,7 +77,7 @@ class Tracker:
         self.writer.close()
 
     def summary(self, result: dict) -> None:
-        table = Table(title=f"{PREFIX}dlx run: {result['status']}", show_header=True, header_style="bold")
+        table = Table(title=f"{self.prefix}dlx run: {result['status']}", show_header=True, header_style="bold")
         table.add_column("metric")
         table.add_column("final", justify="right")
         table.add_column("best", justify="right")
@@ -91,13 +88,13 @@ class Tracker:
         fw, bc = result.get("final_weights"), result.get("best_checkpoint")
         if fw:  # which weights the final column describes, and what best.pt scores on the test split
             which = "early stopping's best" if fw["early_stopping"] else "the last"
-            line = f"{PREFIX}final = {which} weights (epoch {fw['epoch']}, step {fw['step']})"
+            line = f"{self.prefix}final = {which} weights (epoch {fw['epoch']}, step {fw['step']})"
             if bc:
                 tests = "  ".join(f"{k} {v:.4f}" for k, v in bc.items() if k.startswith("test/"))
                 line += f"; checkpoints/best.pt (epoch {bc['epoch']}, step {bc['step']}): {tests}"
             self.console.print(line)
-        self.console.print(f"{PREFIX}epochs {result['epochs']}  steps {result['steps']}  wall {result['wall_s']:.1f} "
-                           f"s  {result['samples_per_s']:.0f} samples/s  ->  {self.run_dir}")
+        self.console.print(f"{self.prefix}epochs {result['epochs']}  steps {result['steps']}  wall "
+                           f"{result['wall_s']:.1f} s  {result['samples_per_s']:.0f} samples/s  ->  {self.run_dir}")
 
 
 def write_result(run_dir: Path, result: dict) -> None:

@@ -10,24 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import errno
 import fcntl
 import math
 import os
-import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import hydra
 import torch
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from dlx import CONFIG_DIR, checkpoint, graphs, metrics, provenance, runfolder, setup, sweep
+from dlx import checkpoint, graphs, metrics, provenance, runfolder, setup
 from dlx import regularize as R
 from dlx.checks import ConfigError
 from dlx.objective import evaluate
@@ -182,11 +178,13 @@ def restore(run: Run, state: dict, gen: torch.Generator, path: Path) -> Progress
     return p
 
 
-def train(run: Run, run_dir: Path) -> dict:
-    """Train ``run``, writing everything into ``run_dir``; returns result.json's dict."""
+def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "") -> dict:
+    """Train ``run``, writing everything into ``run_dir``; returns result.json's dict. ``progress`` and ``prefix``:
+    the console's live bar (None: on a terminal) and the start of each line (a job's number, where several
+    share the terminal)."""
     t_start = time.time()
-    model, optimizer, es, device, batch = run.model, run.optimizer, run.early_stopping, run.device, run.batch_size
-    n_train, ckpt_dir = len(run.data.x), run_dir / "checkpoints"
+    model, optimizer, device, batch, ckpt_dir = run.model, run.optimizer, run.device, run.batch_size, \
+        run_dir / "checkpoints"
     gen = torch.Generator(device=device).manual_seed(run.seed)  # batch order, separate from init/dropout
     p = restore(run, run.resume, gen, ckpt_dir / "last.pt") if run.resume else \
         Progress(LossSum(device, run.cuda_graphs))
@@ -196,28 +194,17 @@ def train(run: Run, run_dir: Path) -> dict:
     if run.cuda_graphs:  # after a resume's optimizer state is loaded
         graphs.make_capturable(optimizer, device)
     step_fn = graphs.GraphedStep(make_step(run), batch, device) if run.cuda_graphs else make_step(run)
-    tracker = start(run, run_dir, p.step)
-    status = "completed"
+    tracker = start(run, run_dir, p.step, progress, prefix)
     saver = Checkpoints(ckpt_dir, run.checkpoint_every_s, run.save_checkpoints,
                         f"{ckpt_dir / 'last.pt'} (step {p.step})" if run.resume else None)
-    print_every = max(1, run.max_epochs // 20)  # at most ~20 epoch lines per run
-    picture_every = print_every * math.ceil(math.ceil(run.max_epochs / print_every) / PICTURES)  # <= PICTURES a run
-    if print_every > 1:  # said once, so a missing epoch line does not look like a skipped epoch
-        tracker.print(f"dlx: an epoch line every {print_every} epochs (and the last); TensorBoard has every epoch")
-    epochs_here, steady_time, steady_samples = 0, 0.0, 0
-    stop = _StopOnSigint()
+    status, speed, stop = "completed", Steady(), _StopOnSigint()
     try:
         # --- loop -----------------------------------------------------------------------------------------
         while p.epoch < run.max_epochs and p.step < run.total_steps:
             t_epoch, seen_before = time.perf_counter(), p.samples_seen
             model.train()
             if p.batch == 0:
-                if run.curriculum:  # easiest examples first; the pool widens each epoch (epoch = epochs done)
-                    order, start_frac, ramp = run.curriculum
-                    p.perm = R.curriculum_perm(order, R.pool_fraction(p.epoch, start_frac, ramp), n_train, gen)
-                else:
-                    p.perm = torch.randperm(n_train, device=device, generator=gen)
-                p.losses = LossSum(device, run.cuda_graphs)
+                p.perm, p.losses = epoch_order(run, p.epoch, gen), LossSum(device, run.cuda_graphs)
             for i in range(p.batch, run.steps_per_epoch):
                 idx = p.perm[i * batch:(i + 1) * batch]
                 p.losses.add(step_fn(idx))
@@ -226,14 +213,9 @@ def train(run: Run, run_dir: Path) -> dict:
                 p.samples_seen += len(idx)
                 p.step += 1
                 if p.step % run.log_every == 0:  # the only host sync inside an epoch
-                    train_loss = p.losses.mean()
-                    if not math.isfinite(train_loss):
+                    if not log_losses(run, p, tracker):
                         status = "diverged"
                         break
-                    tracker.scalars({"train/loss": train_loss, "lr": optimizer.param_groups[0]["lr"]}, p.step)
-                    if run.grad_norms:  # per-layer gradient norms of this step: vanishing gradients
-                        tracker.scalars({f"grad/{k}": v for k, v in R.grad_norms(model).items()}, p.step)
-                    tracker.tick(p.step, f"epoch {p.epoch + 1}/{run.max_epochs} loss {train_loss:.4f}")
                 else:
                     tracker.tick(p.step)
                 if stop.requested and i + 1 < run.steps_per_epoch and p.step < run.total_steps:
@@ -246,50 +228,107 @@ def train(run: Run, run_dir: Path) -> dict:
             p.batch = 0
             if device.type == "cuda":
                 torch.cuda.synchronize()
-            epoch_s = time.perf_counter() - t_epoch
-            p.train_time += epoch_s
-            if epochs_here:  # this process's first epoch pays for warm-up (compile, autotune, graph capture)
-                steady_time, steady_samples = steady_time + epoch_s, steady_samples + p.samples_seen - seen_before
-            epochs_here += 1
+            p.train_time += speed.add(time.perf_counter() - t_epoch, p.samples_seen - seen_before)
             if status == "diverged":
                 break
-
             # --- end of epoch: evaluate (eval mode), track the best, checkpoint ------------------------------
             p.epoch += 1
-            p.final = {"train/loss": p.losses.mean(), **eval_split(run, "train"), **eval_split(run, "val")}
-            # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
-            if not all(math.isfinite(v) for v in p.final.values()) or not all_finite(model):
-                status = "diverged"
-                break
-            tracker.scalars({**p.final, "lr": optimizer.param_groups[0]["lr"]}, p.step)
-            improved = metrics.better_checkpoint(p.final, p.best_at, run.metric, run.mode)  # ties: val/loss
-            if improved:
-                p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
-            p.best.update({k: v for k, v in p.final.items() if metrics.better(v, p.best.get(k), metrics.direction(k))})
-            if es and es.update(p.final, model, p.epoch, p.step):  # before the checkpoint, which carries its state
-                status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back below
-            if run.pruner and run.pruner(p.epoch, p.final[run.metric]) and status == "completed":
-                status = "pruned"  # by a search's pruner; last.pt is written now, so a promoted trial continues
-            saver.save(lambda: snapshot(run, p, gen, wall(), 0), improved,
-                       now=status != "completed" or p.step >= run.total_steps or stop.requested,
-                       where=f"epoch {p.epoch}, step {p.step}")
-            if p.epoch % print_every == 0 or p.step >= run.total_steps or status == "stopped_early":
-                shown = "  ".join(f"{k} {v:.4f}" for k, v in p.final.items())
-                tracker.print(f"epoch {p.epoch:>4}/{run.max_epochs}  step {p.step:>6}  {shown}")
-                ending = p.step >= run.total_steps or status != "completed"
-                if run.pictures and (p.epoch % picture_every == 0 or ending):
-                    log_images(tracker.writer, model, run.data.x_val, p.step)
+            status = end_epoch(run, p, tracker, saver, lambda: snapshot(run, p, gen, wall(), 0),
+                               optimizer.param_groups[0]["lr"], now=p.step >= run.total_steps or stop.requested)
             if stop.requested:
                 raise KeyboardInterrupt
-            if status in ("stopped_early", "pruned"):
+            if status != "completed":
                 break
     except KeyboardInterrupt:
         status = "interrupted"  # last.pt holds the state after the last whole step (first Ctrl-C) or epoch
     finally:
         stop.restore()
         tracker.stop_progress()
-    steady = round(steady_samples / steady_time, 1) if steady_time else None
-    return finish(run, run_dir, p, status, tracker, round(wall(), 3), steady, saver.last_good)
+    return finish(run, run_dir, p, status, tracker, round(wall(), 3), speed.value(), saver.last_good)
+
+
+def epoch_order(run: Run, epoch: int, gen: torch.Generator) -> torch.Tensor:
+    """The order of the training examples in the epoch after ``epoch`` epochs: a permutation drawn from the run's
+    batch-order generator, or curriculum's easiest examples first, from a pool that widens each epoch."""
+    n_train = len(run.data.x)
+    if run.curriculum:
+        order, start_frac, ramp = run.curriculum
+        return R.curriculum_perm(order, R.pool_fraction(epoch, start_frac, ramp), n_train, gen)
+    return torch.randperm(n_train, device=run.device, generator=gen)
+
+
+def log_losses(run: Run, p: Progress, tracker: Tracker) -> bool:
+    """Every log_every steps: the epoch's mean step loss so far (one host sync), the rate, per-layer gradient
+    norms (trainer.grad_norms: vanishing gradients), the progress line. False when the loss is not finite."""
+    train_loss = p.losses.mean()
+    if not math.isfinite(train_loss):
+        return False
+    tracker.scalars({"train/loss": train_loss, "lr": run.optimizer.param_groups[0]["lr"]}, p.step)
+    if run.grad_norms:
+        tracker.scalars({f"grad/{k}": v for k, v in R.grad_norms(run.model).items()}, p.step)
+    tracker.tick(p.step, f"epoch {p.epoch + 1}/{run.max_epochs} loss {train_loss:.4f}")
+    return True
+
+
+def end_epoch(run: Run, p: Progress, tracker: Tracker, saver: Checkpoints, state: Callable[[], dict], lr: float,
+              now: bool) -> str:
+    """The end of epoch ``p.epoch`` (counted already): evaluate train (eval mode) and val, track the best, early
+    stopping and a search's pruner, the checkpoints (``state()`` is the run's whole state; ``now``: write them
+    whatever the interval, as at the last step or a Ctrl-C), the epoch line. Returns the run's status: completed
+    (train on), diverged, stopped_early or pruned. hydra/launcher=batched ends each member's epoch here too."""
+    p.final = {"train/loss": p.losses.mean(), **eval_split(run, "train"), **eval_split(run, "val")}
+    # NaN/Inf anywhere (loss, metrics or weights) ends the run before it can overwrite a good checkpoint.
+    if not all(math.isfinite(v) for v in p.final.values()) or not all_finite(run.model):
+        return "diverged"
+    tracker.scalars({**p.final, "lr": lr}, p.step)
+    improved = metrics.better_checkpoint(p.final, p.best_at, run.metric, run.mode)  # ties: val/loss
+    if improved:
+        p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
+    p.best.update({k: v for k, v in p.final.items() if metrics.better(v, p.best.get(k), metrics.direction(k))})
+    status, es = "completed", run.early_stopping
+    if es and es.update(p.final, run.model, p.epoch, p.step):  # before the checkpoint, which carries its state
+        status = "stopped_early"  # alg. 7.1: patience ran out; the best weights come back at the end
+    if run.pruner and run.pruner(p.epoch, p.final[run.metric]) and status == "completed":
+        status = "pruned"  # by a search's pruner; last.pt is written now, so a promoted trial continues
+    saver.save(state, improved, now=now or status != "completed", where=f"epoch {p.epoch}, step {p.step}")
+    if p.epoch % line_every(run) == 0 or p.step >= run.total_steps or status == "stopped_early":
+        shown = "  ".join(f"{k} {v:.4f}" for k, v in p.final.items())
+        tracker.print(f"epoch {p.epoch:>4}/{run.max_epochs}  step {p.step:>6}  {shown}")
+        ending = p.step >= run.total_steps or status != "completed"
+        if run.pictures and (p.epoch % picture_every(run) == 0 or ending):
+            log_images(tracker.writer, run.model, run.data.x_val, p.step)
+    return status
+
+
+def line_every(run: Run) -> int:
+    """Epochs between two epoch lines on the console: at most ~20 lines a run (TensorBoard has every epoch)."""
+    return max(1, run.max_epochs // 20)
+
+
+PICTURES = 5  # epoch lines a run logs its pictures at, the last one included: ~20 ms each on a loaded 2-core CPU
+
+
+def picture_every(run: Run) -> int:
+    """Epochs between two epoch lines that draw pictures (dlx/track.py log_images): at most PICTURES a run."""
+    every = line_every(run)
+    return every * math.ceil(math.ceil(run.max_epochs / every) / PICTURES)
+
+
+class Steady:
+    """Samples per second once warmed up: this process's first epoch pays for warm-up (compile, autotune, graph
+    capture), so it is left out."""
+
+    def __init__(self):
+        self.epochs, self.time, self.samples = 0, 0.0, 0
+
+    def add(self, epoch_s: float, samples: int) -> float:
+        if self.epochs:
+            self.time, self.samples = self.time + epoch_s, self.samples + samples
+        self.epochs += 1
+        return epoch_s
+
+    def value(self) -> float | None:
+        return round(self.samples / self.time, 1) if self.time else None
 
 
 class Checkpoints:
@@ -320,13 +359,13 @@ class Checkpoints:
             self.last_good = f"{self.folder / 'last.pt'} ({where or 'mid-epoch'})"
 
 
-def start(run: Run, run_dir: Path, step: int, progress: bool | None = None) -> Tracker:
+def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, prefix: str = "") -> Tracker:
     """The run's reporting: TensorBoard (a resumed run appends; purge_step drops the events a killed process
     wrote after its last checkpoint, so no step appears twice), data.json, the start-of-run line, and the
     greedy pretraining phase (logged as pretrain/...). ``progress``: the live progress bar (None: on a
     terminal); runs trained together (hydra/launcher=batched) show one, as a terminal holds one live display."""
     tracker = Tracker(run_dir, run.total_steps, progress=progress, resume_step=step,
-                      purge_step=step + 1 if step else None)
+                      purge_step=step + 1 if step else None, prefix=prefix)
     d, model = run.data, run.model
     provenance.write(run_dir)  # which code, packages and machine made this result
     # what dlx predict needs to read new inputs as this data was read, without the training data: the model's
@@ -356,6 +395,9 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None) -> T
         if probe:
             tracker.scalars({"pretrain/probe_loss": model.probe(d.x, run.y, run.objective.loss, probe)}, probe)
             tracker.print(f"dlx: linear probe: the head fit to the {len(d.x)} labeled training examples")
+    every = line_every(run)
+    if every > 1:  # said once, so a missing epoch line does not look like a skipped epoch
+        tracker.print(f"dlx: an epoch line every {every} epochs (and the last); TensorBoard has every epoch")
     return tracker
 
 
@@ -387,7 +429,7 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         result["error"] = (f"non-finite loss or weights at step {p.step}; the last good checkpoint is "
                            f"{last_good or 'none (no epoch finished)'}")
     elif status == "interrupted":
-        result["error"] = f"interrupted at step {p.step}; continue with: {sweep.continue_command(run_dir)}"
+        result["error"] = f"interrupted at step {p.step}; continue with: {continue_command(run_dir)}"
     if status != "interrupted":  # the resumed run writes the hparams entry once, at its end
         tracker.hparams(run.hparams, p.final)
     tracker.close()
@@ -395,8 +437,8 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
     if status == "diverged":
         error_line(f"run diverged: {result['error']}")
     tracker.summary(result)
-    if status == "interrupted":
-        error_line(result["error"])
+    if status == "interrupted":  # asked for (Ctrl-C, SIGTERM): news, not an error
+        print(f"dlx: {result['error']}", file=sys.stderr)
         raise KeyboardInterrupt
     return result
 
@@ -443,7 +485,6 @@ def best_checkpoint(run: Run, path: Path) -> dict | None:
     return {"epoch": state["epoch"], "step": state["step"], **val, **test}
 
 
-PICTURES = 5  # epoch lines a run logs its pictures at, the last one included: ~20 ms each on a loaded 2-core CPU
 EVAL_TRAIN = 10_000  # train/acc and train/eval_loss use the first examples of the (shuffled) training split
 
 
@@ -480,16 +521,18 @@ def failed_result(cfg: DictConfig, overrides: list[str], error: str, wall_s: flo
 
 
 def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None,
-        resume: str | Path | None = None) -> float:
+        resume: str | Path | None = None, cores: int | None = None, progress: bool | None = None,
+        prefix: str = "") -> float:
     """Build (dlx/setup.py) and train; always leave a result.json. Errors other than the user's (one line)
-    are re-raised after it is written."""
+    are re-raised after it is written. ``cores``: this process's share of the machine (dlx.setup.build);
+    ``progress``, ``prefix``: as :func:`train`."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     with lock(run_dir):
         try:
-            r = setup.build(cfg, overrides, resume, run_dir)
-            return primary(train(r, run_dir))
+            r = setup.build(cfg, overrides, resume, run_dir, cores=cores)
+            return primary(train(r, run_dir, progress, prefix))
         except USER_ERRORS:
             raise
         except Exception as e:
@@ -520,60 +563,24 @@ def lock(run_dir: Path):
         f.close()
 
 
-WRITE_ERRORS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT)
+RESUME_SWEEP = "resume_sweep"  # the config key of a re-run sweep (dlx.sweep.resume)
 
 
-def _drop_run_dir(run_dir: Path) -> None:
-    """After a config error in a new single run, remove the folder Hydra made (only .hydra/, a log and the lock)."""
-    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {".hydra", "train.log", ".lock"}:
-        shutil.rmtree(run_dir, ignore_errors=True)
+def continue_command(run_dir: Path) -> str:
+    """The command that continues an interrupted run: for a job of a grid sweep (its folder's parent holds the
+    basic sweeper's multirun.yaml) the sweep's own command with hydra.sweep.dir=<sweep> resume_sweep=true, which
+    keeps the finished jobs and continues this one from its last.pt; else ``dlx train resume=<run folder>``."""
+    import shlex
 
-
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
-def main(cfg: DictConfig) -> float:
-    hc = HydraConfig.get()
-    run_dir = Path(hc.runtime.output_dir)
-    overrides = list(hc.overrides.task)
-    multirun = hc.mode == RunMode.MULTIRUN
+    sweep_dir = run_dir.parent
     try:
-        resume = None
-        if multirun and cfg.resume_sweep:  # a re-run sweep: keep the jobs that finished (dlx/sweep.py)
-            kept = sweep.resume_job(run_dir, overrides, continue_interrupted=True)
-            if kept is not None:
-                print(f"dlx: job {hc.job.num} kept from the earlier sweep ({kept['status']})")
-                return primary(kept)
-            if (run_dir / "checkpoints" / "last.pt").is_file():  # interrupted: continue where it stopped
-                resume = run_dir
-        return run(cfg, run_dir, overrides, resume)
-    except sweep.SweepMismatch as e:
-        error_line(str(e))
-        return float("nan")
-    except KeyboardInterrupt:  # result.json says interrupted and how to resume; stop a sweep too
-        raise SystemExit(130) from None
-    except USER_ERRORS as e:
-        error_line(str(e))
-        if not multirun:
-            if not cfg.get("resume"):  # never delete a folder this command did not create
-                _drop_run_dir(run_dir)
-            raise SystemExit(2) from None
-        write_result(run_dir, failed_result(cfg, overrides, str(e), 0.0))
-        return float("nan")
-    except OSError as e:  # a read-only or full disk: what was written before stays (atomic writes)
-        if e.errno not in WRITE_ERRORS:
-            raise
-        error_line(f"cannot write to the run folder {run_dir}: {e.strerror} ({e.filename}); allowed is a folder "
-                   "on a writable disk with free space (hydra.run.dir=...)")
-        if not multirun:
-            raise SystemExit(2) from None
-        return float("nan")
-    except Exception as e:
-        if not multirun:
-            raise
-        # A failed job never stops the sweep: result.json already says why.
-        error_line(f"job {hc.job.num} failed: {type(e).__name__}: {e} (see {run_dir / 'result.json'})")
-        return float("nan")
-
-
-if __name__ == "__main__":
-    os.environ.setdefault("HYDRA_FULL_ERROR", "0")
-    main()
+        cfg = OmegaConf.load(sweep_dir / "multirun.yaml")
+        ov = cfg.hydra.overrides
+        dirs = [s.path for s in cfg.hydra.runtime.config_sources if s.provider == "command-line"]
+    except Exception:  # not a grid sweep's job (or an unreadable file): the run's own folder
+        return f"dlx train resume={run_dir}"
+    keep = lambda o, drop: o.split("=", 1)[0].lstrip("+~") not in drop
+    args = [*(a for d in dirs for a in ("--config-dir", d)),
+            *(o for o in ov.hydra if keep(o, ("hydra.mode", "hydra.sweep.dir", "hydra.sweeper.checked"))),
+            *(o for o in ov.task if keep(o, (RESUME_SWEEP,))), f"hydra.sweep.dir={sweep_dir}", f"{RESUME_SWEEP}=true"]
+    return "dlx train -m " + " ".join(map(shlex.quote, args))

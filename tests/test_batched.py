@@ -25,15 +25,14 @@ def sequential(overrides: list[str], run_dir: Path) -> dict:
 def stacked_runs(overrides: list[str], seeds: list[int], root: Path) -> list[dict]:
     """The members of one stack, trained as the launcher trains them (without Hydra's job folders)."""
     from dlx import setup
-    from hydra_plugins.dlx_batched import stacked
+    from dlx.sweep import stack as stacked
 
     members = []
     for seed in seeds:
         cfg = make_cfg([*overrides, f"seed={seed}"])
         run_dir = root / str(seed)
         run_dir.mkdir(parents=True)
-        members.append(stacked.Member(setup.build(cfg, [f"seed={seed}"], None, run_dir), run_dir,
-                                      OmegaConf.to_container(cfg, resolve=True)))
+        members.append(stacked.Member(setup.build(cfg, [f"seed={seed}"], None, run_dir), run_dir))
     stacked.train_group(members)
     return [m.result for m in members]
 
@@ -97,10 +96,10 @@ def test_dropout_members_differ_and_learn(tmp_path):
 
 
 def test_refusals_name_the_reason():
-    from hydra_plugins.dlx_batched import stacked
+    from dlx.sweep import stack
 
     def why(*ov):
-        return stacked.refusal(OmegaConf.to_container(make_cfg([*SMALL, *ov]), resolve=True))
+        return stack.refusal(OmegaConf.to_container(make_cfg([*SMALL, *ov]), resolve=True))
 
     assert why() is None and why("regularization=[dropout,l2,augment]") is None
     assert "not an elementwise optimizer" in why("optim=lbfgs")
@@ -112,10 +111,10 @@ def test_refusals_name_the_reason():
 def test_chunks_cut_the_stacks_for_the_processes():
     """With n processes each group is cut into stacks of two members at least, so that there are n where the
     groups allow; a job that is not stacked is a task of its own."""
-    from hydra_plugins.dlx_batched.launcher import BatchedLauncher
+    from dlx.sweep.batched import chunks
 
     def sizes(groups, n):
-        return [len(c) for c in BatchedLauncher.chunks([list(range(k)) for k in groups], n)]
+        return [len(c) for c in chunks([list(range(k)) for k in groups], n)]
 
     assert sizes([10], 2) == [5, 5] and sizes([10], 4) == [2, 3, 3, 2] and sizes([10], 8) == [2, 2, 2, 2, 2]
     assert sizes([10], 1) == [10] and sizes([3], 2) == [3] and sizes([2], 2) == [2] and sizes([4], 2) == [2, 2]
@@ -125,7 +124,7 @@ def test_chunks_cut_the_stacks_for_the_processes():
 def test_seed_groups_stack_only_jobs_whose_configs_differ_in_seed_alone(monkeypatch, capsys):
     """The pool's parent groups by the command's overrides and composes two jobs of a group: a config that reads
     the seed elsewhere (one dataset per seed) or a refusal runs each job on its own, with the line why."""
-    from hydra_plugins.dlx_batched.launcher import BatchedLauncher
+    from dlx.sweep.batched import Batch
 
     base = OmegaConf.to_container(make_cfg(SMALL), resolve=True)
     leaks = False
@@ -136,16 +135,16 @@ def test_seed_groups_stack_only_jobs_whose_configs_differ_in_seed_alone(monkeypa
              else base["optim"], "dataset": {**base["dataset"], "split_seed": seed} if leaks else base["dataset"]}
         return idx, None, c
 
-    monkeypatch.setattr(BatchedLauncher, "compose", compose)
+    monkeypatch.setattr(Batch, "compose", compose)
     jobs = [(i, [f"seed={i % 3}", "optim=sgd" if i < 3 else "optim=lbfgs"]) for i in range(6)] + [(6, ["seed=0",
                                                                                                   "model=cnn"])]
-    groups = BatchedLauncher().seed_groups(jobs)
+    groups = Batch(None, None, None).seed_groups(jobs)
     assert [[idx for idx, _ in g] for g in groups] == [[0, 1, 2], [3], [4], [5], [6]]
     out = capsys.readouterr().out
     assert "jobs 3, 4, 5 run each on its own, not stacked: optim torch.optim.LBFGS is not an elementwise" in out
     assert "job 6 runs, not stacked: no other job of this sweep differs from it only in seed" in out
     leaks = True
-    assert [len(g) for g in BatchedLauncher().seed_groups(jobs[:3])] == [1, 1, 1]
+    assert [len(g) for g in Batch(None, None, None).seed_groups(jobs[:3])] == [1, 1, 1]
     assert "jobs 0, 1, 2 run each on its own, not stacked: their configs differ in more than seed" in \
         capsys.readouterr().out
 

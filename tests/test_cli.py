@@ -15,6 +15,7 @@ def test_help_lists_subcommands():
     assert out.returncode == 0
     for cmd in ("train", "compare", "eval"):
         assert cmd in out.stdout
+    assert "plan     seeds a sweep needs, from a pilot sweep: dlx plan <sweep> --effect 0.01" in out.stdout
 
 
 def test_train_cfg_job_prints_config_and_trains_nothing(tmp_path):
@@ -33,12 +34,29 @@ def test_train_from_any_folder_writes_result_json(tmp_path):
     assert (tmp_path / "run" / "checkpoints" / "last.pt").is_file()
 
 
-def test_multirun_two_jobs_two_folders(tmp_path):
-    out = dlx_cli("train", "-m", "optim=sgd,adam", *TINY, "hydra.sweep.dir=sweep", cwd=tmp_path)
+def test_multirun_two_jobs_two_folders_the_same_through_hydras_own_entry_point(tmp_path):
+    """`dlx train -m` (the preflight, then Hydra) and `python -m dlx.job -m` (Hydra alone) run a grid the same
+    way: the same processes, the same numbers. The first records its decisions as overrides in multirun.yaml."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    args = ["-m", "optim=sgd,adam", *TINY, "hydra.callbacks.summary.enabled=false"]
+    out = dlx_cli("train", *args, "hydra.sweep.dir=sweep", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     results = sorted((tmp_path / "sweep").glob("*/result.json"))
     assert [p.parent.name for p in results] == ["0", "1"]
     assert {json.loads(p.read_text())["overrides"][0] for p in results} == {"optim=sgd", "optim=adam"}
+    assert "- hydra.launcher.n_jobs=" in (tmp_path / "sweep" / "multirun.yaml").read_text()  # auto, resolved
+    hydra = subprocess.run([sys.executable, "-m", "dlx.job", *args, "hydra.sweep.dir=plain"], cwd=tmp_path,
+                           env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=120)
+    assert hydra.returncode == 0, hydra.stderr
+    launch = lambda o: [line.split("]")[-1] for line in (o.stdout + o.stderr).splitlines() if "Launching" in line]
+    assert launch(out) == launch(hydra) and len(launch(out)) == 1  # e.g. "Launching 2 jobs in 2 processes"
+    finals = lambda d: [json.loads((tmp_path / d / j / "result.json").read_text())["final"] for j in "01"]
+    assert finals("sweep") == finals("plain")
 
 
 @pytest.mark.slow  # through a real process; the same cases run in-process in the default suite: tests/test_fuzz.py

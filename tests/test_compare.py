@@ -193,7 +193,12 @@ def test_cli_writes_table_csv_markdown_and_png(sweep, tmp_path, capsys):
     assert rows[2]["diverged"] == "1" and rows[1]["failed"] == "1" and rows[3]["running"] == "1"
     assert float(rows[2]["p_value"]) < 0.05
     # the statistics columns come after the old ones
-    assert list(rows[0])[-4:] == ["p vs #1", "p vs #1 (Holm)", "effect size vs #1", "test"]
+    assert list(rows[0])[-8:] == ["p vs #1", "p vs #1 (Holm)", "effect size vs #1", "test", "diff vs #1", "mde80",
+                                  "mde_level", "seeds_needed"]
+    # sgd against adam: significant, so no seeds needed
+    assert float(rows[2]["mde80"]) > 0 and float(rows[2]["diff vs #1"]) < 0 and rows[2]["seeds_needed"] == ""
+    assert float(rows[2]["mde_level"]) == 0.05  # the one test: rmsprop and lbfgs have one value each
+    assert rows[0]["mde80"] == rows[0]["mde_level"] == ""  # #1 is not tested against itself
     assert rows[2]["p vs #1"] == rows[2]["p_value"] and float(rows[2]["p vs #1 (Holm)"]) < 0.05
     assert rows[2]["test"] == "paired" and float(rows[2]["effect size vs #1"]) < 0
     assert float(rows[0]["val/acc best ci95 low"]) <= 0.92 <= float(rows[0]["val/acc best ci95 high"])

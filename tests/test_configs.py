@@ -107,7 +107,7 @@ def test_regularizers_preset_composes_every_job_and_a_job_runs(tmp_path):
     strengths compose in the test above); none ignores the strength; one job trains."""
     from dlx import preflight
 
-    jobs = preflight.jobs(["experiment=regularizers"], [])
+    jobs, _ = preflight.jobs(["experiment=regularizers"], [])
     assert len(jobs) == 12 * 3 * 5
     assert {o.split("=")[1] for job in jobs for o in job if o.startswith("regularizer=")} == set(options("regularizer"))
     assert make_cfg(["experiment=regularizers", "regularizer=none", "strength=strong"]).regularization == {}
@@ -121,4 +121,4 @@ def test_regularizers_preset_passes_the_preflight(tmp_path):
     each with MNIST-1D) and accepts them all."""
     from dlx import preflight
 
-    assert preflight.preflight(["-m", "experiment=regularizers", f"hydra.sweep.dir={tmp_path / 'sweep'}"])
+    assert preflight.preflight(["-m", "experiment=regularizers", f"hydra.sweep.dir={tmp_path / 'sweep'}"]).checked

@@ -61,8 +61,8 @@ def test_the_preflight_of_a_sweep_imports_neither_dynamo_nor_sympy(tmp_path):
         import sys
         from dlx.preflight import preflight
 
-        rest = preflight(["-m", "device=cpu", "seed=0,1", "model=mlp,cnn", "hydra.sweep.dir={tmp_path}/s"])
-        assert rest is not None
+        plan = preflight(["-m", "device=cpu", "seed=0,1", "model=mlp,cnn", "hydra.sweep.dir={tmp_path}/s"])
+        assert plan.checked
         print("torch._dynamo" in sys.modules, "sympy" in sys.modules)
     """, tmp_path)
     assert out.split() == ["False", "False"]

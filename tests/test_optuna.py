@@ -102,6 +102,30 @@ def test_a_job_reports_to_its_trial_through_the_journal(tmp_path):
     assert [t.intermediate_values for t in study.get_trials()] == [{1: 0.9}, {1: 0.5}]
 
 
+def test_seeds_of_a_trial_report_their_mean_at_the_budget_spent(tmp_path):
+    """hydra.sweeper.seeds=2: seed 0 reports its own values at steps 1..3; seed 1 reports the mean of both seeds
+    at each epoch, at steps 3 + epoch (the trial's budget in epochs); an earlier seed that stopped early counts
+    with its last value. A second trial, worse on the mean at the same budget, is pruned."""
+    st = search.storage(None, tmp_path)
+    study = optuna.create_study(study_name="s", storage=st, direction="maximize")
+    study.set_user_attr(search.PRUNER_ATTR, {"name": "median", "args": {"n_startup_trials": 1,
+                                                                          "n_warmup_steps": 0}})
+    journal = str(tmp_path / search.JOURNAL)
+    first = study.ask()
+    seed0 = search.TrialPruner(journal, "s", first.number, index=0)
+    for epoch, v in enumerate([0.5, 0.6, 0.7], 1):
+        assert seed0(epoch, v) is False
+    seed1 = search.TrialPruner(journal, "s", first.number, index=1)
+    for epoch, v in enumerate([0.7, 0.8, 0.9, 1.0], 1):
+        assert seed1(epoch, v) is False
+    values = study.get_trials()[0].intermediate_values
+    assert values == pytest.approx({1: 0.5, 2: 0.6, 3: 0.7, 4: 0.6, 5: 0.7, 6: 0.8, 7: 0.85})
+    assert study.get_trials()[0].user_attrs["dlx.seed1"] == [0.7, 0.8, 0.9, 1.0]
+    study.tell(first.number, 0.85)
+    second = study.ask()
+    assert search.TrialPruner(journal, "s", second.number, index=0)(1, 0.1)  # below the median at step 1
+
+
 # ------------------------------------------------------------------------------------ real searches (slow)
 
 SMALL = ["dataset=digits", "model.hidden=[16]", "trainer.batch_size=256", "device=cpu"]
@@ -215,3 +239,32 @@ def test_a_search_killed_half_way_resumes_to_exactly_n_trials(tmp_path):
     # the interrupted trial went on from its last.pt, to the same 30 epochs
     assert f"dlx: resuming {sweep_dir / '2'}" in out.stdout and res["2"]["epochs"] == 30
     assert out.stdout.count("dlx: resuming") == 1
+
+
+@pytest.mark.slow
+def test_a_trial_scored_by_the_mean_over_seeds(tmp_path):
+    """hydra.sweeper.seeds=2: each trial runs seeds 0 and 1 in <sweep dir>/N/0 and N/1 (ordinary run folders),
+    its value is the mean of their best val/acc, and dlx compare groups each trial's seeds."""
+    sweep_dir = tmp_path / "sweep"
+    out = search_cli(sweep_dir, "hydra.sweeper.n_trials=2", "hydra.sweeper.seeds=2", "trainer.max_epochs=2",
+                     "optim.lr=tag(log, interval(0.001, 0.1))")
+    assert out.returncode == 0, out.stderr[-3000:]
+    trials = journal_trials(sweep_dir)
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 2
+    for t in trials:
+        runs = [json.loads((sweep_dir / str(t.number) / str(s) / "result.json").read_text()) for s in (0, 1)]
+        assert [r["seed"] for r in runs] == [0, 1] and runs[0]["overrides"][:1] == runs[1]["overrides"][:1]
+        assert t.value == pytest.approx(sum(r["best"]["val/acc"] for r in runs) / 2)
+        assert sorted(t.intermediate_values) == [1, 2, 3, 4]  # seed 1 reports at the budget 2 + epoch
+    assert "2 runs in 2 groups" not in out.stdout and "4 runs in 2 groups" in " ".join(out.stdout.split())
+
+
+def test_seeds_of_a_search_are_checked_in_one_line():
+    from dlx import preflight
+    from dlx.checks import ConfigError
+
+    for args, says in [(["hydra.sweeper.seeds=0"], "hydra.sweeper.seeds=0 is wrong: allowed is an integer >= 1"),
+                       (["hydra.sweeper.seeds=3", "seed=4"], "seed=... is wrong with hydra.sweeper.seeds=3")]:
+        with pytest.raises(ConfigError) as e:
+            preflight.preflight(["-m", "hydra/sweeper=optuna", "optim.lr=interval(0.001, 0.1)", "device=cpu", *args])
+        assert says in str(e.value)

@@ -63,38 +63,37 @@ def test_own_model_without_in_shape_and_n_out(tmp_path):
     assert out.returncode == 2 and "regularization=dropout is wrong with model plain.Net" in out.stderr
 
 
-def test_preflight_says_whether_every_job_is_a_one_thread_cpu_job():
-    """hydra/launcher=parallel's n_jobs=auto runs one job per core only for such grids."""
-    from dlx import preflight as P
+def test_the_preflights_plan_resolves_n_jobs_for_one_thread_cpu_grids():
+    """hydra/launcher=parallel's n_jobs=auto runs one job per core only for grids of one-thread CPU jobs; the plan
+    hands that on to Hydra as overrides (multirun.yaml records them), with "every job was checked"."""
+    from dlx.preflight import preflight
 
-    P.preflight(["-m", "device=cpu", "optim=sgd,adam", "seed=0,1"])
-    assert P.one_thread_cpu_sweep is True and P.launcher.endswith("dlx_pool.launcher.PoolLauncher")
-    P.preflight(["-m", "device=cpu", "model.hidden=[64],[4096,4096]"])  # the second job needs every core
-    assert P.one_thread_cpu_sweep is False
-    P.preflight(["-m", "device=cpu", "trainer.threads=2", "seed=0,1"])
-    assert P.one_thread_cpu_sweep is False
+    plan = preflight(["-m", "device=cpu", "optim=sgd,adam", "seed=0,1"])
+    assert plan.one_thread_cpu is True and plan.launcher.endswith("dlx_pool.launcher.PoolLauncher")
+    assert plan.hydra_args(4)[-2:] == ["hydra.launcher.n_jobs=4", "hydra.sweeper.checked=true"]
+    plan = preflight(["-m", "device=cpu", "model.hidden=[64],[4096,4096]"])  # the second job needs every core
+    assert plan.one_thread_cpu is False and "hydra.launcher.n_jobs=1" in plan.hydra_args(4)
+    assert preflight(["-m", "device=cpu", "trainer.threads=2", "seed=0,1"]).one_thread_cpu is False
+    plan = preflight(["-m", "device=cpu", "seed=0,1", "hydra.launcher.n_jobs=3"])  # the user's number stays
+    assert [a for a in plan.hydra_args(4) if a.startswith("hydra.launcher.n_jobs=")] == ["hydra.launcher.n_jobs=3"]
+    assert preflight(["device=cpu"]).hydra_args(4) == ["device=cpu"]  # a single run: nothing to add
 
 
-def test_the_grid_sweeper_composes_only_jobs_the_preflight_did_not_check(monkeypatch):
+def test_the_grid_sweeper_composes_the_jobs_only_when_they_were_not_checked(monkeypatch):
     """Hydra's BasicSweeper composes every job before the launcher composes it again; dlx's default sweeper
-    (hydra/sweeper=grid) leaves out that first pass for the jobs dlx.preflight composed and checked."""
+    (hydra/sweeper=grid) leaves out that first pass when the preflight says it checked every job."""
     from hydra._internal.core_plugins import basic_sweeper
 
-    from dlx import preflight as P
     from hydra_plugins.dlx_sweeper.grid import BasicSweeper
 
-    P.preflight(["-m", "device=cpu", "optim=sgd,adam", "seed=0,1", "hydra.sweep.dir=/tmp/x", "hydra/launcher=basic"])
     validated = []
     monkeypatch.setattr(basic_sweeper.BasicSweeper, "validate_batch_is_legal",
                         lambda self, batch: validated.append(batch))
-    sweeper = BasicSweeper(max_batch_size=None)
-    sweeper.validate_batch_is_legal([["device=cpu", "optim=sgd", "seed=1"], ["device=cpu", "optim=adam", "seed=0"]])
+    batch = [["device=cpu", "optim=sgd", "seed=1"], ["device=cpu", "optim=adam", "seed=0"]]
+    BasicSweeper(max_batch_size=None, checked=True).validate_batch_is_legal(batch)
     assert validated == []
-    batch = [["device=cpu", "optim=sgd", "seed=7"]]  # not a job of that grid
-    sweeper.validate_batch_is_legal(batch)
+    BasicSweeper(max_batch_size=None).validate_batch_is_legal(batch)
     assert validated == [batch]
-    P.preflight(["device=cpu"])  # a single run checks no grid: a later sweep in this process validates
-    assert P.checked_jobs is None
 
 
 def test_a_sweep_under_the_grid_sweeper_is_hydras_basic_sweep(tmp_path):

@@ -75,7 +75,7 @@ def test_wrong_values_are_one_line_and_exit_2(tmp_path):
 
 
 def test_batched_launcher_stacks_runs_without_a_pretraining_phase():
-    from hydra_plugins.dlx_batched.stacked import refusal
+    from dlx.sweep.stack import refusal
 
     c = {"trainer": {}, "optim": {"_target_": "torch.optim.Adam"}, "model": {"pretrain": {"steps": 10}}}
     assert "greedy layer-wise phase" in refusal(c)
@@ -86,8 +86,8 @@ def test_batched_launcher_stacks_runs_without_a_pretraining_phase():
 def test_the_preset_composes_and_every_job_passes_the_preflight():
     from dlx.preflight import jobs, preflight
 
-    assert preflight(["-m", "experiment=pretraining"]) is not None
-    planned = jobs(["experiment=pretraining"], [])
+    assert preflight(["-m", "experiment=pretraining"]).checked
+    planned, _ = jobs(["experiment=pretraining"], [])
     values = lambda key: {o.split("=", 1)[1] for j in planned for o in j if o.startswith(key + "=")}
     assert values("model.pretrain.method") == {"none", "cd", "autoencoder"}
     assert values("dataset.subset") == {"50", "100", "300"} and len(values("seed")) == 5

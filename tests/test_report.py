@@ -15,7 +15,7 @@ from test_compare import make_run
 from dlx import provenance, report
 from dlx.results.runs import find_runs
 from dlx.results.summary import summarize
-from dlx.sweep import SweepSummary
+from dlx.sweep.summary import SweepSummary
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +121,46 @@ def test_summary_json_of_runs_is_unchanged_by_a_report(grid, tmp_path):
     report.write(s, tmp_path / "x.html", "t")
     assert {p: p.read_bytes() for p in grid.rglob("result.json")} == before
     assert json.loads((grid / "0" / "provenance.json").read_text())["command"][0] == "dlx"
+
+
+def test_the_statistics_come_first_in_the_report_table():
+    header = ["#", "group", "runs", "diverged", "failed", "val/acc final", "val/acc best", "val/loss final",
+              "wall_s", "95% CI (val/acc best)", "p vs #1 (val/acc best)", "p (Holm)", "d", "test"]
+    order = [header[i] for i in report.reading_order(header, "val/acc best")]
+    assert order[:9] == ["#", "group", "runs", "val/acc best", "95% CI (val/acc best)", "p vs #1 (val/acc best)",
+                         "p (Holm)", "d", "test"]
+    assert sorted(order) == sorted(header) and order[-2:] == ["diverged", "failed"]
+
+
+def test_one_swept_value_gets_a_plot_of_the_metric_against_it_and_words(tmp_path):
+    job = 0
+    for opt, top in (("sgd", 0.7), ("adam", 0.9), ("momentum", 0.8)):
+        for seed in range(3):
+            make_run(tmp_path / str(job), [f"optim={opt}"], seed, [top - 0.1, top + 0.01 * seed])
+            job += 1
+    text = report.report([tmp_path]).read_text()
+    assert text.count('src="data:image/png;base64,') == 2  # curves, and the metric against optim
+    assert 'alt="val/acc best against optim"' in text and "parallel coordinates" not in text
+    eta = report.variance_explained([f"{o}" for o in ("sgd", "adam", "momentum") for _ in range(3)],
+                                    np.array([t + 0.01 * s for t in (0.7, 0.9, 0.8) for s in range(3)]))
+    assert f"explain {eta:.0%} of the variance" in text and "Best mean: <code>optim=adam</code>" in text
+
+
+@pytest.mark.skipif(_chromium() is None, reason="needs a chromium binary (apt-get install chromium)")
+def test_p_and_d_are_in_view_at_1400_px(grid, tmp_path):
+    """In a 1400 px window the p and d columns are on screen, not behind the table's horizontal scrollbar."""
+    html = report.report([grid], tmp_path / "report.html").read_text()
+    probe = """<script>var th = Array.prototype.slice.call(document.querySelectorAll('th')), out = {};
+    th.forEach(function (h) { var box = h.closest('.scroll').getBoundingClientRect();
+      out[h.textContent] = [h.getBoundingClientRect().right, Math.min(box.right, window.innerWidth)]; });
+    document.body.setAttribute('data-layout', JSON.stringify(out));</script>"""
+    page = tmp_path / "probe.html"
+    page.write_text(html.replace("</body>", probe + "</body>"))
+    dom = subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,900",
+                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    layout = json.loads(re.search(r'data-layout="([^"]*)"', dom).group(1).replace("&quot;", '"'))
+    wanted = [h for h in layout if h.startswith(("p vs", "p (Holm)", "95% CI")) or h == "d"]
+    assert len(wanted) == 4
+    for h in wanted:
+        right, visible = layout[h]
+        assert right <= visible, (h, right, visible)

@@ -58,12 +58,14 @@ def reference(tmp_path_factory) -> Path:
     return run_dir
 
 
-def test_ctrl_c_saves_and_resume_is_exact(reference, tmp_path, monkeypatch):
+def test_ctrl_c_saves_and_resume_is_exact(reference, tmp_path, monkeypatch, capsys):
     run_dir = tmp_path / "run"
     interrupt_at(monkeypatch, 60)  # epoch 2 of 3, batch 19 of 41
     with pytest.raises(KeyboardInterrupt):
         run(make_cfg(BASE), run_dir, BASE)
     monkeypatch.undo()
+    err = capsys.readouterr().err  # a Ctrl-C the user asked for is news, not an error
+    assert f"dlx: interrupted at step 60; continue with: dlx train resume={run_dir}" in err and "error" not in err
     stopped = result_of(run_dir)
     assert stopped["status"] == "interrupted" and stopped["steps"] == 60 and stopped["epochs"] == 1
     assert f"resume={run_dir}" in stopped["error"]

@@ -7,7 +7,7 @@ from conftest import run_cfg
 from datafiles import prepare
 from omegaconf import OmegaConf
 
-from dlx import sweep
+from dlx.train import continue_command
 
 
 def test_thinned_epoch_lines_are_announced_once(tmp_path, monkeypatch):
@@ -27,7 +27,7 @@ def test_interrupted_sweep_job_is_continued_by_the_sweep_command(tmp_path):
         "runtime": {"config_sources": [{"path": "/my/conf", "schema": "file", "provider": "command-line"},
                                        {"path": "pkg://dlx", "schema": "pkg", "provider": "main"}]}}}),
         sweep_dir / "multirun.yaml")
-    assert sweep.continue_command(sweep_dir / "3") == (
+    assert continue_command(sweep_dir / "3") == (
         f"dlx train -m --config-dir /my/conf hydra/launcher=parallel optim=sgd,adam seed=0,1 "
         f"hydra.sweep.dir={sweep_dir} resume_sweep=true")
-    assert sweep.continue_command(tmp_path / "run") == f"dlx train resume={tmp_path / 'run'}"
+    assert continue_command(tmp_path / "run") == f"dlx train resume={tmp_path / 'run'}"

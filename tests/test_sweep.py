@@ -11,7 +11,8 @@ import pytest
 from conftest import user_model
 from omegaconf import OmegaConf
 
-from dlx import sweep
+from dlx.sweep import optuna, resume
+from dlx.sweep.summary import SweepSummary
 
 
 def job(folder: Path, overrides: list[str], status: str | None, checkpoint: bool = False) -> Path:
@@ -31,43 +32,45 @@ def job(folder: Path, overrides: list[str], status: str | None, checkpoint: bool
 def test_resume_keeps_finished_jobs(tmp_path, status):
     d = job(tmp_path / "0", ["optim=sgd", "seed=0"], status)
     # the re-run's overrides carry resume_sweep=true; that does not make it another job
-    kept = sweep.resume_job(d, ["optim=sgd", "seed=0", "resume_sweep=true"])
+    kept = resume.resume_job(d, ["optim=sgd", "seed=0", "resume_sweep=true"])
     assert kept is not None and kept["status"] == status
     assert (d / "result.json").exists() and (d / "events.out.tfevents.1.host.1.0").exists()
 
 
 def test_resume_clears_failed_and_unfinished_jobs(tmp_path):
     failed = job(tmp_path / "0", ["optim=sgd"], "failed", checkpoint=True)
-    assert sweep.resume_job(failed, ["optim=sgd"]) is None
+    assert resume.resume_job(failed, ["optim=sgd"]) is None
     assert {p.name for p in failed.iterdir()} == {".hydra"}  # old events, result and checkpoints gone
 
     killed = job(tmp_path / "1", ["optim=adam"], None, checkpoint=True)  # no result.json: killed mid-run
-    assert sweep.resumable(killed, None)
-    assert sweep.resume_job(killed, ["optim=adam"], continue_interrupted=True) is None
+    assert resume.resumable(killed, None)
+    assert resume.resume_job(killed, ["optim=adam"], continue_interrupted=True) is None
     assert (killed / "checkpoints" / "last.pt").exists()  # kept for a loop that continues from it
-    assert sweep.resume_job(killed, ["optim=adam"]) is None
+    assert resume.resume_job(killed, ["optim=adam"]) is None
     assert {p.name for p in killed.iterdir()} == {".hydra"}
 
     interrupted = job(tmp_path / "2", ["optim=adam"], "interrupted", checkpoint=True)
-    assert sweep.resumable(interrupted, {"status": "interrupted"})
-    assert sweep.resume_job(interrupted, ["optim=adam"]) is None and not (interrupted / "result.json").exists()
+    assert resume.resumable(interrupted, {"status": "interrupted"})
+    assert resume.resume_job(interrupted, ["optim=adam"]) is None and not (interrupted / "result.json").exists()
 
     fresh = tmp_path / "3"
     fresh.mkdir()
-    assert sweep.resume_job(fresh, ["optim=adam"]) is None
+    assert resume.resume_job(fresh, ["optim=adam"]) is None
 
 
 def test_resume_refuses_a_folder_of_another_sweep(tmp_path):
     d = job(tmp_path / "0", ["optim=sgd", "seed=0"], "completed")
-    with pytest.raises(sweep.SweepMismatch, match="job folder 0 holds a run with overrides"):
-        sweep.resume_job(d, ["optim=adam", "seed=0"])
+    with pytest.raises(resume.SweepMismatch, match="job folder 0 holds a run with overrides"):
+        resume.resume_job(d, ["optim=adam", "seed=0"])
 
 
 def test_direction_follows_the_metric():
-    assert sweep.direction("auto", "auto") == "maximize"
-    assert sweep.direction("val/acc", "auto") == "maximize"
-    assert sweep.direction("val/loss", "auto") == "minimize"
-    assert sweep.direction("val/acc", "min") == "minimize"
+    assert optuna.direction("auto", "auto") == "maximize"
+    assert optuna.direction("val/acc", "auto") == "maximize"
+    assert optuna.direction("val/loss", "auto") == "minimize"
+    assert optuna.direction("val/acc", "min") == "minimize"
+    import hydra_plugins.dlx_sweeper.optuna_sweeper  # noqa: F401  (optuna.yaml's resolver, registered by the face)
+
     cfg = OmegaConf.create(
         {
             "trainer": {"metric": "val/loss", "mode": "auto"},
@@ -91,7 +94,7 @@ def test_planned_jobs_follow_hydras_order_and_a_foreign_folder_is_refused(tmp_pa
             },
         }
     )
-    jobs = sweep.planned_jobs(cfg)
+    jobs = resume.planned_jobs(cfg)
     assert [j[:2] for j in jobs] == [
         ["model.activation=relu", "seed=0"],
         ["model.activation=relu", "seed=1"],
@@ -99,12 +102,12 @@ def test_planned_jobs_follow_hydras_order_and_a_foreign_folder_is_refused(tmp_pa
         ["model.activation=tanh", "seed=1"],
     ]
     job(tmp_path / "1", ["model.activation=relu", "seed=1", "trainer.max_epochs=1"], "completed")
-    sweep.check_sweep_dir(cfg)  # the same job in folder 1: fine
+    resume.check_sweep_dir(cfg)  # the same job in folder 1: fine
     job(tmp_path / "2", ["model.activation=relu", "seed=0", "trainer.max_epochs=1"], "completed")
-    with pytest.raises(sweep.SweepMismatch, match="job folder 2 holds"):
-        sweep.check_sweep_dir(cfg)
+    with pytest.raises(resume.SweepMismatch, match="job folder 2 holds"):
+        resume.check_sweep_dir(cfg)
     with pytest.raises(SystemExit):  # the callback stops the multirun before any job rewrites a folder
-        sweep.SweepSummary().on_multirun_start(cfg)
+        SweepSummary().on_multirun_start(cfg)
 
 
 EXPERIMENTS = ["activations", "depth", "losses", "optimizers", "pretraining", "regularizers"]
@@ -121,7 +124,7 @@ def experiment_jobs(name: str) -> list[list[str]]:
         cfg = compose(config_name="train", overrides=[f"experiment={name}"], return_hydra_config=True)
     assert str(cfg.hydra.sweep.dir).startswith(f"outputs/experiments/{name}/")
     cfg.hydra.overrides.task = [f"experiment={name}"]
-    return sweep.planned_jobs(cfg)
+    return resume.planned_jobs(cfg)
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)

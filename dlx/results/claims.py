@@ -35,21 +35,28 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from dlx.checks import ConfigError
 from dlx.results.figures import curves_png
 from dlx.results.runs import IGNORED_KEYS, NOT_COMPARED, CompareError, override_key
-from dlx.results.stats import holm, mean_std, min_detectable, paired, t_interval, vs_best
-from dlx.results.summary import summarize, threshold_columns
+from dlx.results.stats import (
+    ALPHA,
+    POWER,
+    detectable,
+    finite,
+    holm,
+    mean_std,
+    paired,
+    seeds_for,
+    t_interval,
+    test_two,
+)
+from dlx.results.summary import power_level, summarize, threshold_columns
 
 KEYS = ("id", "part", "line", "es", "en", "metric", "arms", "best_on", "expect", "margin", "where", "figure", "note")
 ID = re.compile(r"[CI][1-9]\d*")  # C<n>: a claim of the notes (C1-C43); I<n>: an item of the notes' items table
 REQUIRED = ("id", "part", "line", "es", "en", "metric", "arms", "expect")
 PARTS = (1, 2, 3, 4, 5)  # 1 Introducción/Regularización/Optimización, 2 Convolucionales, 3 Autoencoders, 4 RBMs,
 # 5 Otros enfoques
-ALPHA = 0.05  # the family-wise error rate Holm's adjustment keeps over a preset's pairs
-POWER = 0.8  # the power the minimum detectable effect is quoted at
 VERDICTS = ("supported", "not shown", "contradicted")
 METRIC_FORMS = ("a metric the runs log (test/acc, val/loss, ...), the gap of two (train/acc-test/acc), wall_s, "
                 "or 'epochs to M >= X' / 'steps to M >= X' (<= for a metric better low)")
@@ -393,19 +400,17 @@ def _outcome(pair: Pair, effect: float, ci: tuple[float, float], p_holm: float, 
 
 
 def _pair_stats(pair: Pair, groups: dict, values: dict) -> dict:
-    """The paired test of one expected pair (compare's vs_best) with the mean difference, its interval and sd."""
+    """The test of one expected pair (compare's test_two) with the mean difference, its interval and spread."""
     ga, gb = groups[pair.a], groups[pair.b]
-    p, d, test = vs_best(values[pair.a], ga.seeds, values[pair.b], gb.seeds)
-    if test == "paired":
+    t = test_two(values[pair.a], ga.seeds, values[pair.b], gb.seeds)
+    if t.test == "paired":
         x, y = paired(values[pair.a], ga.seeds, values[pair.b], gb.seeds)
-        diffs = x - y
-        effect, ci, sd, n = float(diffs.mean()), t_interval(diffs), float(diffs.std(ddof=1)), len(diffs)
-    else:  # Welch: fewer than 2 shared seeds
-        a = np.array([v for v in values[pair.a] if math.isfinite(v)])
-        b = np.array([v for v in values[pair.b] if math.isfinite(v)])
-        effect = float(a.mean() - b.mean()) if a.size and b.size else math.nan
-        ci, sd, n = (math.nan, math.nan), math.nan, min(a.size, b.size)
-    return dict(expect=str(pair), effect=effect, ci95=ci, p_raw=p, d=d, test=test or "none", n_seeds=n, sd=sd)
+        effect, ci = t.diff, t_interval(x - y)
+    else:  # Welch (fewer than 2 shared seeds) or no test: the difference of the means, no interval
+        a, b = finite(values[pair.a]), finite(values[pair.b])
+        effect, ci = float(a.mean() - b.mean()) if a.size and b.size else math.nan, (math.nan, math.nan)
+    return dict(expect=str(pair), effect=effect, ci95=ci, p_raw=t.p, d=t.d, test=t.test or "none",
+                n_seeds=min(t.spread.n) if t.spread else 0, spread=t.spread)
 
 
 def _arm_rows(c: Claim, s, column: str, groups: dict, values: dict, censored: dict) -> list[dict]:
@@ -471,7 +476,7 @@ def evaluate(claims: list[Claim], runs: list) -> list[dict]:
     tests = [p for _, m in measured if not isinstance(m, str) for p in m[1]]
     for p, adjusted in zip(tests, holm([p["p_raw"] for p in tests])):
         p["p"] = adjusted
-    alpha = ALPHA / max(len(tests), 1)  # Holm's first (strictest) step: the level a power quote can count on
+    level = power_level(len(tests))  # Holm's first (strictest) step: the level a power quote can count on
     entries = []
     for c, m in measured:
         head = describe(c)
@@ -481,11 +486,15 @@ def evaluate(claims: list[Claim], runs: list) -> list[dict]:
         rows, pairs = m
         for pair, p in zip(c.expect, pairs):
             p["outcome"] = _outcome(pair, p["effect"], p["ci95"], p["p"], c.metric.mode, c.margin)
-            p["mde"] = min_detectable(p["sd"], p["n_seeds"], alpha, POWER) if p["test"] == "paired" else math.nan
+            spread = p.pop("spread")
+            p["mde"] = detectable(spread, level, POWER)
+            p["seeds_needed"] = seeds_for(abs(p["effect"]), spread, level, POWER) if p["outcome"] == "n.s." \
+                else math.nan
         verdict, deciding = decide(pairs)
         body = dict(verdict=verdict, effect=deciding["effect"], ci95=list(deciding["ci95"]), p=deciding["p"],
                     n_seeds=deciding["n_seeds"], test=deciding["test"], pair=deciding["expect"],
-                    mde=deciding["mde"], alpha=ALPHA, power=POWER, pairs=pairs, table=rows)
+                    mde=deciding["mde"], seeds_needed=deciding["seeds_needed"], alpha=ALPHA, level=level,
+                    power=POWER, pairs=pairs, table=rows)
         entries += [dict(id=i, **body, **head) for i in c.ids]
     return entries
 
@@ -552,8 +561,22 @@ def sentence(e: dict) -> str:
     if op == "~":
         return (f"not shown ({e['pair']} within ±{_g(e['margin'])}): {numbers}; the interval is not inside "
                 f"±{_g(e['margin'])}")
-    return (f"not shown ({e['pair']}): {numbers}; no significant difference: the test would have detected a "
-            f"difference of ±{_g(e['mde'])} with {e['power']:.0%} power")
+    return f"not shown ({e['pair']}): {numbers}; {power_words(e)}"
+
+
+def power_words(e: dict) -> str:
+    """What a non-significant pair could have shown: its minimum detectable effect and the seeds the difference
+    seen would need (e: a verdict entry, or a pair of one with ``power`` and ``level`` passed in)."""
+    if e.get("mde") is None or not math.isfinite(e["mde"]):
+        return "no significant difference (too few seeds to measure the spread)"
+    text = (f"no significant difference: the test could detect differences of {_g(e['mde'])} or more "
+            f"({e['power']:.0%} power at Holm's level {_g(e['level'])})")
+    need, effect = e.get("seeds_needed"), e.get("effect")
+    if need is not None and math.isfinite(need):
+        text += f"; {need:.0f} seeds would detect the difference seen ({_g(effect, True)}) with {e['power']:.0%} power"
+    elif effect:  # inf (JSON's null): more seeds than stats.seeds_for counts
+        text += f"; the difference seen ({_g(effect, True)}) is too small for any practical number of seeds"
+    return text
 
 
 def _split_pair(text: str) -> tuple[str, str, str]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
+import os
 from pathlib import Path
 
 from dlx import checks, runfolder
@@ -36,6 +38,9 @@ def write_csv(s: Summary, path: Path) -> None:
     # new columns go after the old ones: scripts that read summary.csv by position keep working
     tail = ["pruned", *[f"{c} ci95 {e}" for c in ci_cols for e in ("low", "high")]]
     tail += [f"p vs {s.ref}", f"p vs {s.ref} (Holm)", f"effect size vs {s.ref}", "test"]
+    # the power of each test (stats.detectable, seeds_for): the difference in the metric's units, the minimum
+    # detectable effect at 80% power and the level it assumes, the seeds a group that would find the difference
+    tail += [f"diff vs {s.ref}", "mde80", "mde_level", "seeds_needed"]
     w.writerow(runfolder.csv_row(head + ["p_value"] + tail))
     for i, g in enumerate(s.groups, 1):
         row = [
@@ -52,7 +57,10 @@ def write_csv(s: Summary, path: Path) -> None:
             row += ["" if math.isnan(mean) else repr(mean), "" if math.isnan(std) else repr(std), n]
         row += [_csv_num(g.p_value), g.count("pruned")]
         row += [_csv_num(x) for c in ci_cols for x in g.ci[c]]
-        w.writerow(runfolder.csv_row(row + [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test]))
+        row += [_csv_num(g.p_value), _csv_num(g.p_holm), _csv_num(g.effect), g.test]
+        row += [_csv_num(g.diff), _csv_num(g.mde), _csv_num(s.level) if g.test else "",
+                "inf" if math.isinf(g.seeds_needed) else _csv_num(g.seeds_needed)]
+        w.writerow(runfolder.csv_row(row))
     write_atomic(path, buf.getvalue())
 
 
@@ -110,6 +118,22 @@ def plot_curves(s: Summary, path: Path, top: int = 20) -> list[str]:
     if png:
         write_atomic(path, png)
     return metrics
+
+def default_out(paths: list[Path]) -> Path:
+    """Where compare and report write without --out: a sweep folder (or one run folder) given alone holds its own
+    summary; several run folders get a folder beside them, named by the runs it compares, so that a subset of a
+    sweep does not overwrite the sweep's own summary and another subset does not overwrite this one (never the
+    current folder, which may be anywhere)."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0]
+    folders = [p.resolve() for p in paths]
+    names = [p.name for p in folders]
+    label = "-".join(names)
+    if len(names) > 3 or len(label) > 40:  # a long list: first, last, count, and a digest of the whole set
+        digest = hashlib.sha1("\n".join(sorted(map(str, folders))).encode()).hexdigest()[:6]
+        label = f"{names[0]}-to-{names[-1]}-{len(names)}-runs-{digest}"
+    return Path(os.path.commonpath([p.parent for p in folders])) / f"compare-{label}"
+
 
 def writable(folder: Path, flag: str = "--out") -> None:
     """Make ``folder`` and check a file can be written in it (a read-only or full disk: one line)."""

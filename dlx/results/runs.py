@@ -13,6 +13,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -71,6 +72,10 @@ class Group:
     p_holm: float = math.nan  # the same, Holm-adjusted over every group compared with #1 (or the baseline)
     effect: float = math.nan  # Cohen's d (Welch) or d_z (paired), group minus #1 (or the baseline)
     test: str = ""  # paired | Welch | "" (not tested: #1 or the baseline itself, or fewer than 2 values)
+    diff: float = math.nan  # the mean difference, group minus #1 (or the baseline), in the metric's units
+    mde: float = math.nan  # the smallest difference the test finds with 80% power (stats.detectable), metric units
+    seeds_needed: float = math.nan  # not significant: seeds a group that find ``diff`` with 80% power (inf: never)
+    spread: Any = None  # the stats.Spread its test measured (None: not tested), for power at other sizes
 
     def count(self, *statuses: str) -> int:
         return sum(r.status in statuses for r in self.runs)

@@ -27,7 +27,7 @@ from dlx.results.runs import (
     run_metric,
     run_wall,
 )
-from dlx.results.stats import ci95, holm, mean_std, vs_best
+from dlx.results.stats import ALPHA, POWER, ci95, detectable, holm, mean_std, seeds_for, test_two
 
 
 @dataclass
@@ -44,6 +44,7 @@ class Summary:
     all_groups: list[Group] = field(default_factory=list)  # every group, best_per or not
     ref: str = "#1"  # the group the others are tested against: #1, or the --vs baseline's label
     claims: list[dict] = field(default_factory=list)  # the verdicts of the runs' claim blocks (results/claims.py)
+    level: float = math.nan  # the level each group's minimum detectable effect is quoted at (:func:`power_level`)
 
     @property
     def failed(self) -> list[Run]:
@@ -148,14 +149,34 @@ def summarize(
         chosen = _best_per(groups, best_per, best_on, by, mode if best_on in (None, primary) else None)
         groups = [g for g in groups if g in chosen]
     top = _baseline(groups, vs) if vs else (groups[0] if groups else None)
-    if top is not None and not math.isnan(top.stats[rank_col][0]):
-        others = [g for g in groups if g is not top]
-        for g in others:
-            g.p_value, g.effect, g.test = vs_best(g.values[rank_col], g.seeds, top.values[rank_col], top.seeds)
-        for g, p in zip(others, holm([g.p_value for g in others])):
-            g.p_holm = p
+    level = _test_against(top, [g for g in groups if g is not top], rank_col)
     ref = top.label if vs and top is not None else "#1"
-    return Summary(groups, runs, metrics, primary, mode, by, thresholds, columns, best_per, all_groups, ref)
+    return Summary(groups, runs, metrics, primary, mode, by, thresholds, columns, best_per, all_groups, ref,
+                   level=level)
+
+
+def _test_against(top: Group | None, others: list[Group], rank_col: str) -> float:
+    """Each of ``others`` tested against ``top`` on the ranking column (p, Holm, effect, its power); returns the
+    level the power is quoted at (NaN: no test)."""
+    if top is None or math.isnan(top.stats[rank_col][0]):
+        return math.nan
+    tests = [test_two(g.values[rank_col], g.seeds, top.values[rank_col], top.seeds) for g in others]
+    level = power_level(sum(math.isfinite(t.p) for t in tests))
+    for g, t, p in zip(others, tests, holm([t.p for t in tests])):
+        g.p_value, g.effect, g.test, g.diff, g.p_holm, g.spread = t.p, t.d, t.test, t.diff, p, t.spread
+        g.mde = detectable(t.spread, level, POWER)
+        if not p < ALPHA:  # not significant: how many seeds would show the difference seen
+            g.seeds_needed = seeds_for(abs(t.diff), t.spread, level, POWER)
+    return level
+
+
+def power_level(m: int, alpha: float = ALPHA) -> float:
+    """The level a power quote (minimum detectable effect, seeds needed) assumes for one of ``m`` comparisons
+    Holm-adjusted together: Holm's first step, alpha / m. It is the level the comparison with the smallest
+    p-value faces, and every other one faces a looser level only once that one is found (Holm 1979), so it is
+    the level each can count on: with one real difference among m, its power is the quoted one (a little more
+    when another comparison is found by chance); with several, more."""
+    return alpha / max(m, 1)
 
 
 def _best_per(groups: list[Group], key: str, on: str | None, by: str, mode: str | None) -> list[Group]:

@@ -1,2 +1,1 @@
-"""dlx's Hydra launcher ``hydra/launcher=parallel``: a sweep's jobs in parallel processes forked from a server that
-imported torch and dlx once. See launcher.py."""
+"""dlx's Hydra launcher ``hydra/launcher=parallel`` (launcher.py, a face; the work is dlx/sweep/pool.py's)."""

@@ -1,2 +1,2 @@
-"""dlx's Hydra sweeper plugins: the default grid sweeper (grid.py) and Optuna ask/tell with pruning and resume
-(optuna_sweeper.py)."""
+"""dlx's Hydra sweepers: the default grid sweeper (grid.py) and Optuna's ask/tell (optuna_sweeper.py; the work is
+dlx/sweep/optuna.py's)."""

@@ -1,0 +1,241 @@
+"""``hydra/launcher=parallel``: the jobs of a sweep in ``n_jobs`` processes on this machine, started cheaply.
+
+joblib's workers (hydra-joblib-launcher) are fresh interpreters: each imports torch, Hydra and dlx again (about
+3 s of CPU), which on small jobs ate the whole gain of a second process. Here the workers are forked from a
+server process (multiprocessing's ``forkserver``) that imported dlx/sweep/preload.py once, before any tensor
+arithmetic, so a worker starts in milliseconds and OpenMP is never forked mid-use (a fork after torch has run
+a parallel CPU kernel can hang in the child). ``dlx train -m`` starts the server before its own imports, so both
+import on separate cores, and kills it when the preflight finds the jobs will run in turn. The standard library's
+pool is used as is; what is dlx's here is the preloading and the worker set-up, which joblib does not offer.
+
+Each job runs exactly as the basic launcher runs it (jobs.compose and jobs.run: Hydra's ``run_job``), composed in
+its worker. Each worker gets cores / n_jobs intra-op threads, which is what ``trainer.threads=auto`` then uses for
+a large model; a small one trains on one thread under every launcher, so the numbers match the basic launcher's.
+Workers print their lines prefixed with the job number and show no live progress bar (two bars would overwrite
+each other). Ctrl-C reaches every worker: each running job saves a checkpoint and stops as a single run does,
+jobs not yet started are dropped, and the command exits 130.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from omegaconf import DictConfig
+
+from dlx.sweep import jobs as J
+
+PRELOAD = ["dlx.sweep.preload"]  # imported once in the fork server: torch, Hydra, the loop
+
+
+def launch(hydra_context, config: DictConfig, task_function: Callable, job_overrides: Sequence[Sequence[str]],
+           initial_job_idx: int, n_jobs: Any) -> list:
+    """hydra/launcher=parallel's launch: in this process one after another (as Hydra's basic launcher, with the
+    live progress bar) or in ``n`` workers."""
+    jobs, n, threads = J.start(hydra_context, config, job_overrides, initial_job_idx, n_jobs,
+                               lambda n, threads: f"in {n} processes ({threads} thread(s) each)" if n > 1
+                               else "locally, one after another")
+    if n == 1:
+        return [J.run(hydra_context, config, task_function, J.compose(hydra_context, config, idx, overrides))
+                for idx, overrides in jobs]
+    return run_pool(hydra_context, config, task_function, [(run_one, (idx, overrides)) for idx, overrides in jobs],
+                    n, threads)
+
+
+def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: list[tuple[Callable, tuple]],
+             n: int, threads: int) -> list:
+    """Run ``tasks`` (a module-level function of the worker side, e.g. :func:`run_one`, and its arguments) in ``n``
+    workers forked from the server, ``threads`` intra-op threads each; their results in order. Ctrl-C, SIGTERM
+    and a dead worker are handled as the module's docstring says. hydra/launcher=batched runs its stacks here."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from hydra.core.singleton import Singleton
+
+    from dlx.sweep.summary import prefetch_summary
+
+    ctx = start_server()
+    # OmegaConf's resolvers are closures, which do not pickle: the worker has Hydra's (setup_globals) and dlx's
+    # (registered when their modules are imported); only the singletons' instances travel.
+    stop = ctx.Event()  # set by the first Ctrl-C anywhere: no worker starts another job
+    state = (hydra_context, config, task_function, Singleton.get_state()["instances"], threads, stop)
+    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=state)
+    got_sigterm = []
+
+    def term_as_interrupt(signum, frame) -> None:  # kill/timeout/a scheduler: as Ctrl-C
+        got_sigterm.append(signum)
+        raise KeyboardInterrupt
+
+    old_term = signal.signal(signal.SIGTERM, term_as_interrupt)
+    try:
+        futures = [pool.submit(fn, *args) for fn, args in tasks]
+        prefetch_summary(config)  # this process only waits now
+        rets = [f.result() for f in futures]
+    except (KeyboardInterrupt, SystemExit) as e:
+        # Ctrl-C reached every worker too (SIGTERM is passed on): running jobs save a checkpoint and return;
+        # no worker starts another job. Wait for them; a second Ctrl-C stops the waiting.
+        stop.set()
+        # the executor keeps its workers in _processes and has no public list of them (CPython 3.9-3.13)
+        for pid in list(getattr(pool, "_processes", {}) or {}):
+            with contextlib.suppress(OSError):
+                if isinstance(e, SystemExit) or got_sigterm:
+                    os.kill(pid, signal.SIGTERM)
+        with contextlib.suppress(KeyboardInterrupt):
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise SystemExit(130) from None
+    except BrokenProcessPool:  # a worker died (the OOM killer, kill -9, or a failure while it started)
+        pool.shutdown(wait=False, cancel_futures=True)
+        print("dlx: error: a worker process of the sweep died (killed, out of memory, or failed "
+              "to start: see the lines above); the jobs that finished keep their folders: re-run with "
+              "resume_sweep=true to do the rest", file=sys.stderr)
+        raise SystemExit(1) from None
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+    pool.shutdown(wait=True)
+    return rets
+
+
+def start_server():
+    """The fork server with dlx.sweep.preload imported (started once per process; later calls return at once)."""
+    from multiprocessing import forkserver
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+    return ctx
+
+
+def stop_server() -> None:
+    """Stop a fork server this process started and will not use (the preflight found jobs to run in turn)."""
+    from multiprocessing import forkserver
+
+    # multiprocessing has no public way to stop its fork server: its module-level instance, the pid it keeps and
+    # its _stop (what the standard library's own tests call) are read where they exist (CPython 3.9-3.13)
+    server = forkserver._forkserver
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid:  # killed, not asked: it may still be importing, and nobody should wait for that
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    stop = getattr(server, "_stop", None)
+    if stop is not None:
+        stop()
+
+
+# ---- the worker side -------------------------------------------------------------------------------------------
+
+# The worker process's own state, set once by its initializer (a ProcessPoolExecutor hands an initializer's
+# arguments to the worker no other way) and by its signal handlers.
+_worker: dict[str, Any] = {}
+
+
+def in_worker() -> bool:
+    return bool(_worker)
+
+
+def _init_worker(hydra_context, config: DictConfig, task_function: Callable, instances: dict, threads: int,
+                 stop) -> None:
+    """Once per worker: Hydra's global state as the parent has it, the thread share, quiet output."""
+    import torch
+    from hydra.core.singleton import Singleton
+    from hydra.core.utils import setup_globals
+    from omegaconf.basecontainer import BaseContainer
+
+    signal.signal(signal.SIGINT, _on_sigint)
+    sys.stdout.reconfigure(line_buffering=True)  # a worker's lines reach a pipe in order, not in 8 KiB blocks
+    threading.Thread(target=_watch_parent, daemon=True).start()
+    setup_globals()
+    # Singleton.set_state wants the resolvers too; OmegaConf keeps them in BaseContainer._resolvers and has no
+    # public getter (omegaconf 2.1-2.3)
+    Singleton.set_state({"instances": instances, "omegaconf_resolvers": BaseContainer._resolvers})
+    torch.set_num_threads(threads)
+    _worker.update(hydra_context=hydra_context, config=config, task_function=task_function, threads=threads,
+                   stop=stop)
+
+
+def task(prefix: str) -> Callable:
+    """The task function as a worker runs it: ``cores`` its thread share (trainer.threads=auto's "all of this
+    process's cores"), no live progress bar, every console line starting with ``prefix``."""
+    return functools.partial(_worker["task_function"], cores=_worker["threads"], progress=False, prefix=prefix)
+
+
+def worker_cores() -> int:
+    """This worker's share of the cores (its intra-op threads)."""
+    return _worker["threads"]
+
+
+def context() -> tuple[Any, DictConfig]:
+    """(Hydra's context, the sweep's config) in a worker."""
+    return _worker["hydra_context"], _worker["config"]
+
+
+def _on_sigint(signum, frame) -> None:
+    """Ctrl-C reaches every process of the terminal's group. An idle worker leaves it to the parent (which
+    drops the jobs not started); a job being set up stops at once, as a single run does (the training loop
+    installs dlx's own handler: finish the step, save, stop). Only a flag here: a lock taken in a signal handler
+    can deadlock with the same thread holding it."""
+    _worker["interrupted"] = True
+    if _worker.get("busy"):
+        raise KeyboardInterrupt
+
+
+def _watch_parent() -> None:
+    """The parent died (SIGKILL, or SIGTERM before it could pass it on): stop this worker's job as a SIGTERM
+    does (a checkpoint, then stop), then end the worker, which nobody will give another job."""
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    wait([parent.sentinel])
+    _worker["interrupted"] = True
+    if _worker.get("busy"):
+        os.kill(os.getpid(), signal.SIGTERM)  # the loop's handler saves and stops the job
+        while _worker.get("busy"):
+            time.sleep(0.1)
+    os._exit(1)
+
+
+def run_one(idx: int, overrides: list[str]):
+    """A task of the worker: job ``idx``, composed here, run as Hydra's basic launcher runs it."""
+    def work():
+        hydra_context, config = context()
+        sc = J.compose(hydra_context, config, idx, overrides)
+        return slim(J.run(hydra_context, config, task(f"job {idx}: "), sc))
+
+    return guarded(work)
+
+
+def guarded(work: Callable[[], Any]) -> Any:
+    """A task of the worker: not started after a Ctrl-C (its jobs are left for resume_sweep=true); one that is
+    interrupted stops the sweep."""
+    if _worker.get("interrupted") or _worker["stop"].is_set():
+        raise SystemExit(130)
+    _worker["busy"] = True
+    try:
+        return work()
+    except (SystemExit, KeyboardInterrupt):  # this job was interrupted: so is the sweep
+        _worker["stop"].set()
+        raise
+    finally:
+        _worker["busy"] = False
+
+
+def slim(ret):
+    """What goes back to the parent: the number, the status and where. The configs stay here: they hold
+    structured-config classes that Hydra's plugin scan loaded outside sys.modules, which do not pickle, and no
+    sweeper reads them (the basic sweeper checks return_value, dlx's optuna sweeper reads the run folders)."""
+    from hydra.core.utils import JobReturn
+
+    value = ret._return_value  # the return_value property raises a failed job's exception; the field does not
+    if isinstance(value, BaseException):  # not every exception pickles
+        value = RuntimeError(f"{type(value).__name__}: {value}")
+    return JobReturn(overrides=ret.overrides, cfg=None, hydra_cfg=None, working_dir=ret.working_dir,
+                     task_name=ret.task_name, status=ret.status, _return_value=value)

@@ -1,0 +1,125 @@
+"""What a user sees in a terminal: a closed pipe and a Ctrl-C end quietly, not as a traceback or an error."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from dlx import cli
+
+
+def test_a_closed_pipe_ends_quietly():
+    """`dlx -h | head -1`: the reader is gone before dlx writes; no BrokenPipeError, the shell's 141."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "dlx", "-h"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # as head does after its line
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_ctrl_c_before_the_run_starts_is_not_an_error(monkeypatch, capsys):
+    """A Ctrl-C during the imports or the preflight (before the loop's own handler) exits 130 with one line."""
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("dlx.preflight.preflight", interrupted)
+    monkeypatch.setattr(sys, "argv", ["dlx", "train", "trainer.max_epochs=1"])
+    with pytest.raises(SystemExit) as e:
+        cli.entry()
+    assert e.value.code == 130
+    assert capsys.readouterr().err == "dlx: interrupted\n"
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    """3 optimizers x 2 rates x 5 seeds, with a test metric and a gap: 12+ columns, wider than 120 characters."""
+    from test_compare import make_run
+
+    root = tmp_path_factory.mktemp("sweep")
+    job = 0
+    for opt, base in (("rmsprop_nesterov", 0.9), ("momentum", 0.8), ("sgd", 0.7)):
+        for lr in (0.001, 0.1):
+            for seed in range(5):
+                top = base + 0.05 * (lr == 0.1) + 0.003 * seed
+                make_run(root / str(job), [f"optim={opt}", f"optim.lr={lr}"], seed, [top - 0.2, top],
+                         extra={"test/acc": [top - 0.25, top - 0.05], "train/eval_loss": [0.4, 0.1]})
+                job += 1
+    return root
+
+
+def _compare_at(columns: int, sweep: Path, out: Path, monkeypatch, capsys) -> str:
+    from dlx import compare
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    compare.compare([sweep], out=out, plot=False)
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_compare_fits_a_narrow_terminal_and_keeps_the_statistics(columns, sweep, tmp_path, monkeypatch, capsys):
+    from dlx.results.runs import find_runs
+    from dlx.results.summary import summarize
+    from dlx.results.tables import table_rows
+
+    text = _compare_at(columns, sweep, tmp_path, monkeypatch, capsys)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= columns, text
+    header, rows = table_rows(summarize(find_runs([sweep])))
+    wanted = [header.index(h) for h in header if h in ("runs", "val/acc best")
+              or h.startswith(("95% CI", "p vs "))]
+    for row in rows:  # n, mean ± sd, the interval and p: each whole, on the group's first line
+        first = next(line for line in lines if line.startswith(f"│ {row[0]} "))
+        for j in wanted:
+            assert f" {row[j]} " in first, (header[j], row[j], first)
+        override = row[1].split()[0]  # the group's first override starts its cell, whole where it fits
+        assert (override if columns > 80 else override[:15]) in first
+    assert "…" not in text
+    assert "more columns (" in text and str(tmp_path / "summary.md") in text.replace("\n", "")
+
+
+def test_compare_in_a_wide_terminal_shows_more_and_a_log_shows_everything(sweep, tmp_path, monkeypatch, capsys):
+    narrow = _compare_at(120, sweep, tmp_path, monkeypatch, capsys)
+    wide = _compare_at(200, sweep, tmp_path, monkeypatch, capsys)
+    count = lambda text: next(line for line in text.splitlines() if line.startswith("┃ # ")).count("┃") - 1
+    assert max(len(line) for line in wide.splitlines()) <= 200
+    assert count(wide) > count(narrow)
+    monkeypatch.delenv("COLUMNS")  # stdout is not a terminal here: a log gets the whole table, one line a row
+    from dlx import compare
+
+    compare.compare([sweep], out=tmp_path, plot=False)
+    log = capsys.readouterr().out
+    from dlx.results.runs import find_runs
+    from dlx.results.summary import summarize
+    from dlx.results.tables import table_rows
+
+    assert "more columns" not in log and count(log) == len(table_rows(summarize(find_runs([sweep])))[0])
+
+
+def test_compare_of_run_folders_writes_beside_them(sweep, tmp_path, monkeypatch, capsys):
+    """Not into the current folder: a folder beside the runs, named by them, and the output says where."""
+    import shutil
+
+    from dlx import compare
+
+    shutil.copytree(sweep, tmp_path / "sweep")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "120")
+    compare.compare([Path("sweep/0"), Path("sweep/5")], plot=False)
+    out = tmp_path / "sweep" / "compare-0-5"
+    assert (out / "summary.md").is_file() and not (tmp_path / "summary.md").exists()
+    assert not (tmp_path / "sweep" / "summary.md").exists()  # the sweep's own summary is not overwritten
+    assert f"wrote {out / 'summary.csv'}" in capsys.readouterr().out.replace("\n", "")
+    many = [Path(f"sweep/{i}") for i in range(10)]
+    compare.compare(many, plot=False)
+    made = sorted(p.name for p in (tmp_path / "sweep").glob("compare-0-to-9-10-runs-*"))
+    assert len(made) == 1 and (tmp_path / "sweep" / made[0] / "summary.md").is_file()
+    from dlx import report  # the report of the same runs goes to the same folder
+
+    assert report.report([Path("sweep/0"), Path("sweep/5")]) == out / "report.html"
