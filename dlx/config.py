@@ -47,6 +47,11 @@ def _eps_list(name, v):
         checks.fail(name, v, "a list of perturbation sizes >= 0, e.g. [0.05, 0.1] (empty: no attack)")
 
 
+def _shifts(name, v):
+    if not (isinstance(v, list) and all(checks.is_int(k) and k >= 1 for k in v) and len(set(v)) == len(v)):
+        checks.fail(name, v, "a list of distinct pixel shifts >= 1, e.g. [1,2] (or [] for none)")
+
+
 MAX_THREADS = 1024  # more than any CPU has (the largest have 768 hardware threads); 100000 crashed torch
 
 
@@ -90,6 +95,11 @@ RULES = {
     "trainer.grad_clip": _grad_clip,
     "trainer.grad_norms": checks.boolean,
     "trainer.dead_units": checks.boolean,
+
+
+    "trainer.pictures": checks.boolean,
+    "trainer.cost": checks.boolean,
+    "trainer.shifted_test": _shifts,
     "trainer.threads": _threads,
     "trainer.checkpoint_every_s": checks.non_negative,
     # the model keys the setup applies itself (dlx/setup.py LOOP_KEYS); the model's class checks the rest

@@ -61,6 +61,16 @@ def logged_metrics(task: str, target_info: dict[str, tuple[str, int]]) -> list[s
     return ["train/loss", *split_metrics("train", keys), *split_metrics("val", keys)]
 
 
+def shifted_metric(k: int) -> str:
+    """trainer.shifted_test's metric for a shift of k pixels: the test accuracy with every input moved k pixels."""
+    return f"test/shifted_{k}/acc"
+
+
+# What trainer.cost adds to result.json's final metrics (dlx/train.py cost_metrics); cost/pretrain_s only where
+# the run had a pretraining phase.
+COST_METRICS = ("cost/epoch_s", "cost/flops")
+
+
 def attack_metric(eps: float) -> str:
     """trainer.attack_eps's metric for one eps: the test accuracy after trainer.attack moves each input by eps."""
     return f"test/attack_{eps:g}/acc"

@@ -295,12 +295,24 @@ def _distill(o, ctx: Context, parts: Parts) -> None:
     parts.terms.append(term)
 
 
+def _sparsity(o, ctx: Context, parts: Parts) -> None:
+    """alpha * sum_j |h_j| on the code h = encoder(x), averaged over the batch: the sparse autoencoder's penalty
+    (Goodfellow et al. 14.2.1), one of the constraints that let an autoencoder's code be wider than its input."""
+    alpha = checks.non_negative("alpha", o.alpha)
+    if not isinstance(getattr(ctx.model, "encoder", None), nn.Module):
+        raise ConfigError(f"regularization=sparsity is wrong with model {type(ctx.model).__name__}: it has no code "
+                          "(an encoder) to make sparse; allowed with model=autoencoder")
+    codes: dict[str, torch.Tensor] = {}
+    R.capture(ctx.model, "encoder", codes, "code")  # (B, code width) of the training step's forward pass
+    parts.terms.append(lambda obj, *_: obj + alpha * codes["code"].float().abs().sum(1).mean())
+
+
 # regularization.<name> -> its builder. dropout and batchnorm are model arguments (dlx/setup.py passes them);
 # early_stopping and curriculum change what the loop does between steps (dlx/setup.py builds them).
 BUILDERS: dict[str, Callable[[SimpleNamespace, Context, Parts], None]] = {
     "l2": _l2, "weight_decay": _weight_decay, "l1": _l1, "weight_noise": _weight_noise, "input_noise": _input_noise,
     "augment": _augment, "adversarial": _adversarial, "label_smoothing": _label_smoothing,
-    "max_norm": _max_norm, "distill": _distill,
+    "max_norm": _max_norm, "distill": _distill, "sparsity": _sparsity,
 }
 
 

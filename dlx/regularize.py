@@ -121,6 +121,24 @@ def augment(x: torch.Tensor, shift: int = 2, rotate: float = 10.0, noise: float 
     return input_noise(out, noise) if noise > 0 else out
 
 
+def shift_inputs(x: torch.Tensor, k: int, generator: torch.Generator) -> torch.Tensor:
+    """Each input moved by ``k`` pixels (or steps) in a direction drawn per input from ``generator``: up, down,
+    left or right for images (B, C, H, W), left or right for sequences (B, C, L); zeros come in at the edge and
+    what leaves is dropped (an exact translation, no resampling). The translation test of notes l. 1799."""
+    dims = [x.ndim - 1] if x.ndim == 3 else [x.ndim - 2, x.ndim - 1]
+    direction = torch.randint(0, 2 * len(dims), (len(x),), generator=generator).to(x.device)
+    out = torch.zeros_like(x)
+    for d, dim in enumerate(dims):
+        for sign, code in ((1, 2 * d), (-1, 2 * d + 1)):
+            chosen = direction == code
+            moved = torch.roll(x[chosen], sign * k, dims=dim)
+            edge = [slice(None)] * x.ndim
+            edge[dim] = slice(0, k) if sign > 0 else slice(-k, None)
+            moved[tuple(edge)] = 0  # what rolled over the edge: gone
+            out[chosen] = moved
+    return out
+
+
 # ---- adversarial training --------------------------------------------------------------------------------
 
 
@@ -220,7 +238,12 @@ def load_teacher(path: str | Path, build, device) -> nn.Module:
         raise checkpoint.CheckpointError(f"checkpoint {path} holds no model config with a _target_; allowed is a "
                                          "checkpoint of a dlx run")
     model = build(model_cfg)
-    model.load_state_dict(state["model"])
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as e:  # a teacher trained on other data (input size, classes): one line, not a traceback
+        first = next((ln.strip() for ln in str(e).splitlines()[1:] if ln.strip()), str(e).splitlines()[0])
+        raise checkpoint.CheckpointError(f"teacher={path} is wrong: its model does not fit this run's data "
+                                         f"({first[:160]}); allowed is a run trained on the same dataset") from None
     model.to(device).eval().requires_grad_(False)
     return model
 

@@ -81,6 +81,9 @@ class Run:
     grad_clip: float | None
     grad_norms: bool  # also train/grad_vanish at each epoch end
     dead_units: bool  # train/dead_units at each epoch end
+    cost: bool  # cost/* metrics in result.json (dlx.train.cost_metrics)
+    shifted_test: list[int]  # pixel shifts of the translation test (dlx.train.shifted)
+    pictures: bool  # TensorBoard images at up to dlx.train.PICTURES of the epoch lines (dlx/track.py log_images)
     save_checkpoints: bool
     checkpoint_every_s: float  # last.pt/best.pt at most this often (and always at the end)
     threads: int  # CPU intra-op threads this run uses
@@ -91,6 +94,7 @@ class Run:
     hparams: dict  # the config's leaves, for TensorBoard's HParams
     overrides: list[str] = field(default_factory=list)
     resume: dict | None = None  # the checkpoint state to continue from
+    pretrain_s: float | None = None  # how long the pretraining phase took (set by dlx.train.start)
     pruner: Any = None  # in a search (dlx/search.py): (epoch, trainer.metric's value) -> stop now?
     # The same optimizer, schedule and regularizer parts over other tensors: runs trained as one stack
     # (dlx/sweep/stack.py) build theirs over the stacked (N, *shape) parameters with the single run's builders.
@@ -265,6 +269,7 @@ def _model(mcfg: dict, keys: dict, data: Data, reg: dict, device: torch.device, 
     checked), its pretraining keys checked by the class."""
     with torch.device("meta") if dry else contextlib.nullcontext():
         model = build_model(mcfg, data, reg)
+    check_overcomplete(model, mcfg.get("hidden"), reg)
     if dry:  # the preflight: a model too large for memory is one line before any folder exists
         check_memory(model, device)
     pre = keys.get("pretrain")
@@ -285,6 +290,25 @@ def _model(mcfg: dict, keys: dict, data: Data, reg: dict, device: torch.device, 
         except ValueError as e:
             raise ConfigError(str(e)) from None
     return model
+
+
+# regularization.<name>.<key> > 0 that keeps an overcomplete autoencoder from learning the identity
+# (Goodfellow et al. 14.2): a sparse code, denoising, or weight decay
+CONSTRAINTS = {"sparsity": "alpha", "input_noise": "std", "l2": "alpha", "weight_decay": "alpha"}
+
+
+def check_overcomplete(model: nn.Module, hidden: Any, reg: dict) -> None:
+    """An overcomplete autoencoder (model.overcomplete) trains only with a constraint of CONSTRAINTS on."""
+    if not getattr(model, "overcomplete", False):
+        return
+    if any(isinstance(reg.get(name), dict) and checks.is_num(reg[name].get(key)) and reg[name][key] > 0
+           for name, key in CONSTRAINTS.items()):
+        return
+    d = math.prod(getattr(model, "in_shape", ()))
+    raise ConfigError(f"model.hidden={checks.show(hidden)} is wrong without a constraint: a level as wide as the one "
+                      f"below it or wider (overcomplete) can copy its input and learn nothing; allowed is strictly "
+                      f"decreasing widths below the input size {d}, or such a code with regularization=sparsity, "
+                      "input_noise (denoising) or l2/weight_decay at a strength > 0")
 
 
 PRETRAIN_INPUTS = ("all", "labeled")
@@ -316,10 +340,12 @@ def _curriculum(o: dict, data: Data, multi: bool, device: torch.device, batch: i
     """(example indices easy -> hard, start fraction, epochs), by a teacher's loss or the class-mean distance."""
     start = checks.number("regularization.curriculum.start", o["start"], 0, 1, low_open=True)
     epochs = checks.count("regularization.curriculum.epochs", o["epochs"])
-    judge = load_teacher(o["teacher"], data, device) if o.get("teacher") else None
     if multi:
         raise ConfigError("regularization=curriculum is wrong with a multi-task model: allowed with it are the "
                           "regularizers that do not need a single output")
+    # the preflight loads the teacher on the CPU (it must load and fit this data); on the meta device, which a
+    # dry build uses, the checkpoint's checksum could not read its tensors
+    judge = load_teacher(o["teacher"], data, torch.device("cpu") if dry else device) if o.get("teacher") else None
     if dry:
         return None
     return torch.argsort(R.difficulty(data.x, data.y, data.task, judge, batch)), start, epochs
@@ -372,14 +398,14 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         objective=objective.Objective(_loss(cfg, data, model, multi), parts, autocast,
                                       getattr(optimizer, "create_graph", False)),
         early_stopping=es, curriculum=curriculum, pretrain=pre,
-        pretrain_x=(data.x if data.x_unlabeled is None else data.x_unlabeled) if pre else None,
+        pretrain_x=(data.x if data.x_unlabeled is None else data.x_unlabeled) if pre and not dry else None,
         metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=tc.batch_size, order=order,
         weight_norms=tc.weight_norms, attack=attack,
         steps_per_epoch=steps[0], total_steps=steps[1],
         max_epochs=math.ceil(steps[1] / steps[0]),  # max_steps, when set, replaces max_epochs
         log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
-        grad_norms=tc.grad_norms, dead_units=tc.dead_units, save_checkpoints=tc.checkpoint,
-        checkpoint_every_s=tc.checkpoint_every_s,
+        grad_norms=tc.grad_norms, dead_units=tc.dead_units, cost=tc.cost, shifted_test=list(tc.shifted_test),
+        pictures=tc.pictures, save_checkpoints=tc.checkpoint, checkpoint_every_s=tc.checkpoint_every_s,
         threads=threads, threads_auto=tc.threads == "auto", cuda_graphs=tc.cuda_graphs, autocast=autocast,
         config_yaml=OmegaConf.to_yaml(cfg), overrides=list(overrides or []), resume=state,
         hparams=flat({k: v for k, v in c.items() if k != "claim"}),  # a preset's claim: text, not a setting
@@ -389,7 +415,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
 
 def _setup_data_and_model(c: dict, reg: dict, device: torch.device, dry: bool, resuming: bool):
     """(the data as the model's task sees it, on the device; the model with init_from/freeze applied; the greedy
-    pretraining phase's keys, None when the run has none or skips it: a resumed run, a dry check)."""
+    pretraining phase's keys, None when the run has none or skips it: a resumed run; a dry check keeps the keys,
+    what the preflight says the run logs, and never runs the phase)."""
     mcfg = dict(c["model"])
     keys = {k: mcfg.pop(k, None) for k in LOOP_KEYS}
     keys["pretrain"], pre_inputs = pretrain_inputs(keys["pretrain"])
@@ -397,8 +424,9 @@ def _setup_data_and_model(c: dict, reg: dict, device: torch.device, dry: bool, r
     cls = model_class(mcfg.get("_target_"))
     data = load_data(c["dataset"])
     data = task_view(data, getattr(cls, "task", data.task))
-    if not (pretraining and pre_inputs == "all"):
-        data.x_unlabeled = None  # nothing reads it: keep it off the device
+    pre = keys["pretrain"] or {}
+    if not (pretraining and pre.get("steps", 0) > 0 and pre.get("method", "cd") != "none" and pre_inputs == "all"):
+        data.x_unlabeled = None  # nothing reads it (a probe alone fits the head to the labeled x): off the device
     if not dry:
         data = data.to(device)
     model = _model(mcfg, keys, data, reg, device, dry, resuming)
@@ -407,7 +435,7 @@ def _setup_data_and_model(c: dict, reg: dict, device: torch.device, dry: bool, r
         model = model.to(memory_format=torch.channels_last)
         data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
                                            for t in (data.x, data.x_val, data.x_test))
-    return data, model, keys.get("pretrain") if pretraining else None
+    return data, model, keys.get("pretrain") if pretrain_on(keys["pretrain"]) and not resuming else None
 
 
 def _autocast(precision: str, cuda_graphs: bool, device: torch.device, dry: bool) -> Callable:
@@ -463,6 +491,9 @@ def _setup_metric(tc, reg: dict, task: str, data: Data, device: torch.device, dr
         raise ConfigError(f"trainer.metric={metric} is wrong: allowed are auto and the metrics this run logs: "
                           + ", ".join(logged))
     es = _early_stopping(reg["early_stopping"], metric, logged) if "early_stopping" in reg else None
+    if tc.shifted_test and task != "classification":
+        raise ConfigError(f"trainer.shifted_test={checks.show(list(tc.shifted_test))} is wrong for a {task} model: "
+                          "allowed is [] (the translation test measures a classifier's test accuracy)")
     curriculum = (_curriculum(reg["curriculum"], data, task == "multitask", device, tc.eval_batch_size, dry)
                   if "curriculum" in reg else None)
     return metric, es, curriculum

@@ -330,13 +330,24 @@ def end_epoch(run: Run, p: Progress, tracker: Tracker, saver: Checkpoints, state
     if p.epoch % line_every(run) == 0 or p.step >= run.total_steps or status == STOPPED_EARLY:
         shown = "  ".join(f"{k} {v:.4f}" for k, v in p.final.items())
         tracker.print(f"epoch {p.epoch:>4}/{run.max_epochs}  step {p.step:>6}  {shown}")
-        log_images(tracker.writer, run.model, run.data.x_val, p.step)
+        ending = p.step >= run.total_steps or status != COMPLETED
+        if run.pictures and (p.epoch % picture_every(run) == 0 or ending):
+            log_images(tracker.writer, run.model, run.data.x_val, p.step)
     return status
 
 
 def line_every(run: Run) -> int:
     """Epochs between two epoch lines on the console: at most ~20 lines a run (TensorBoard has every epoch)."""
     return max(1, run.max_epochs // 20)
+
+
+PICTURES = 5  # epoch lines a run logs its pictures at, the last one included: ~20 ms each on a loaded 2-core CPU
+
+
+def picture_every(run: Run) -> int:
+    """Epochs between two epoch lines that draw pictures (dlx/track.py log_images): at most PICTURES a run."""
+    every = line_every(run)
+    return every * math.ceil(math.ceil(run.max_epochs / every) / PICTURES)
 
 
 class Steady:
@@ -403,11 +414,16 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, pref
                   f"{type(model).__name__} with {n_params:,} parameters; train/val/test examples "
                   f"{len(d.x)}/{len(d.x_val)}/{len(d.x_test)}")
     if run.pretrain:
-        tracker.print(f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
         pre = dict(run.pretrain)
         probe = pre.pop("probe", 0)
+        kept = pre.get("method", "cd") == "none" or not pre.get("steps")
+        tracker.print("dlx: no pretraining (the random init is kept)" if kept else
+                      f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
+        t0 = time.perf_counter()
         model.pretrain(run.pretrain_x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
-        log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
+        run.pretrain_s = time.perf_counter() - t0
+        if run.pictures:
+            log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
         for i, off in enumerate(model.units_off(run.pretrain_x) if hasattr(model, "units_off") else []):
             if off > 0.5:
                 tracker.print(f"dlx: warning: pretraining switched off {off:.0%} of layer {i}'s units for every "
@@ -425,6 +441,8 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, pref
 def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, wall_s: float,
            steady: float | None, last_good: str | None) -> dict:
     """The end of a run: test, result.json, hparams, the summary table."""
+    if run.cost:
+        p.final.update(cost_metrics(run, p))
     if run.weight_norms:  # the memory an optimizer keeps between steps (BFGS's n x n against L-BFGS's history)
         p.final["optim/state_bytes"] = float(optim.state_bytes(run.optimizer))
     es, extra, error = run.early_stopping, {}, None
@@ -434,7 +452,7 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         p.final.update(eval_split(run, "val"))
         extra["best_epoch"] = es.best_epoch
     if status in TESTED:
-        test = {**eval_split(run, "test"), **attacked(run)}
+        test = {**eval_split(run, "test"), **attacked(run), **shifted(run)}
         p.final.update(test)
         tracker.scalars(test, p.step)
         # which weights final's test/* (the headline) describe, and best.pt's own test numbers beside them
@@ -460,6 +478,33 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         print(f"dlx: {result['error']}", file=sys.stderr)
         raise KeyboardInterrupt
     return result
+
+
+def cost_metrics(run: Run, p: Progress) -> dict[str, float]:
+    """trainer.cost: ``cost/epoch_s``, the training steps' seconds per epoch (evaluation and checkpoints left
+    out); ``cost/flops``, the model's forward FLOPs per example (torch's FlopCounterMode on one validation input,
+    eval mode); ``cost/pretrain_s``, the pretraining phase's seconds, when the run had one."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    was = run.model.training
+    run.model.eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        run.model(run.data.x_val[:1])
+    run.model.train(was)
+    out = {"cost/epoch_s": p.train_time / max(p.epoch, 1), "cost/flops": float(counter.get_total_flops())}
+    return out | ({"cost/pretrain_s": run.pretrain_s} if run.pretrain_s is not None else {})
+
+
+def shifted(run: Run) -> dict[str, float]:
+    """trainer.shifted_test: ``test/shifted_<k>/acc``, the test accuracy with each input moved k pixels in a
+    direction drawn per input (a fixed draw: every run sees the same shifted test set), zeros shifted in."""
+    out = {}
+    for k in run.shifted_test:
+        x = R.shift_inputs(run.data.x_test, k, torch.Generator().manual_seed(k))
+        m = evaluate(run.model, x, run.y_test, run.objective.loss, run.data.task, run.eval_batch_size, run.autocast)
+        if "acc" in m:
+            out[metrics.shifted_metric(k)] = m["acc"]
+    return out
 
 
 def best_checkpoint(run: Run, path: Path) -> dict | None:

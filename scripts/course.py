@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's dlx, whatever is installed
 
-from dlx import course  # noqa: E402
+from dlx import course, runfolder  # noqa: E402
 from dlx.checks import ConfigError  # noqa: E402
 from dlx.results import claims  # noqa: E402
 from dlx.results.runs import CompareError, find_runs  # noqa: E402
@@ -52,11 +53,17 @@ def selected(rows: list[dict], ids: list[str] | None, part: int | None) -> list[
 
 
 def train(preset: str, seeds: tuple[int, ...] | None, out: Path) -> float:
-    """Run one preset's sweep with this checkout's dlx; its wall time in seconds."""
-    cmd = [sys.executable, "-m", "dlx", "train", *course.train_args(preset, seeds, out), "resume_sweep=true"]
-    print(f"== {preset}{course.seeds_name(seeds)}: {' '.join(cmd[2:])}", flush=True)
+    """Run one preset's sweep with this checkout's dlx (after its source run, where it has one and that run has
+    not finished yet); the wall time of both in seconds."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     t0 = time.perf_counter()
+    source = course.source_args(preset, out)
+    if source and not _finished(out / course.source_preset(preset)):
+        cmd = [sys.executable, "-m", "dlx", "train", *source]
+        print(f"== {preset}: its source run: {' '.join(cmd[2:])}", flush=True)
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL)
+    cmd = [sys.executable, "-m", "dlx", "train", *course.train_args(preset, seeds, out), "resume_sweep=true"]
+    print(f"== {preset}{course.seeds_name(seeds)}: {' '.join(cmd[2:])}", flush=True)
     done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL)  # the sweep's own summary is in its folder
     wall = time.perf_counter() - t0
     print(f"== {preset}{course.seeds_name(seeds)}: {wall:.0f} s" + (f" (exit {done.returncode})"
@@ -64,11 +71,42 @@ def train(preset: str, seeds: tuple[int, ...] | None, out: Path) -> float:
     return wall
 
 
+def _finished(run_dir: Path) -> bool:
+    return runfolder.status_of(run_dir) in runfolder.TESTED
+
+
+def settings(runs: list, entries: list[dict]) -> dict:
+    """Every setting the sweep ran (its swept values but the seed) with the mean ± std over seeds of each metric
+    the preset's claims read (for val/ and train/ the best epoch's value, for test/ and the rest the final one),
+    so a page shows the whole grid and not only each arm at its chosen setting: {"metrics": [...], "rows":
+    [{"setting", "n", "values": {metric: [mean, std]}}]}."""
+    from dlx.results.summary import summarize
+
+    metrics = list(dict.fromkeys(e["metric"] for e in entries if not e["metric"].startswith(("epochs ", "steps "))
+                                 and e["metric"] != "wall_s"))
+    if not metrics:
+        return {}
+    s = summarize(runs, metrics)
+    rows = []
+    for g in sorted(s.groups, key=lambda g: g.label):
+        values = {}
+        for m in metrics:
+            col = next((c for c in (f"{m} best", f"{m} final") if c in g.stats and (m.startswith(("val/", "train/"))
+                                                                                 or c.endswith("final"))), None)
+            mean, std, _ = g.stats.get(col, (math.nan, math.nan, 0))
+            values[m] = [mean, std]
+        rows.append({"setting": g.label, "n": len(g.values.get(f"{metrics[0]} final", [])), "values": values})
+    return {"metrics": metrics, "rows": rows}
+
+
 def judge(folder: Path, docs: Path | None = None) -> list[dict]:
     """The verdict entries of one sweep folder (its stored claim blocks), and each claim's figure written to
     docs/img/<ID>.png when ``docs`` is given."""
     runs = find_runs([folder])
     entries = claims.judge(runs)
+    grid = settings(runs, entries)
+    for e in entries:
+        e["settings"] = grid
     if docs is not None:
         for c in claims.stored(runs)[0]:
             png = claims.figure_png(c, runs)
@@ -189,6 +227,8 @@ def section(e: dict) -> list[str]:
         lines += [f"**Replication on seeds {','.join(map(str, course.REPLICATION_SEEDS))}:** not run yet "
                   f"(`python scripts/course.py --claims {e['id']} --seeds "
                   f"{','.join(map(str, course.REPLICATION_SEEDS))}`).", ""]
+    if e.get("note"):
+        lines += [f"*How the preset is built:* {e['note']}", ""]
     where = "".join(f", {k}={v}" for k, v in (e.get("where") or {}).items())
     chosen = (f"each arm at the setting with the best mean {e['best_on']} over the other swept values"
               if e.get("best_on") else "nothing else swept")
@@ -211,6 +251,23 @@ def section(e: dict) -> list[str]:
     return lines
 
 
+def settings_table(e: dict) -> list[str]:
+    """The whole grid of a preset's sweep (scripts/course.py settings), folded under the preset's first claim."""
+    grid = e.get("settings") or {}
+    if not grid.get("rows"):
+        return []
+    head = " | ".join(_md(m) for m in grid["metrics"])
+    lines = [f"<details><summary>Every setting of experiment={e['preset']} (mean ± std over its seeds; the claims "
+             "above read each arm at its setting chosen on validation)</summary>", "",
+             f"| setting | seeds | {head} |", "|---|---|" + "---|" * len(grid["metrics"])]
+    for r in grid["rows"]:
+        finite = lambda x: x if x is not None and math.isfinite(x) else None
+        cells = " | ".join(_num(finite(mean), finite(std)) if finite(mean) is not None else "-"
+                           for mean, std in (r["values"][m] for m in grid["metrics"]))
+        lines.append(f"| {_md(r['setting'])} | {r['n']} | {cells} |")
+    return [*lines, "", "</details>", ""]
+
+
 def page(part: int, entries: list[dict], missing: list[str]) -> str:
     """docs/course/part<N>.md: a table of the part's claims, then one section per claim block."""
     mine = [e for e in entries if e["part"] == part]
@@ -225,11 +282,15 @@ def page(part: int, entries: list[dict], missing: list[str]) -> str:
                      f"{_verdict_cell(e.get('replication')) if e['preset'] else '-'} | {e['preset'] or '-'} |")
     lines.append("")
     seen: set[tuple[str, ...]] = set()
+    tabled: set[str] = set()
     for e in mine:
         block = tuple(e.get("ids") or [e["id"]])
         if e["preset"] and block not in seen:
             seen.add(block)
             lines += section(e)
+            if e["preset"] not in tabled:
+                tabled.add(e["preset"])
+                lines += settings_table(e)
     untested = [e for e in mine if not e["preset"]]
     if untested:
         lines += ["## Claims not tested", ""]

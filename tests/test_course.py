@@ -38,20 +38,29 @@ def script():
 def test_every_shipped_preset_claim_is_valid():
     """The catalogue reads every preset's claim block and checks it against its own sweep (one ID, one preset)."""
     rows = course.catalogue(CONFIG_DIR)
-    assert [r["id"] for r in rows] == sorted((r["id"] for r in rows), key=lambda i: int(i[1:]))
+    ids = [r["id"] for r in rows]
+    assert ids == sorted(ids, key=lambda i: (i[0] != "C", int(i[1:])))  # the claims, then the items (I<n>)
     assert {r["id"]: r["preset"] for r in rows}["C7"] is not None
     assert all(r["reason"] for r in rows if r["preset"] is None)
 
 
-def test_every_shipped_claim_names_metrics_its_preset_logs():
-    """What the sweep's preflight checks, for every preset with a claim: its metrics are ones its runs log."""
-    from conftest import make_cfg
+def test_every_shipped_claim_names_metrics_its_preset_logs(tmp_path):
+    """What the sweep's preflight checks, for every preset with a claim: its metrics are ones its runs log. A preset
+    that starts from a source run (a teacher, a transfer source) gets one trained for a step."""
+    from conftest import make_cfg, run_cfg
     from omegaconf import OmegaConf
 
     from dlx import preflight, setup
 
+    sources = {}
     for name, found in course.presets().items():
-        run = setup.check(make_cfg([f"experiment={name}", "device=cpu"]))
+        src = course.source_preset(name)
+        if src and src not in sources:
+            sources[src] = tmp_path / src
+            assert run_cfg([f"experiment={src}", "trainer.max_steps=1", "device=cpu"], sources[src])["status"] \
+                == "completed"
+        extra = [f"source={sources[src]}"] if src else []
+        run = setup.check(make_cfg([f"experiment={name}", "device=cpu", *extra]))
         params = OmegaConf.load(CONFIG_DIR / "experiment" / f"{name}.yaml").hydra.sweeper.params
         claims.check(found, claims.swept_values(OmegaConf.to_container(params)), preflight.result_metrics(run))
 
@@ -102,11 +111,25 @@ def test_script_builds_pages_and_verdicts_from_sweeps(conf, tmp_path, capsys):
     assert "**Replication on seeds 5,6,7,8,9:** contradicted" in section
     assert "| cross_entropy | optim.lr=1.0 |" in section  # the table: each arm at its setting chosen on val/acc
     assert "## Claims not tested" in page and "**C16**" in page
+    grid = page.split("Every setting of experiment=fake")[1].split("</details>")[0]  # the whole grid, folded
+    assert "| setting | seeds | test/acc |" in grid
+    assert len([ln for ln in grid.splitlines() if ln.startswith("| loss=")]) == 4  # loss x lr
 
     # dlx course reads what the script published
     assert course.main(["C7"]) == 0
     shown = capsys.readouterr().out
     assert "published verdict: contradicted" in shown and "replication: contradicted" in shown
+
+
+def test_a_preset_with_a_source_run_names_its_command_first(conf):
+    """A teacher or a transfer source: one run the sweep reads from its `source` key."""
+    text = (conf / "configs" / "experiment" / "fake.yaml").read_text()
+    (conf / "configs" / "experiment" / "fake.yaml").write_text(text + "source_preset: teach\nsource: x\n")
+    assert course.source_preset("fake") == "teach"
+    cmds = course.commands("fake", root=Path("runs"))
+    assert cmds[0] == "dlx train experiment=teach hydra.run.dir=runs/teach"
+    assert cmds[1] == "dlx train -m experiment=fake source=runs/teach hydra.sweep.dir=runs/fake"
+    assert course.source_preset("teach") is None and len(course.commands("teach")) == 2  # no such preset file
 
 
 def test_script_keeps_the_replication_when_the_main_result_is_rebuilt(conf, tmp_path):

@@ -142,7 +142,15 @@ WRONG = [
     ("cnn", {"stride": 0}, "stride=0 is wrong"),
     ("cnn", {"padding": "full"}, "padding=full is wrong: allowed is same, valid or an integer >= 0"),
     ("cnn", {"padding": -1}, "padding=-1 is wrong"),
-    ("cnn", {"pool": 0}, "pool=0 is wrong"),
+    ("cnn", {"pool": 2}, "pool=2 is wrong: allowed is one of max, avg, sum, min, none (the window's size is "
+                         "pool_size)"),
+    ("cnn", {"pool": "median"}, "pool=median is wrong: allowed is one of max, avg, sum, min, none"),
+    ("cnn", {"pool_size": 0}, "pool_size=0 is wrong"),
+    ("cnn", {"pool_every": 0}, "pool_every=0 is wrong"),
+    ("cnn", {"first_kernels": "sobel"}, "first_kernels=sobel is wrong: allowed is one of learned, engineered"),
+    ("cnn", {"first_kernels": "engineered", "kernel_size": 5}, "first_kernels=engineered is wrong: allowed is "
+                                                               "learned unless the net has a conv layer with "
+                                                               "kernel_size=3"),
     ("cnn", {"hidden": [-1]}, "hidden=[-1] is wrong"),
     ("cnn", {"activation": "gelu"}, "activation=gelu is wrong"),
     ("cnn", {"init": "he_normal"}, "init=he_normal is wrong"),
@@ -166,9 +174,6 @@ WRONG = [
     ("resnet", {"dropout": 2}, "dropout=2 is wrong"),
     ("resnet", {"input_dropout": 1}, "input_dropout=1 is wrong"),
     ("autoencoder", {"hidden": []}, "hidden=[] is wrong: allowed is a non-empty list"),
-    ("autoencoder", {"hidden": [100]}, "hidden=[100] is wrong: allowed is strictly decreasing widths below the "
-                                       "input size 64"),
-    ("autoencoder", {"hidden": [16, 32]}, "hidden=[16,32] is wrong"),
     ("autoencoder", {"activation": "maxout"}, "activation=maxout is wrong"),
     ("autoencoder", {"out_activation": "relu"}, "out_activation=relu is wrong: allowed is one of none, sigmoid"),
     ("autoencoder", {"tied": 1}, "tied=1 is wrong"),

@@ -166,8 +166,10 @@ def check_pretrain(pre: dict, keys: tuple[str, ...], required: tuple[str, ...] =
 
 
 def pretrain_on(pre: dict | None) -> bool:
-    """Whether the ``pretrain`` keys ask for a phase at all: steps > 0 and a method other than none."""
-    return bool(pre) and pre.get("steps", 0) > 0 and pre.get("method", "cd") != "none"
+    """Whether the ``pretrain`` keys ask for a phase at all: steps > 0 and a method other than none, or a linear
+    probe (``probe`` > 0; with method none it fits the head on the random init's features, the control for a
+    pretrained net's probe)."""
+    return bool(pre) and (pre.get("steps", 0) > 0 and pre.get("method", "cd") != "none" or pre.get("probe", 0) > 0)
 
 
 def init_weights(module: nn.Module, scheme: str = "default") -> None:
