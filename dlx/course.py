@@ -27,6 +27,20 @@ NOT_TESTED = {
                 en="when algorithms are compared on generated data, generate the same data for all of them",
                 reason="a rule for designing comparisons, not a prediction: every model's batches pass through "
                        "the same transforms (one code path in dlx/train.py), so every preset follows it"),
+    "C9": dict(part=1, line=848,
+               es="El gradiente descendente estocástico no tiene garantías de convergencia y depende de los valores "
+                  "de inicialización",
+               en="stochastic gradient descent has no guarantee of convergence and depends on the initial values",
+               reason="a statement that results vary with the initial values, not a comparison of arms that a paired "
+                      "test can give a direction; the spread over seeds is in every table (experiment=universal: "
+                      "the net that can represent the checkerboard ends anywhere between 0.53 and 0.71 training "
+                      "accuracy depending on the seed alone), and the half that compares initialisations is C28's"),
+    "C43": dict(part=5, line=2174,
+                es="Existen varios métodos de Deep Learning, pero no hay ninguno que domine a los demás",
+                en="there are several deep learning methods, but none dominates the others",
+                reason="a universal negative about methods (architectures and approaches), which a sweep can refute "
+                       "for one method and task but never confirm; the Part 1 sweeps only show particular rankings "
+                       "that change with the task (activations, losses, network shapes)"),
 }
 N_CLAIMS = 43  # the course's list of claims: C1-C43
 SWEEPS = Path("outputs/course")  # where scripts/course.py puts its sweeps, and the commands below name

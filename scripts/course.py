@@ -52,9 +52,10 @@ def selected(rows: list[dict], ids: list[str] | None, part: int | None) -> list[
     return [r for r in rows if (not ids or r["id"] in ids) and part in (None, r["part"])]
 
 
-def train(preset: str, seeds: tuple[int, ...] | None, out: Path) -> float:
+def train(preset: str, seeds: tuple[int, ...] | None, out: Path) -> dict:
     """Run one preset's sweep with this checkout's dlx (after its source run, where it has one and that run has
-    not finished yet); the wall time of both in seconds."""
+    not finished yet); the wall time of both in seconds and the load when it ended (also written beside the
+    sweep's folder)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     t0 = time.perf_counter()
     source = course.source_args(preset, out)
@@ -68,7 +69,24 @@ def train(preset: str, seeds: tuple[int, ...] | None, out: Path) -> float:
     wall = time.perf_counter() - t0
     print(f"== {preset}{course.seeds_name(seeds)}: {wall:.0f} s" + (f" (exit {done.returncode})"
                                                                     if done.returncode else ""), flush=True)
-    return wall
+    took = {"wall_s": round(wall, 1), "load": round(os.getloadavg()[0], 2)}
+    _write(wall_file(course.sweep_dir(preset, seeds, out)), json.dumps(took) + "\n")
+    return took
+
+
+def wall_file(folder: Path) -> Path:
+    """Beside a sweep's folder, how long the sweep took and the machine's 1-minute load when it ended (the 2 cores
+    are shared: a time means little without it), so that --from can show the time of a sweep run before."""
+    return folder.with_name(folder.name + ".wall.json")
+
+
+def timed(folder: Path) -> dict | None:
+    """The wall time (and load) recorded beside a sweep's folder, None when there is none."""
+    try:
+        found = json.loads(wall_file(folder).read_text())
+        return {"wall_s": float(found["wall_s"]), "load": found.get("load")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _finished(run_dir: Path) -> bool:
@@ -135,21 +153,21 @@ def _load(path: Path) -> dict[str, dict]:
 
 
 def record(book: dict[str, dict], preset: str, entries: list[dict], seeds: tuple[int, ...] | None, out: Path,
-           wall: float | None) -> None:
+           wall: dict | None) -> None:
     """Put one sweep's verdicts into ``book`` (ID -> verdicts.json entry): the main result (the preset's own
-    seeds), or with ``seeds`` the replication beside it. ``wall``: the sweep's time, None when not run now (the
-    time recorded before is kept)."""
+    seeds), or with ``seeds`` the replication beside it. ``wall``: the sweep's time and load (:func:`timed`), None
+    when unknown (the time recorded before is kept)."""
     for e in entries:
         old = book.get(e["id"]) if (book.get(e["id"]) or {}).get("preset") == preset else {}
         result = {k: v for k, v in e.items() if k not in META}
         result.update(seeds=list(seeds) if seeds else None, sweep=str(course.sweep_dir(preset, seeds, out)),
                       command=course.commands(preset, seeds))
+        before = (old.get("replication") or {}) if seeds else old
+        result.update(wall or {"wall_s": before.get("wall_s"), "load": before.get("load")})
         if seeds:
-            result["wall_s"] = wall if wall is not None else (old.get("replication") or {}).get("wall_s")
             what = {k: v for k, v in e.items() if k in ("id", *claims.DESCRIPTION)}
             book[e["id"]] = {**what, "verdict": None, **old, "preset": preset, "replication": result}
         else:
-            result["wall_s"] = wall if wall is not None else old.get("wall_s")
             book[e["id"]] = {**{k: e[k] for k in META}, "preset": preset, **result,
                              "replication": old.get("replication")}
 
@@ -198,11 +216,17 @@ def _verdict_cell(e: dict | None) -> str:
 
 
 def _against(e: dict) -> str | None:
-    """The section's first sentence where the result goes against the notes."""
-    if e.get("verdict") != "contradicted":
-        return None
-    return (f"**This result goes against the slide:** the notes expect {e['pair']} on {e['metric']}, and the "
-            f"sweep shows the opposite ({claims.sentence(e).split(': ', 1)[1]}).")
+    """The section's first sentence where the result (or its replication) goes against the notes."""
+    rep = e.get("replication") or {}
+    if e.get("verdict") == "contradicted":
+        return (f"**This result goes against the slide:** the notes expect {e['pair']} on {e['metric']}, and the "
+                f"sweep shows the opposite ({claims.sentence(e).split(': ', 1)[1]}).")
+    if rep.get("verdict") == "contradicted":
+        seeds = ",".join(map(str, rep.get("seeds") or ()))
+        return (f"**The replication goes against the slide:** on seeds {seeds} the notes' {rep['pair']} on "
+                f"{rep['metric']} comes out the other way ({claims.sentence(rep).split(': ', 1)[1]}); on the "
+                f"preset's own seeds the verdict is {e.get('verdict') or 'not run yet'}.")
+    return None
 
 
 def section(e: dict) -> list[str]:
@@ -245,10 +269,15 @@ def section(e: dict) -> list[str]:
     if e.get("image"):
         lines += [f"![{ids}: {_md(', '.join(e['figure']))} of each arm]({e['image']})", ""]
     if e.get("wall_s") is not None:
-        again = (rep or {}).get("wall_s")
-        lines += [f"The preset's sweep took {e['wall_s']:.0f} s" + (f" (its replication {again:.0f} s)" if again
-                  is not None else "") + " on the machine that wrote this page.", ""]
+        lines += [f"The preset's sweep took {_took(e)}" + (f", its replication {_took(rep)}" if (rep or {}).get(
+                  "wall_s") is not None else "") + " on the 2-core machine that wrote this page.", ""]
     return lines
+
+
+def _took(e: dict) -> str:
+    """A sweep's wall time, with the machine's 1-minute load when it ended where that was recorded."""
+    load = e.get("load")
+    return f"{e['wall_s']:.0f} s" + (f" (1-minute load {load:.1f} when it ended)" if load is not None else "")
 
 
 def settings_table(e: dict) -> list[str]:
@@ -329,13 +358,14 @@ def main(argv: list[str] | None = None) -> int:
     out = args.source or args.out
     book = _load(args.docs / "verdicts.json")
     args.docs.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
+    t0, recorded = time.perf_counter(), []
     for preset, seeds in runs:
-        wall = None if args.source else train(preset, seeds, out)
         folder = course.sweep_dir(preset, seeds, out)
+        wall = timed(folder) if args.source else train(preset, seeds, out)
         if not folder.is_dir():
             print(f"{folder}: no sweep; the verdicts of {preset} stay as published", flush=True)
             continue
+        recorded.append((wall or {}).get("wall_s"))
         try:
             entries = judge(folder, None if seeds else args.docs)
         except CompareError as e:
@@ -346,6 +376,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{', '.join(e['ids'])} ({preset}{course.seeds_name(seeds)}): {claims.sentence(e)}", flush=True)
     if not args.source:
         print(f"all presets: {time.perf_counter() - t0:.0f} s", flush=True)
+    elif recorded:
+        known = [w for w in recorded if w is not None]
+        print(f"all presets: {sum(known):.0f} s as recorded beside {len(known)} of the {len(recorded)} sweeps",
+              flush=True)
     entries = finish(book, rows)
     _write(args.docs / "verdicts.json", json.dumps({"claims": claims.jsonable(entries)}, indent=1,
                                                    ensure_ascii=False) + "\n")
