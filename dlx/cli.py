@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 
 USAGE = """usage: dlx <command> [args]
@@ -115,6 +116,9 @@ def _start_pool_server(args: list[str]):
 
 
 def entry() -> None:
+    from dlx.signals import term_as_interrupt
+
+    signal.signal(signal.SIGTERM, term_as_interrupt)
     try:
         code = main()
     except KeyboardInterrupt:  # Ctrl-C before a run's own handler is in place (imports, the preflight)

@@ -69,8 +69,9 @@ def resume_folder(args: list[str]) -> Path | None:
 
 # Saved overrides a resumed run does not take: where it runs is the folder itself; ``trial`` names an Optuna
 # storage to report to, which only the sweeper sets (its resume_sweep=true passes it again), and which from a
-# folder could name any file to append to or any database server to reach.
-NOT_REPLAYED = {"resume", "hydra.run.dir", "trial"}
+# folder could name any file to append to or any database server to reach; ``overwrite`` replaced an earlier run
+# when the run started, and means nothing to the run it continues.
+NOT_REPLAYED = {"resume", "hydra.run.dir", "trial", "overwrite"}
 MAX_SAVED = 100_000  # characters of a saved overrides.yaml (dlx writes a few hundred)
 
 

@@ -62,7 +62,7 @@ RESULT_KEYS = ("status", "final", "best", "epochs", "steps", "wall_s", "samples_
                "threads", "seed", "overrides", "metric", "error")
 RESULT_EXTRA = ("best_epoch", "final_weights", "best_checkpoint")
 # Overrides that say how a job runs, not what it trains: the same job with or without them
-RUN_KEYS = ("resume", "resume_sweep", "trial")
+RUN_KEYS = ("resume", "resume_sweep", "trial", "overwrite")
 RESUME_SWEEP = "resume_sweep"
 
 
@@ -139,10 +139,11 @@ def setting(overrides: Iterable[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def lock(run_dir: Path) -> Iterator[None]:
+def lock(run_dir: Path, check: Callable[[], None] | None = None) -> Iterator[None]:
     """One process per run folder: an exclusive lock on ``run_dir/.lock`` (released when the process ends, even
     by SIGKILL), holding the pid for the message a second process gets. Opened without following a link (a
-    planted ``.lock`` link would have the pid overwrite a file elsewhere)."""
+    planted ``.lock`` link would have the pid overwrite a file elsewhere). ``check()``: run once the lock is
+    held and before the pid is written, so that a run it refuses (it raises) leaves the folder as it was."""
     f = open_lock(run_dir / ".lock")
     try:
         try:
@@ -150,8 +151,10 @@ def lock(run_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             f.seek(0)
             pid = f.read().strip() or "?"
-            raise ConfigError(f"run folder {run_dir} is in use by process {pid} (another dlx train); allowed is one "
+            raise FolderInUse(f"run folder {run_dir} is in use by process {pid} (another dlx train); allowed is one "
                               "process per run folder: wait for it to end or stop it") from None
+        if check is not None:
+            check()
         f.seek(0)
         f.truncate()
         f.write(str(os.getpid()))
@@ -161,10 +164,21 @@ def lock(run_dir: Path) -> Iterator[None]:
         f.close()
 
 
-def continue_command(run_dir: Path) -> str:
+def interrupted_line(run_dir: Path, step: int) -> str:
+    """What result.json and the console say of a run stopped by Ctrl-C or SIGTERM: the command that continues it,
+    or, where none can (a single run stopped before its first checkpoint), how to start it again."""
+    command = continue_command(run_dir)
+    if command is not None:
+        return f"interrupted at step {step}; continue with: {command}"
+    return (f"interrupted at step {step}, before its first checkpoint: nothing to resume; run the same command "
+            f"again (into this folder: hydra.run.dir={run_dir} {OVERWRITE}=true)")
+
+
+def continue_command(run_dir: Path) -> str | None:
     """The command that continues an interrupted run: for a job of a grid sweep (its folder's parent holds the
     basic sweeper's multirun.yaml) the sweep's own command with hydra.sweep.dir=<sweep> resume_sweep=true, which
-    keeps the finished jobs and continues this one from its last.pt; else ``dlx train resume=<run folder>``.
+    keeps the finished jobs and continues this one from its last.pt (or runs it again from the start); else
+    ``dlx train resume=<run folder>``, or None without a checkpoints/last.pt to continue from.
     The preflight's decisions recorded there are left out: the command decides again."""
     from omegaconf import OmegaConf
 
@@ -174,7 +188,7 @@ def continue_command(run_dir: Path) -> str:
         ov = cfg.hydra.overrides
         dirs = [s.path for s in cfg.hydra.runtime.config_sources if s.provider == "command-line"]
     except Exception:  # not a grid sweep's job (or an unreadable file): the run's own folder
-        return f"dlx train resume={run_dir}"
+        return f"dlx train resume={run_dir}" if checkpoint_file(run_dir).is_file() else None
     args = [*(a for d in dirs for a in ("--config-dir", d)),
             *(o for o in ov.hydra if override_key(o) not in ("hydra.mode", "hydra.sweep.dir", "hydra.sweeper.checked")),
             *(o for o in ov.task if override_key(o) != RESUME_SWEEP), f"hydra.sweep.dir={sweep_dir}",
@@ -259,6 +273,88 @@ def refuse_links(run_dir: str | Path) -> None:
             for p in (run_dir / name).iterdir():
                 if p.is_symlink():
                     raise _link_error(p)
+
+
+class FolderInUse(RunFolderError):
+    """Another process holds the run folder's lock: nothing in the folder may be touched."""
+
+
+class FolderHoldsRun(RunFolderError):
+    """A job's folder holds a run that the job would overwrite without being asked to."""
+
+
+OVERWRITE = "overwrite"  # the config key that lets a run replace the run its folder holds
+
+
+# What a run leaves in its folder (dlx's files and Hydra's .hydra/): what overwrite=true removes before a new run.
+RUN_FILES = ("result.json", "error.log", "provenance.json", "data.json", "train.log")
+RUN_FOLDERS = (".hydra", "checkpoints")
+
+
+def run_status(run_dir: str | Path) -> str | None:
+    """What run a folder holds: result.json's status, ``unfinished`` for a run that has not written one (killed,
+    or still starting), None for a folder that holds no run (missing, empty, or other files only)."""
+    run_dir = Path(run_dir)
+    try:
+        status = json.loads((run_dir / "result.json").read_text()).get("status")
+        return status if isinstance(status, str) else "unfinished"
+    except (OSError, ValueError, AttributeError):
+        pass
+    if (run_dir / "result.json").exists() or (run_dir / ".hydra" / "overrides.yaml").is_file() or \
+            (run_dir / "checkpoints").is_dir():
+        return "unfinished"
+    return None
+
+
+def clear_run(run_dir: str | Path) -> None:
+    """Remove a run from its folder (overwrite=true): its files, checkpoints, TensorBoard events and .hydra/, so the
+    new run's curves and results do not mix with the old one's. The lock and anything else stay."""
+    import shutil
+
+    run_dir = Path(run_dir)
+    for p in run_dir.iterdir():
+        if p.name in RUN_FILES or p.name.startswith("events.out.tfevents"):
+            p.unlink()
+        elif p.name in RUN_FOLDERS and p.is_symlink():
+            p.unlink()
+        elif p.name in RUN_FOLDERS:
+            shutil.rmtree(p)
+
+
+def check_folder(run_dir: str | Path, cfg: Any, multirun: bool) -> None:
+    """FolderHoldsRun (one line) when ``run_dir`` holds a run that this one would overwrite unasked: it neither
+    continues it (resume=) nor replaces it (overwrite=true)."""
+    run_dir = Path(run_dir)
+    held = run_status(run_dir)
+    if held is None or cfg.get("resume") or cfg.get(OVERWRITE):
+        return
+    if multirun:
+        raise FolderHoldsRun(f"hydra.sweep.dir={run_dir.parent} is wrong: its job folder {run_dir.name} holds a run "
+                             f"(status {held}); allowed: resume_sweep=true to finish that sweep, {OVERWRITE}=true to "
+                             "replace its runs, or a new folder")
+    raise FolderHoldsRun(f"hydra.run.dir={run_dir} is wrong: it holds a run (status {held}); allowed: dlx train "
+                         f"resume={run_dir} to continue it, {OVERWRITE}=true to replace it, or a new folder")
+
+
+def start_folder(run_dir: str | Path, cfg: Any, hydra_cfg: Any) -> None:
+    """Under the folder's lock, after :func:`check_folder`, before a run writes anything: the run a folder holds is
+    cleared when this run replaces it (overwrite=true: the old run's files go first, so results and curves do not
+    mix); then the job's .hydra/ files (``hydra_cfg``: Hydra's node of the job)."""
+    if run_status(run_dir) is not None and not cfg.get("resume") and cfg.get(OVERWRITE):
+        clear_run(run_dir)
+    write_hydra_files(run_dir, cfg, hydra_cfg)
+
+
+def write_hydra_files(run_dir: str | Path, cfg: Any, hydra_cfg: Any) -> None:
+    """The job's .hydra/config.yaml, hydra.yaml and overrides.yaml, as Hydra writes them (its output_subdir, which
+    dlx's config turns off so that nothing is written into a folder before dlx holds its lock): the config
+    without its hydra node, the hydra node, the job's overrides."""
+    from omegaconf import OmegaConf
+
+    folder = Path(run_dir) / ".hydra"
+    for name, node in (("config.yaml", cfg), ("hydra.yaml", hydra_cfg),
+                       ("overrides.yaml", hydra_cfg.hydra.overrides.task)):
+        write_text(folder / name, OmegaConf.to_yaml(node))
 
 
 # ---- spreadsheet-safe CSV ----------------------------------------------------------------------------------

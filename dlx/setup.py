@@ -507,7 +507,8 @@ def _resume(resume: str | Path | None, run_dir: Path | None, dry: bool) -> dict 
         last = runfolder.checkpoint_file(Path(str(resume)).expanduser())
         if not last.is_file():
             raise ConfigError(f"resume={resume} is wrong: {last} does not exist (the run stopped before its "
-                              "first checkpoint); allowed is a run folder with checkpoints/last.pt")
+                              "first checkpoint); allowed is a run folder with checkpoints/last.pt (run this one "
+                              f"again: the same command with hydra.run.dir={resume} overwrite=true)")
         return None
     return resume_state(Path(run_dir), resume)
 

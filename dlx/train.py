@@ -8,6 +8,7 @@ an epoch.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -58,31 +59,60 @@ class LossSum:
         return (self.sum() / max(self.count, 1)).item()
 
 
-class _StopOnSigint:
-    """First Ctrl-C (or SIGTERM, e.g. a cluster's preemption notice): finish the current step, save a checkpoint
-    and stop with status interrupted. A second Ctrl-C stops at once (last.pt then holds the last epoch)."""
+class StopRequest:
+    """Ctrl-C (SIGINT) or SIGTERM (a cluster's preemption notice, scancel, kill, timeout), held from a job's start to
+    its result.json. In the loop a request is answered at the end of the current step: a checkpoint, then status
+    interrupted. During the set-up it waits for the set-up to end (a KeyboardInterrupt inside OmegaConf or Hydra
+    can leave their objects half made, and the error that follows would read as the run's failure); greedy
+    pretraining, which no checkpoint can hold halfway, stops at once. Only a second SIGINT stops at once anywhere
+    (Ctrl-C pressed twice: last.pt then holds the last state saved). SIGTERM never does: SIGTERM to a process group
+    reaches a sweep's worker twice (the group's copy and its parent's), and a scheduler sends SIGKILL itself when
+    its grace period ends. A context manager: the handlers in place before come back at its end."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self):
-        self.requested = False
+    def __init__(self, at_once: bool = False):
+        self.requested, self.sigints, self.at_once = False, 0, at_once
+        self.saying = "stopping once the run is set up"
         self._old = {}
         for sig in self.SIGNALS:
             try:
                 self._old[sig] = signal.signal(sig, self._handle)
-            except ValueError:  # not the main thread (a joblib worker): signals keep their default action
+            except ValueError:  # not the main thread: signals keep their handlers
                 pass
 
     def _handle(self, signum, frame):
+        self.sigints += signum == signal.SIGINT
+        first, self.requested = not self.requested, True
+        if self.at_once or self.sigints >= 2:
+            raise KeyboardInterrupt
+        if first:
+            print(f"dlx: {self.saying} (Ctrl-C again: stop at once)", file=sys.stderr, flush=True)
+
+    def check(self) -> None:
+        """A safe point: a request made so far stops the run here."""
         if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
-        print("dlx: stopping after this step and saving a checkpoint (Ctrl-C again: stop at once)",
-              file=sys.stderr, flush=True)
+
+    def pretraining(self) -> None:
+        """From now on until :meth:`armed` a request stops at once; one made during the set-up stops here."""
+        self.check()
+        self.at_once = True
+
+    def armed(self) -> StopRequest:
+        """The loop runs: from now on a request is answered at the next step's end, with a checkpoint."""
+        self.at_once, self.saying = False, "stopping after this step and saving a checkpoint"
+        return self
 
     def restore(self):
         for sig, old in self._old.items():
             signal.signal(sig, old)
+
+    def __enter__(self) -> StopRequest:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.restore()
 
 
 def all_finite(model: torch.nn.Module) -> bool:
@@ -205,10 +235,14 @@ def restore(run: Run, state: dict, gen: torch.Generator, path: Path) -> Progress
     return p
 
 
-def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "") -> dict:
+def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "",
+          stop: StopRequest | None = None) -> dict:
     """Train ``run``, writing everything into ``run_dir``; returns result.json's dict. ``progress`` and ``prefix``:
     the console's live bar (None: on a terminal) and the start of each line (a job's number, where several
-    share the terminal)."""
+    share the terminal); ``stop``: the job's StopRequest (None: one of its own, from here)."""
+    if stop is None:
+        with StopRequest() as stop:
+            return train(run, run_dir, progress, prefix, stop)
     t_start = time.time()
     model, optimizer, device, batch = run.model, run.optimizer, run.device, run.batch_size
     last = runfolder.checkpoint_file(run_dir, "last")
@@ -223,8 +257,11 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
     tracker = start(run, run_dir, p.step, progress, prefix)
     saver = Checkpoints(run_dir, run.checkpoint_every_s, run.save_checkpoints,
                         f"{last} (step {p.step})" if run.resume else None)
-    status, speed, stop = COMPLETED, Steady(), _StopOnSigint()
+    status, speed = COMPLETED, Steady()
     try:
+        stop.pretraining()
+        pretrain(run, tracker)
+        stop.armed()
         # --- loop -----------------------------------------------------------------------------------------
         while p.epoch < run.max_epochs and p.step < run.total_steps:
             t_epoch, seen_before = time.perf_counter(), p.samples_seen
@@ -233,8 +270,7 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
                 p.perm, p.losses = epoch_order(run, p.epoch, gen), LossSum(device, run.cuda_graphs)
             for i in range(p.batch, run.steps_per_epoch):
                 idx = p.perm[i * batch:(i + 1) * batch]
-                watched = run.weight_norms and (p.step + 1) % run.log_every == 0  # the step weights/* measure
-                before = [t.detach().clone() for t in model.parameters() if t.requires_grad] if watched else None
+                before = tensors_before(run, p.step)
                 p.losses.add(step_fn(idx))
                 if run.scheduled:
                     run.scheduler.step()
@@ -261,18 +297,32 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
                 break
             # --- end of epoch: evaluate (eval mode), track the best, checkpoint ------------------------------
             p.epoch += 1
-            status = end_epoch(run, p, tracker, saver, lambda: snapshot(run, p, gen, wall(), 0),
-                               optimizer.param_groups[0]["lr"], now=p.step >= run.total_steps or stop.requested)
-            if stop.requested:
-                raise KeyboardInterrupt
+            state, stopping = lambda: snapshot(run, p, gen, wall(), 0), stop.requested
+            status = end_epoch(run, p, tracker, saver, state, optimizer.param_groups[0]["lr"],
+                               now=p.step >= run.total_steps or stopping)
             if status != COMPLETED:
                 break
+            if stop.requested:  # read once more: a request during the evaluation finds this epoch's checkpoint
+                if not stopping:
+                    saver.save(state, improved=False, now=True, where=f"epoch {p.epoch}, step {p.step}")
+                raise KeyboardInterrupt
     except KeyboardInterrupt:
         status = INTERRUPTED  # last.pt holds the state after the last whole step (first Ctrl-C) or epoch
     finally:
-        stop.restore()
         tracker.stop_progress()
-    return finish(run, run_dir, p, status, tracker, round(wall(), 3), speed.value(), saver.last_good)
+    # the handler stays until result.json is written: a request meanwhile does not cut it short, and then stops
+    # the command (a sweep: no job after this one)
+    result = finish(run, run_dir, p, status, tracker, round(wall(), 3), speed.value(), saver.last_good)
+    stop.check()
+    return result
+
+
+def tensors_before(run: Run, step: int) -> list[torch.Tensor] | None:
+    """trainer.weight_norms: copies of the trainable tensors before the step that weights/step measures (the
+    one that ends a log interval); None before every other step."""
+    if not (run.weight_norms and (step + 1) % run.log_every == 0):
+        return None
+    return [t.detach().clone() for t in run.model.parameters() if t.requires_grad]
 
 
 def epoch_order(run: Run, epoch: int, gen: torch.Generator) -> torch.Tensor:
@@ -398,9 +448,9 @@ class Checkpoints:
 
 def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, prefix: str = "") -> Tracker:
     """The run's reporting: TensorBoard (a resumed run appends; purge_step drops the events a killed process
-    wrote after its last checkpoint, so no step appears twice), data.json, the start-of-run line, and the
-    greedy pretraining phase (logged as pretrain/...). ``progress``: the live progress bar (None: on a
-    terminal); runs trained together (hydra/launcher=batched) show one, as a terminal holds one live display."""
+    wrote after its last checkpoint, so no step appears twice), data.json, the start-of-run line. ``progress``:
+    the live progress bar (None: on a terminal); runs trained together (hydra/launcher=batched) show one, as a
+    terminal holds one live display."""
     tracker = Tracker(run_dir, run.total_steps, progress=progress, resume_step=step,
                       purge_step=step + 1 if step else None, prefix=prefix)
     d, model = run.data, run.model
@@ -413,29 +463,35 @@ def start(run: Run, run_dir: Path, step: int, progress: bool | None = None, pref
     tracker.print(f"dlx: run {run_dir}: device {run.device.type}, {run.threads} thread{'s' * (run.threads > 1)}, "
                   f"{type(model).__name__} with {n_params:,} parameters; train/val/test examples "
                   f"{len(d.x)}/{len(d.x_val)}/{len(d.x_test)}")
-    if run.pretrain:
-        pre = dict(run.pretrain)
-        probe = pre.pop("probe", 0)
-        kept = pre.get("method", "cd") == "none" or not pre.get("steps")
-        tracker.print("dlx: no pretraining (the random init is kept)" if kept else
-                      f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
-        t0 = time.perf_counter()
-        model.pretrain(run.pretrain_x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
-        run.pretrain_s = time.perf_counter() - t0
-        if run.pictures:
-            log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
-        for i, off in enumerate(model.units_off(run.pretrain_x) if hasattr(model, "units_off") else []):
-            if off > 0.5:
-                tracker.print(f"dlx: warning: pretraining switched off {off:.0%} of layer {i}'s units for every "
-                              "training input; fine-tuning starts from a net that ignores its input "
-                              "(lower model.pretrain.lr)")
-        if probe:
-            tracker.scalars({"pretrain/probe_loss": model.probe(d.x, run.y, run.objective.loss, probe)}, probe)
-            tracker.print(f"dlx: linear probe: the head fit to the {len(d.x)} labeled training examples")
     every = line_every(run)
     if every > 1:  # said once, so a missing epoch line does not look like a skipped epoch
         tracker.print(f"dlx: an epoch line every {every} epochs (and the last); TensorBoard has every epoch")
     return tracker
+
+
+def pretrain(run: Run, tracker: Tracker) -> None:
+    """The greedy layer-wise pretraining phase (logged as pretrain/...), before the loop; none on a resumed run."""
+    if not run.pretrain:
+        return
+    d, model = run.data, run.model
+    pre = dict(run.pretrain)
+    probe = pre.pop("probe", 0)
+    kept = pre.get("method", "cd") == "none" or not pre.get("steps")  # only the probe, on the random init
+    tracker.print("dlx: no pretraining (the random init is kept)" if kept else
+                  f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
+    t0 = time.perf_counter()
+    model.pretrain(run.pretrain_x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
+    run.pretrain_s = time.perf_counter() - t0  # trainer.cost's cost/pretrain_s
+    if run.pictures:
+        log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
+    for i, off in enumerate(model.units_off(run.pretrain_x) if hasattr(model, "units_off") else []):
+        if off > 0.5:
+            tracker.print(f"dlx: warning: pretraining switched off {off:.0%} of layer {i}'s units for every "
+                          "training input; fine-tuning starts from a net that ignores its input "
+                          "(lower model.pretrain.lr)")
+    if probe:
+        tracker.scalars({"pretrain/probe_loss": model.probe(d.x, run.y, run.objective.loss, probe)}, probe)
+        tracker.print(f"dlx: linear probe: the head fit to the {len(d.x)} labeled training examples")
 
 
 def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, wall_s: float,
@@ -463,7 +519,7 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         error = (f"non-finite loss or weights at step {p.step}; the last good checkpoint is "
                  f"{last_good or 'none (no epoch finished)'}")
     elif status == INTERRUPTED:
-        error = f"interrupted at step {p.step}; continue with: {runfolder.continue_command(run_dir)}"
+        error = runfolder.interrupted_line(run_dir, p.step)
     result = runfolder.result(status, run.seed, run.overrides, run.metric, p.final, p.best, p.epoch, p.step, wall_s,
                               round(p.samples_seen / max(p.train_time, 1e-9), 1), steady, run.threads, error,
                               **extra)
@@ -549,22 +605,45 @@ def failed_result(cfg: DictConfig, overrides: list[str], error: str, wall_s: flo
                             error=error)
 
 
+ERROR_LOG = "error.log"  # a failed run's traceback, named in its result.json
+
+
+def record_failure(run_dir: Path, cfg: DictConfig, overrides: list[str], e: BaseException, wall_s: float) -> str:
+    """A run that failed with an error that is not the user's (a bug, a library's error): its traceback to
+    ``error.log`` and result.json (status failed) naming it, so a sweep's one line per failed job loses nothing.
+    Returns the error's line."""
+    import traceback
+
+    line = f"{type(e).__name__}: {e}"
+    runfolder.write_text(run_dir / ERROR_LOG, "".join(traceback.format_exception(e)))
+    runfolder.write_result(run_dir, {**failed_result(cfg, overrides, line, wall_s), "error_log": ERROR_LOG})
+    return line
+
+
 def run(cfg: DictConfig, run_dir: str | Path, overrides: list[str] | None = None,
         resume: str | Path | None = None, cores: int | None = None, progress: bool | None = None,
         prefix: str = "") -> float:
-    """Build (dlx/setup.py) and train; always leave a result.json. Errors other than the user's (one line)
-    are re-raised after it is written. ``cores``: this process's share of the machine (dlx.setup.build);
-    ``progress``, ``prefix``: as :func:`train`."""
+    """Build (dlx/setup.py) and train in ``run_dir``, holding its lock; always leave a result.json. Errors other
+    than the user's (one line) are re-raised after it and error.log are written. ``cores``: this process's share
+    of the machine (dlx.setup.build); ``progress``, ``prefix``: as :func:`train`."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
     with runfolder.lock(run_dir):
+        return run_locked(cfg, run_dir, overrides, resume, cores, progress, prefix)
+
+
+def run_locked(cfg: DictConfig, run_dir: Path, overrides: list[str] | None = None,
+               resume: str | Path | None = None, cores: int | None = None, progress: bool | None = None,
+               prefix: str = "", stop: StopRequest | None = None) -> float:
+    """:func:`run` for a caller that holds the folder's lock already (dlx.job: the lock comes before any write);
+    ``stop``: the job's StopRequest (None: one from here)."""
+    t0 = time.time()
+    with contextlib.nullcontext(stop) if stop is not None else StopRequest() as stop:
         try:
             r = setup.build(cfg, overrides, resume, run_dir, cores=cores)
-            return runfolder.primary(train(r, run_dir, progress, prefix))
+            return runfolder.primary(train(r, run_dir, progress, prefix, stop))
         except USER_ERRORS:
             raise
         except Exception as e:
-            runfolder.write_result(run_dir, failed_result(cfg, overrides or [], f"{type(e).__name__}: {e}",
-                                                          time.time() - t0))
+            record_failure(run_dir, cfg, overrides or [], e, time.time() - t0)
             raise

@@ -30,4 +30,8 @@ def test_interrupted_sweep_job_is_continued_by_the_sweep_command(tmp_path):
     assert continue_command(sweep_dir / "3") == (
         f"dlx train -m --config-dir /my/conf hydra/launcher=parallel optim=sgd,adam seed=0,1 "
         f"hydra.sweep.dir={sweep_dir} resume_sweep=true")
+    # a single run: resume= where it has a checkpoint to continue from, no command without one
+    assert continue_command(tmp_path / "run") is None
+    (tmp_path / "run" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "run" / "checkpoints" / "last.pt").write_bytes(b"")
     assert continue_command(tmp_path / "run") == f"dlx train resume={tmp_path / 'run'}"

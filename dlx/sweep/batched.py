@@ -151,7 +151,7 @@ class Batch:
 
     def launch_stacked(self, group: list) -> dict[int, Any]:
         from dlx import train as T
-        from dlx.runfolder import primary, write_result
+        from dlx.runfolder import primary
         from dlx.sweep import stack
         from dlx.sweep.summary import prefetch_summary
         from dlx.track import error_line
@@ -181,10 +181,8 @@ class Batch:
         except Exception as e:
             for idx, m in members:
                 if m.result is None:
-                    msg = f"{type(e).__name__}: {e}"
-                    write_result(m.run_dir, T.failed_result(m.extra["cfg"], m.extra["overrides"], msg,
-                                                            time.time() - t0))
-                    error_line(f"job {idx} failed: {msg} (see {m.run_dir / 'result.json'})")
+                    msg = T.record_failure(m.run_dir, m.extra["cfg"], m.extra["overrides"], e, time.time() - t0)
+                    error_line(f"job {idx} failed: {msg} (traceback in {m.run_dir / T.ERROR_LOG})")
         finally:
             for _, m in members:
                 m.extra["lock"].close()
@@ -205,7 +203,7 @@ def prepare(cfg: DictConfig, cores: int | None = None) -> Any:
     own (an interrupted job of a resumed sweep continues from its checkpoint)."""
     from hydra.core.hydra_config import HydraConfig
 
-    from dlx import setup
+    from dlx import runfolder, setup
     from dlx import train as T
     from dlx.runfolder import lock as locked
     from dlx.runfolder import primary, write_result
@@ -218,24 +216,32 @@ def prepare(cfg: DictConfig, cores: int | None = None) -> Any:
     run_dir, overrides = Path(hc.runtime.output_dir), list(hc.overrides.task)
     lock, t0 = contextlib.ExitStack(), time.time()
     try:
+        # first: nothing is written into the folder before (a folder that holds a run: not even the lock's pid)
+        check = None if cfg.resume_sweep else (lambda: runfolder.check_folder(run_dir, cfg, multirun=True))
+        lock.enter_context(locked(run_dir, check))
         if cfg.resume_sweep:
             kept, resume = resume_point(run_dir, overrides, hc.job.num)
-            if kept is not None:
-                return primary(kept)
-            if resume is not None:
-                return "it continues from its checkpoints/last.pt"
-        lock.enter_context(locked(run_dir))
+            if kept is not None or resume is not None:
+                lock.close()
+                return primary(kept) if kept is not None else "it continues from its checkpoints/last.pt"
+            runfolder.write_hydra_files(run_dir, cfg, HydraConfig.instance().cfg)
+        else:
+            runfolder.start_folder(run_dir, cfg, HydraConfig.instance().cfg)
         run = setup.build(cfg, overrides, None, run_dir, cores=cores)
         return stack.Member(run, run_dir, extra={"lock": lock, "cfg": cfg, "overrides": overrides})
-    except SweepMismatch as e:
+    except (SweepMismatch, runfolder.FolderInUse, runfolder.FolderHoldsRun) as e:  # nothing of the job written
         lock.close()
         error_line(str(e))
         return float("nan")
-    except Exception as e:
+    except USER_ERRORS as e:
         lock.close()
-        msg = str(e) if isinstance(e, USER_ERRORS) else f"{type(e).__name__}: {e}"
-        error_line(msg if isinstance(e, USER_ERRORS) else f"job {hc.job.num} failed: {msg}")
-        write_result(run_dir, T.failed_result(cfg, overrides, msg, time.time() - t0))
+        error_line(str(e))
+        write_result(run_dir, T.failed_result(cfg, overrides, str(e), time.time() - t0))
+        return float("nan")
+    except Exception as e:
+        msg = T.record_failure(run_dir, cfg, overrides, e, time.time() - t0)
+        lock.close()
+        error_line(f"job {hc.job.num} failed: {msg} (traceback in {run_dir / T.ERROR_LOG})")
         return float("nan")
 
 

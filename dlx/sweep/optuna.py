@@ -24,8 +24,8 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from dlx import runfolder, search
-from dlx.runfolder import COMPLETED, FAILED, FINISHED, PRUNED, STOPPED_EARLY
-from dlx.sweep.resume import RESUME_KEY, resume_job
+from dlx.runfolder import COMPLETED, FAILED, FINISHED, OVERWRITE, PRUNED, STOPPED_EARLY
+from dlx.sweep.resume import RESUME_KEY
 from dlx.sweep.summary import stop
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,10 @@ def sweep(s, arguments: list[str]) -> None:
     name = s.study_name or f"dlx:{s.sweep_dir}"
     st = search.storage(url)
     if not resume and name in optuna.get_all_study_names(st):
-        stop(f"hydra.sweep.dir={s.sweep_dir} is wrong: it already holds the study {name}; allowed: "
-                        f"the same command with {RESUME_KEY}=true to continue it, or a new folder")
+        if not s.config.get(OVERWRITE):
+            stop(f"hydra.sweep.dir={s.sweep_dir} is wrong: it already holds the study {name}; allowed: the same "
+                 f"command with {RESUME_KEY}=true to continue it, {OVERWRITE}=true to start it again, or a new folder")
+        optuna.delete_study(study_name=name, storage=st)  # overwrite=true: each trial's job replaces its folder
     study = optuna.create_study(study_name=name, storage=st, direction=s.direction, load_if_exists=True,
                                 sampler=search.sampler(s.sampler_name, s.seed, space, s.sampler_args))
     study.set_user_attr(search.PRUNER_ATTR, {"name": s.pruner_name, "args": dict(s.pruner_args or {})})
@@ -100,9 +102,8 @@ def sweep(s, arguments: list[str]) -> None:
         batch = []  # (trial, seed, continue from last.pt)
         while todo and len(batch) < s.n_jobs:
             t, seed = todo.pop(0)
-            if folder(t.number, seed).is_dir():  # an interrupted run (a trial's next seed has no folder yet)
-                resume_job(folder(t.number, seed), [], continue_interrupted=True)  # clears a run with no last.pt
-            batch.append((t, seed, runfolder.checkpoint_file(folder(t.number, seed)).is_file()))
+            f = folder(t.number, seed)  # an interrupted run, or one never started (no folder yet)
+            batch.append((t, seed, runfolder.checkpoint_file(f).is_file() or restart(f)))
         if paused and len(batch) < s.n_jobs:  # promotions before new trials (ASHA)
             up = search.promotable(study, prune, paused)[: s.n_jobs - len(batch)]
             paused = [t for t in paused if t.number not in {u.number for u in up}]
@@ -110,7 +111,7 @@ def sweep(s, arguments: list[str]) -> None:
             if up:
                 log.info(f"Promoting paused trials {', '.join(str(t.number) for t in up)}")
         n_new = min(s.n_jobs - len(batch), n_trials - len(study.get_trials(deepcopy=False)))
-        batch += [(study.ask(space), 0, False) for _ in range(max(0, n_new))]
+        batch += [(ask(study, space, s), 0, False) for _ in range(max(0, n_new))]
         if not batch:
             break
         # every job leaves result.json in its folder (the task function returns NaN for a failed one)
@@ -121,6 +122,33 @@ def sweep(s, arguments: list[str]) -> None:
     for t in paused:  # never promoted: pruned for good
         study.tell(t.number, state=TrialState.PRUNED)
     write_results(s.sweep_dir, study, url, name)
+
+
+def ask(study, space: dict, s):
+    """A new trial, its parameters drawn by a sampler seeded for this trial's number (from hydra.sweeper.seed):
+    a search resumed after a kill draws what the uninterrupted search draws for the same trial and history,
+    where the one sampler of a new process would start its random stream again and ask the points of the first
+    trials once more."""
+    if s.seed is not None:
+        import numpy as np
+
+        number = len(study.get_trials(deepcopy=False))  # the number this ask gives: trials are numbered in order
+        seed = int(np.random.SeedSequence([int(s.seed), number]).generate_state(1)[0])
+        study.sampler = search.sampler(s.sampler_name, seed, space, s.sampler_args)
+    return study.ask(space)
+
+
+def restart(folder: Path) -> bool:
+    """Clear the folder of a trial that starts over, one killed before its first checkpoint or before its folder
+    was made (False: it does not continue from a checkpoint), holding the folder's lock: a worker of the killed
+    search that still saves its job keeps it (one line, the search stops)."""
+    if folder.is_dir():
+        try:
+            with runfolder.lock(folder):
+                runfolder.clear_run(folder)
+        except runfolder.FolderInUse as e:
+            stop(str(e))
+    return False
 
 
 @dataclass(frozen=True)

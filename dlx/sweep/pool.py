@@ -12,8 +12,9 @@ Each job runs exactly as the basic launcher runs it (jobs.compose and jobs.run: 
 its worker. Each worker gets cores / n_jobs intra-op threads, which is what ``trainer.threads=auto`` then uses for
 a large model; a small one trains on one thread under every launcher, so the numbers match the basic launcher's.
 Workers print their lines prefixed with the job number and show no live progress bar (two bars would overwrite
-each other). Ctrl-C reaches every worker: each running job saves a checkpoint and stops as a single run does,
-jobs not yet started are dropped, and the command exits 130.
+each other). Ctrl-C or SIGTERM, to this process or its whole group (a terminal, SLURM's preemption, scancel),
+reaches every worker: each running job saves a checkpoint and stops as a single run does, jobs not yet started
+are dropped, and the command exits 130 once every worker has saved.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
+from dlx.signals import term_as_interrupt
 from dlx.sweep import jobs as J
 
 PRELOAD = ["dlx.sweep.preload"]  # imported once in the fork server: torch, Hydra, the loop
@@ -68,27 +70,25 @@ def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: 
     stop = ctx.Event()  # set by the first Ctrl-C anywhere: no worker starts another job
     state = (hydra_context, config, task_function, Singleton.get_state()["instances"], threads, stop)
     pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=state)
-    got_sigterm = []
 
-    def term_as_interrupt(signum, frame) -> None:  # kill/timeout/a scheduler: as Ctrl-C
-        got_sigterm.append(signum)
-        raise KeyboardInterrupt
-
-    old_term = signal.signal(signal.SIGTERM, term_as_interrupt)
+    old_term = signal.signal(signal.SIGTERM, term_as_interrupt)  # kill/timeout/a scheduler: as Ctrl-C
     try:
         futures = [pool.submit(fn, *args) for fn, args in tasks]
         prefetch_summary(config)  # this process only waits now
         rets = [f.result() for f in futures]
-    except (KeyboardInterrupt, SystemExit) as e:
-        # Ctrl-C reached every worker too (SIGTERM is passed on): running jobs save a checkpoint and return;
-        # no worker starts another job. Wait for them; a second Ctrl-C stops the waiting.
+    except (KeyboardInterrupt, SystemExit):
+        # Every worker is asked to stop with a SIGTERM, whether the request reached them too (Ctrl-C and
+        # SIGTERM to the process group) or only this process (kill <pid>): a SIGTERM never means "stop at once"
+        # to a job, so a second copy is harmless. Running jobs save a checkpoint and return; no worker starts
+        # another job. This process waits for them: a further SIGTERM (a scheduler repeats it) is ignored, a
+        # second Ctrl-C stops the waiting.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop.set()
         # The executor has no public list of its workers: it keeps them in _processes (pid -> process), read on
         # CPython 3.11 (the same since 3.7); tests/test_private_apis.py fails when it is gone.
         for pid in list(getattr(pool, "_processes", {}) or {}):
             with contextlib.suppress(OSError):
-                if isinstance(e, SystemExit) or got_sigterm:
-                    os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGTERM)
         with contextlib.suppress(KeyboardInterrupt):
             pool.shutdown(wait=True, cancel_futures=True)
         raise SystemExit(130) from None
@@ -110,7 +110,16 @@ def start_server():
 
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
-    forkserver.ensure_running()
+    # The server starts with Ctrl-C and SIGTERM ignored (a disposition a new process inherits, and Python keeps):
+    # it shares the terminal's process group, and a signal while it imports would print a traceback and take the
+    # workers it has not forked yet with it. Its workers set their own handlers (_init_worker); the server ends
+    # when this process does.
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        forkserver.ensure_running()
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
     return ctx
 
 
@@ -149,7 +158,8 @@ def _init_worker(hydra_context, config: DictConfig, task_function: Callable, ins
     from hydra.core.singleton import Singleton
     from hydra.core.utils import setup_globals
 
-    signal.signal(signal.SIGINT, _on_sigint)
+    signal.signal(signal.SIGINT, _on_stop)
+    signal.signal(signal.SIGTERM, _on_stop)
     sys.stdout.reconfigure(line_buffering=True)  # a worker's lines reach a pipe in order, not in 8 KiB blocks
     threading.Thread(target=_watch_parent, daemon=True).start()
     setup_globals()
@@ -175,13 +185,15 @@ def context() -> tuple[Any, DictConfig]:
     return _worker["hydra_context"], _worker["config"]
 
 
-def _on_sigint(signum, frame) -> None:
-    """Ctrl-C reaches every process of the terminal's group. An idle worker leaves it to the parent (which
-    drops the jobs not started); a job being set up stops at once, as a single run does (the training loop
-    installs dlx's own handler: finish the step, save, stop). Only a flag here: a lock taken in a signal handler
-    can deadlock with the same thread holding it."""
+def _on_stop(signum, frame) -> None:
+    """Ctrl-C reaches every process of the terminal's group, and the parent passes a SIGTERM on to every worker.
+    An idle worker leaves them to the parent (which drops the jobs not started); a job being set up stops at
+    once, as a single run does (the training loop installs dlx's own handler: finish the step, save, stop), on
+    the first of them only (the second copy must not strike the job's unwinding). Only flags here otherwise: a
+    lock taken in a signal handler can deadlock with the same thread holding it."""
+    first = not _worker.get("interrupted")
     _worker["interrupted"] = True
-    if _worker.get("busy"):
+    if _worker.get("busy") and first:
         raise KeyboardInterrupt
 
 

@@ -10,7 +10,6 @@ than overwritten.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -46,6 +45,8 @@ def resume_job(run_dir: Path, overrides: list[str], continue_interrupted: bool =
     (skip the job), else None after clearing what an unfinished run left (run it again). With
     ``continue_interrupted`` an interrupted or killed run keeps its checkpoints, for a loop that continues
     from ``checkpoints/last.pt`` (``resume=<run folder>``)."""
+    if not run_dir.is_dir():
+        return None
     result = _stored(run_dir)
     if result is not None and setting(result.get("overrides", [])) != setting(overrides):
         raise mismatch(run_dir.parent, run_dir.name, result.get("overrides", []), overrides)
@@ -53,11 +54,8 @@ def resume_job(run_dir: Path, overrides: list[str], continue_interrupted: bool =
         return result
     if continue_interrupted and resumable(run_dir, result):
         return None
-    # A failed or unfinished run: start clean so its curves don't mix with the new run's.
-    for p in run_dir.iterdir():
-        if p.name.startswith("events.out.tfevents") or p.name == runfolder.RESULT:
-            p.unlink()
-    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+    # A failed or unfinished run: start clean so its curves, log and results don't mix with the new run's.
+    runfolder.clear_run(run_dir)
     return None
 
 
@@ -101,3 +99,28 @@ def check_sweep_dir(config: DictConfig) -> None:
         stored = (_stored(sweep_dir / str(num)) or {}).get("overrides")
         if stored is not None and setting(stored) != setting(overrides):
             raise mismatch(sweep_dir, str(num), stored, overrides)
+
+
+def check_new_sweep_dir(config: DictConfig) -> None:
+    """Before a sweep that is not resumed starts: its folder must not hold the runs of an earlier sweep (each job
+    refuses a folder that holds a run too, but by then Hydra's sweeper has rewritten multirun.yaml). With
+    overwrite=true each job replaces the run in its folder; the job folders past this grid's last job are cleared
+    here (holding their locks), so the sweep's summary sees this sweep's runs only."""
+    from dlx.runfolder import lock
+
+    sweep_dir = Path(config.hydra.sweep.dir)
+    if not sweep_dir.is_dir():
+        return
+    held = sorted(int(p.name) for p in sweep_dir.iterdir()
+                  if p.name.isdigit() and p.is_dir() and runfolder.run_status(p) is not None)
+    if not held:
+        return
+    if not config.get(runfolder.OVERWRITE):
+        raise SweepMismatch(f"hydra.sweep.dir={sweep_dir} is wrong: it holds the runs of an earlier sweep ({len(held)} "
+                            f"job folders); allowed: the same command with {RESUME_KEY}=true to finish that sweep, "
+                            f"{runfolder.OVERWRITE}=true to replace its runs, or a new folder")
+    jobs = planned_jobs(config)
+    for num in held:
+        if jobs is not None and num >= len(jobs):
+            with lock(sweep_dir / str(num)):
+                runfolder.clear_run(sweep_dir / str(num))

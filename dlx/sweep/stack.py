@@ -214,16 +214,15 @@ def start(members: list[Member], cores: int | None, progress: bool | None, prefi
 
 def train_group(members: list[Member], started: Callable[[], None] | None = None, cores: int | None = None,
                 progress: bool | None = None, prefix: str = "") -> None:
-    """Train the members together; each gets result.json etc. in its folder and ``member.result``. ``started`` is
-    called once every member's run has started, before the first step. ``cores``: this process's share of the
-    machine (dlx.setup.auto_threads); ``progress``, ``prefix``: as dlx.train.train. Raises KeyboardInterrupt
-    after writing every member's interrupted result (Ctrl-C)."""
+    """Train the members together; each gets result.json etc. in its folder and ``member.result``. ``started``: called
+    once every member's run has started. ``cores``: this process's share of the machine (setup.auto_threads);
+    ``progress``, ``prefix``: as dlx.train.train. Ctrl-C: KeyboardInterrupt after every member's result.json."""
     t_start, r0 = time.time(), members[0].run
     s = start(members, cores, progress, prefix)
     if started is not None:
         started()
     wall, batch, device = lambda: time.time() - t_start, r0.batch_size, r0.device
-    active, speed, stop = list(range(len(members))), T.Steady(), T._StopOnSigint()
+    active, speed, stop = list(range(len(members))), T.Steady(), T.StopRequest().armed()  # set up already
     clock = Clock()  # the stack's step, epoch, samples and training time, which every member shares
 
     def end(k: int, status: str) -> None:
@@ -277,14 +276,22 @@ def train_group(members: list[Member], started: Callable[[], None] | None = None
     except KeyboardInterrupt:
         for k in list(active):
             end(k, INTERRUPTED)
+        stop.restore()
+        raise
+    except BaseException:
+        stop.restore()
         raise
     finally:
-        stop.restore()
         for m in members:
             if m.tracker is not None:
                 m.tracker.stop_progress()
-    for k in list(active):
-        end(k, COMPLETED)
+    try:  # as the loop: a request while the members end waits for their result.json, then stops the command
+        for k in list(active):
+            end(k, COMPLETED)
+    finally:
+        stop.restore()
+    if stop.requested:
+        raise KeyboardInterrupt
 
 
 @dataclass

@@ -14,8 +14,8 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from dlx.runfolder import FAILED, UNFINISHED
-from dlx.sweep.resume import RESUME_KEY, SweepMismatch, check_sweep_dir
+from dlx.runfolder import FAILED, UNFINISHED, RunFolderError
+from dlx.sweep.resume import RESUME_KEY, SweepMismatch, check_new_sweep_dir, check_sweep_dir
 
 
 def stop(message: str) -> None:
@@ -50,6 +50,11 @@ class SweepSummary(Callback):
         self.enabled, self.plot = enabled, plot
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        if not config.get(RESUME_KEY):
+            try:
+                check_new_sweep_dir(config)
+            except (SweepMismatch, RunFolderError) as e:
+                stop(str(e))
         if config.get(RESUME_KEY):
             # Hydra turns a callback's exception into a warning and goes on, which would let the jobs
             # rewrite the .hydra/ files of folders holding other runs: stop the sweep here instead.
