@@ -160,9 +160,10 @@ def interpreter_quirk(text: str, rc: int, sig: signal.Signals) -> bool:
     """An exit other than 130 that CPython, not dlx, decides (the harness then checks, as always, that nothing was
     lost). In the interpreter's first moments the signal itself ends it (-sig, nothing printed). A
     KeyboardInterrupt while the interpreter imports site or runpy, before any of dlx runs, ends in "Fatal Python
-    error: init_import_site" or "Could not import runpy module" and exit 1. A KeyboardInterrupt inside a C extension's PyRun_String (an import of torch's or Optuna's,
-    at start-up or a lazy one later) marks the interrupt "unhandled" for good: dlx's handler still runs and says
-    "dlx: interrupted" as its last line, then CPython exits by SIGINT."""
+    error: init_import_site" or "Could not import runpy module" and exit 1. A KeyboardInterrupt inside a C
+    extension's PyRun_String (an import of torch's or Optuna's, at start-up or a lazy one later) marks the
+    interrupt "unhandled" for good: dlx's handler still runs and says "dlx: interrupted" as its last line, then
+    CPython exits by SIGINT."""
     lines = text.strip().splitlines()
     if rc in (-sig, -signal.SIGINT) and not lines:
         return True
