@@ -27,7 +27,8 @@ class Tracker:
         self.run_dir, self.prefix = Path(run_dir), prefix
         # purge_step drops events past a resumed checkpoint, so curves continue without doubled steps.
         self.writer = SummaryWriter(log_dir=str(self.run_dir), purge_step=purge_step)
-        self.console = Console(stderr=False)
+        # soft_wrap: a line longer than the console is one line (in a pipe or a log file rich's width is 80)
+        self.console = Console(stderr=False, soft_wrap=True)
         interactive = self.console.is_terminal if progress is None else progress
         self.progress = None
         self._last = 0.0

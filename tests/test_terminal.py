@@ -123,3 +123,16 @@ def test_compare_of_run_folders_writes_beside_them(sweep, tmp_path, monkeypatch,
     from dlx import report  # the report of the same runs goes to the same folder
 
     assert report.report([Path("sweep/0"), Path("sweep/5")]) == out / "report.html"
+
+
+def test_a_long_line_in_a_pipe_or_a_log_is_one_line(tmp_path, capsys):
+    """Piped output (a file, `| tee`, a scheduler's log) is not cut at rich's default 80 columns: an epoch line with
+    many metrics stays one line a script or grep can read."""
+    from dlx.track import Tracker
+
+    line = "epoch    1/2  step     21  " + "  ".join(f"metric/{i} 0.{i:04d}" for i in range(12))
+    tracker = Tracker(tmp_path, total_steps=10, progress=False, prefix="job 3: ")
+    tracker.print(line)
+    tracker.close()
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"job 3: {line}"] and len(printed[0]) > 120
