@@ -317,6 +317,7 @@ def test_pruned_runs_are_counted_not_compared(tmp_path, capsys):
     assert s.failed == []  # pruned is a sweeper's decision, not an error
     header, rows = table_rows(s)
     assert header[5] == "pruned" and rows[0][5] == "1"
+    assert rows[0][2] == "3 (1 pruned)"  # the runs column says it too (a narrow terminal drops the counts)
     assert compare.main([str(tmp_path), "--no-plot"]) == 0
     assert next(csv.DictReader((tmp_path / "summary.csv").open()))["pruned"] == "1"
 

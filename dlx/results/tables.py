@@ -22,8 +22,11 @@ def fmt(mean: float, std: float, n: int) -> str:
 
 
 def _runs_cell(g: Group) -> str:
-    n_run = g.count(*UNFINISHED)
-    return f"{len(g.runs)}" + (f" ({n_run} running)" if n_run else "")
+    """How many runs, and those not in the mean: a narrow terminal drops the count columns, and a row of dashes
+    (a search's pruned trials) must still say why."""
+    parts = [f"{n} {what}" for what, n in (("running", g.count(*UNFINISHED)), (PRUNED, g.count(PRUNED)),
+                                           (DIVERGED, g.count(DIVERGED)), (FAILED, g.count(FAILED))) if n]
+    return f"{len(g.runs)}" + (f" ({', '.join(parts)})" if parts else "")
 
 
 def table_rows(s: Summary, ci: bool = True) -> tuple[list[str], list[list[str]]]:
