@@ -86,6 +86,7 @@ def test_attack_metrics_and_weight_norms_reach_result_json_and_tensorboard(tmp_p
     assert final["weights/step_ratio"] == pytest.approx(1.0)
 
 
+@pytest.mark.slow  # a whole CLI run or search (over 9 s); CI's slow suite runs it
 def test_l2_shrinks_a_weight_without_data_gradient_by_one_minus_lr_alpha_each_step(tmp_path):
     """notes l. 1010 in the real loop, measured by scripts/l2_factor.py: the digits' pixels 0, 32 and 39 (and two
     more in this training split) are blank in every image, so the first layer's weights from them get no gradient
@@ -150,6 +151,7 @@ def test_class_only_options_refuse_regression(override):
         setup.check(make_cfg(["dataset=synthetic", override]))
 
 
+@pytest.mark.slow  # a whole CLI run or search (over 9 s); CI's slow suite runs it
 def test_dlx_eval_attack(tmp_path):
     run = tmp_path / "run"
     assert dlx_cli("train", "model.hidden=[8]", "trainer.max_epochs=2", f"hydra.run.dir={run}").returncode == 0

@@ -46,6 +46,7 @@ def test_an_unresolvable_interpolation_is_one_line(tmp_path, capsys):
     assert "nonexistent.key" in cli_refusal(capsys, "train", "optim.lr=${nonexistent.key}", cwd=tmp_path)
 
 
+@pytest.mark.slow  # a whole CLI run or search (over 9 s); CI's slow suite runs it
 def test_own_model_without_in_shape_and_n_out(tmp_path, capsys):
     args = user_model(tmp_path, "plain", (
         "import torch\n"
@@ -95,6 +96,7 @@ def test_the_grid_sweeper_composes_the_jobs_only_when_they_were_not_checked(monk
     assert validated == [batch]
 
 
+@pytest.mark.slow  # a whole CLI run or search (over 9 s); CI's slow suite runs it
 def test_a_sweep_under_the_grid_sweeper_is_hydras_basic_sweep(tmp_path):
     out = dlx_cli("train", "-m", "device=cpu", "trainer.max_epochs=1", "seed=0,1", "hydra/launcher=basic",
                   f"hydra.sweep.dir={tmp_path}", "hydra.callbacks.summary.enabled=false")

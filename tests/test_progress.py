@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, dlx_cli
 
 from dlx.sweep.progress import SweepProgress
@@ -99,6 +100,7 @@ def test_a_sweep_in_a_terminal_shows_the_live_line_and_stacked_members_name_thei
     assert not re.search(r"^jobs \d", text, re.M)  # no line starts with the whole stack
 
 
+@pytest.mark.slow  # a whole CLI run or search (over 9 s); CI's slow suite runs it
 def test_a_search_prints_one_line_per_trial_and_the_pruned_by_rung(tmp_path):
     sweep_dir = tmp_path / "sweep"
     out = dlx_cli("train", "-m", "hydra/sweeper=optuna", *FAST, "hydra.sweeper.n_trials=8", "trainer.max_epochs=3",
