@@ -152,6 +152,27 @@ def published(path: Path | None = None) -> dict[str, dict]:
         return {}  # a damaged file: show no verdicts rather than fail the listing
 
 
+VERDICTS = ("supported", "not shown", "contradicted")
+
+
+def tally(verdicts: dict[str, dict]) -> str:
+    """The README's table of the published verdicts, a row per part of the notes: how many claims have a verdict,
+    how many of each, and how many kept it on the replication's seeds 5-9 (a supported or contradicted verdict
+    that kept its direction; a not-shown one that stayed not shown). Written by scripts/gen_reference.py."""
+    lines = ["| part of the notes | claims with a verdict | supported | not shown | contradicted | "
+             "the same on seeds 5-9 |", "|---|---|---|---|---|---|"]
+    for part, title in PARTS.items():
+        shown = [e for e in verdicts.values() if e.get("part") == part and e.get("verdict") in VERDICTS]
+        if not shown:
+            lines.append(f"| [{part}. {title}](docs/course/part{part}.md) | not run yet | | | | |")
+            continue
+        count = {v: sum(e["verdict"] == v for e in shown) for v in VERDICTS}
+        same = sum((e.get("replication") or {}).get("verdict") == e["verdict"] for e in shown)
+        lines.append(f"| [{part}. {title}](docs/course/part{part}.md) | {len(shown)} | {count['supported']} | "
+                     f"{count['not shown']} | {count['contradicted']} | {same} of {len(shown)} |")
+    return "\n".join(lines) + "\n"
+
+
 def _list(rows: list[dict], verdicts: dict[str, dict], known: set[str]) -> None:
     """The table of ``rows``; ``known``: every ID the presets and NOT_TESTED describe (any part)."""
     from rich.console import Console

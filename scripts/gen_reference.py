@@ -1,4 +1,5 @@
-"""Write docs/reference/configs.md: every key of every config option, with its default and its YAML comment.
+"""Write docs/reference/configs.md: every key of every config option, with its default and its YAML comment; and
+README.md's table of the course's published verdicts (docs/course/verdicts.json).
 
     python scripts/gen_reference.py            # rewrite the page
     python scripts/gen_reference.py --check    # exit 1 if the committed page differs (tests/test_docs.py runs it)
@@ -18,6 +19,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's dlx (the README's course table), whatever is installed
 CONFIGS = ROOT / "configs"
 PAGE = ROOT / "docs" / "reference" / "configs.md"
 
@@ -173,19 +175,36 @@ def render() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+README = ROOT / "README.md"
+COURSE_START, COURSE_END = "<!-- course verdicts: written by scripts/gen_reference.py -->\n", "<!-- end -->\n"
+
+
+def readme() -> str:
+    """README.md with its table of the course's published verdicts (docs/course/verdicts.json) rewritten."""
+    from dlx import course
+
+    text = README.read_text()
+    head, rest = text.split(COURSE_START, 1)
+    _, tail = rest.split(COURSE_END, 1)
+    table = course.tally(course.published(ROOT / "docs" / "course" / "verdicts.json"))
+    return head + COURSE_START + table + COURSE_END + tail
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="exit 1 if the committed page is stale")
+    ap.add_argument("--check", action="store_true", help="exit 1 if a committed page is stale")
     args = ap.parse_args(argv)
-    text = render()
+    outputs = {PAGE: render(), README: readme()}
     if args.check:
-        if not PAGE.is_file() or PAGE.read_text() != text:
-            print(f"{PAGE.relative_to(ROOT)} is stale: run python scripts/gen_reference.py", file=sys.stderr)
-            return 1
-        return 0
+        stale = [p for p, text in outputs.items() if not p.is_file() or p.read_text() != text]
+        for p in stale:
+            print(f"{p.relative_to(ROOT)} is stale: run python scripts/gen_reference.py", file=sys.stderr)
+        return 1 if stale else 0
     PAGE.parent.mkdir(parents=True, exist_ok=True)
-    PAGE.write_text(text)
-    print(f"wrote {PAGE.relative_to(ROOT)}")
+    for p, text in outputs.items():
+        if not p.is_file() or p.read_text() != text:
+            p.write_text(text)
+            print(f"wrote {p.relative_to(ROOT)}")
     return 0
 
 

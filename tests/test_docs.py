@@ -50,6 +50,18 @@ def test_readme_is_a_front_door_whose_links_resolve():
     assert not missing, f"README links to files that do not exist: {missing}"
 
 
+def test_readmes_course_table_is_the_one_the_published_verdicts_make():
+    """README's table of verdicts per part is written from docs/course/verdicts.json, never typed by hand."""
+    from dlx import course
+
+    gen = _gen_reference()
+    stale = "README.md's course table is stale: run python scripts/gen_reference.py"
+    assert gen.README.read_text() == gen.readme(), stale
+    verdicts = course.published(ROOT / "docs" / "course" / "verdicts.json")
+    part1 = [e for e in verdicts.values() if e.get("part") == 1 and e.get("verdict") in course.VERDICTS]
+    assert f"(docs/course/part1.md) | {len(part1)} |" in gen.readme()
+
+
 def test_config_reference_page_is_the_one_the_configs_make():
     gen = _gen_reference()
     committed = gen.PAGE.read_text()
