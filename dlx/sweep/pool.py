@@ -116,7 +116,9 @@ def start_server():
     # it shares the terminal's process group, and a signal while it imports would print a traceback and take the
     # workers it has not forked yet with it. Its workers set their own handlers (_init_worker); the server ends
     # when this process does.
-    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # A scheduler's warning signal (SIGUSR2, sent to every process of a SLURM task) is ignored by the server and
+    # its workers for good: the task's own process answers it (dlx/sweep/cluster.py) and passes a SIGTERM on.
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR2)}
     try:
         forkserver.ensure_running()
     finally:
@@ -224,6 +226,11 @@ def run_one(idx: int, overrides: list[str]):
         return slim(J.run(hydra_context, config, task(f"job {idx}: "), sc))
 
     return guarded(work)
+
+
+def stop_requested() -> bool:
+    """A worker was asked to stop (Ctrl-C, SIGTERM, or another worker's job was interrupted)."""
+    return bool(_worker.get("interrupted")) or _worker["stop"].is_set()
 
 
 def guarded(work: Callable[[], Any]) -> Any:

@@ -1,0 +1,84 @@
+"""A class-sized sweep on a cluster, here: 64 small jobs (digits MLP, 5 epochs, ~0.3 s of training each) through
+dlx's launchers side by side, one run each, taking turns in one process tree on this machine.
+
+    python scripts/bench_cluster.py                        # parallel, local tasks=4, ray (2 CPUs)
+    python scripts/bench_cluster.py --launchers parallel local basic
+    python scripts/bench_cluster.py --launchers ray hydra_ray --ray-env /tmp/rayl/bin/python
+
+Each figure is the wall time of one `dlx train -m` command (Python start-up, Hydra, the end-of-sweep summary
+included, as a user waits for it); the ratio is to hydra/launcher=parallel (dlx's default launcher: one job per
+core, workers forked from one server). Every launcher's results are compared job by job with the first one's:
+"same" means every final and best metric of every job is equal. ``hydra_ray`` is hydra-ray-launcher
+(hydra/launcher=ray_local), run with the interpreter given by --ray-env (a virtual environment that has it:
+it pins cloudpickle<3 and pulls boto3, so it is not installed next to dlx).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+JOB = ["dataset=digits", "model.hidden=[16]", "trainer.batch_size=128", "trainer.max_epochs=5", "device=cpu",
+       "trainer.checkpoint_every_s=0"]
+GRID = ["seed=range(0,16)", "optim.lr=0.01,0.03,0.1,0.3"]  # 64 jobs
+LAUNCHERS = {
+    "parallel": ["hydra/launcher=parallel"],
+    "basic": ["hydra/launcher=basic"],
+    "local": ["hydra/launcher=local", "hydra.launcher.tasks=4"],
+    "ray": ["hydra/launcher=ray", "hydra.launcher.num_cpus=2"],
+    # hydra-ray-launcher's local cluster: one Ray task per job, the jobs of a batch waited for together
+    "hydra_ray": ["hydra/launcher=ray_local", "+hydra.launcher.ray.init.num_cpus=2",
+                  "hydra.launcher.ray.remote.num_cpus=1"],
+}
+
+
+def sweep(launcher: str, folder: Path, python: str = sys.executable, timeout: int = 1200) -> float:
+    """Wall seconds of the 64-job sweep through ``launcher`` into ``folder`` (a failure stops the bench)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    t = time.perf_counter()
+    out = subprocess.run([python, "-m", "dlx", "train", "-m", *JOB, *GRID, *LAUNCHERS[launcher],
+                          f"hydra.sweep.dir={folder}"], env=env, capture_output=True, text=True, timeout=timeout)
+    wall = time.perf_counter() - t
+    if out.returncode != 0:
+        raise SystemExit(f"bench_cluster: {launcher} failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    return wall
+
+
+def results(folder: Path) -> dict[int, tuple]:
+    """Job number -> (status, final metrics, best metrics), from each job's result.json."""
+    out = {}
+    for p in folder.glob("*/result.json"):
+        r = json.loads(p.read_text())
+        out[int(p.parent.name)] = (r["status"], r.get("final"), r.get("best"))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--launchers", nargs="+", default=["parallel", "local", "ray"], choices=list(LAUNCHERS))
+    ap.add_argument("--ray-env", default=None, help="python of an environment with hydra-ray-launcher")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        walls, first = {}, None
+        for name in a.launchers:
+            folder = Path(tmp) / name
+            python = a.ray_env if name == "hydra_ray" and a.ray_env else sys.executable
+            walls[name] = sweep(name, folder, python)
+            got = results(folder)
+            first = first or got
+            same = "same" if got == first else f"DIFFERENT ({sum(got.get(k) != v for k, v in first.items())} jobs)"
+            done = sum(s == "completed" for s, _, _ in got.values())
+            ratio = walls[name] / walls[a.launchers[0]]
+            print(f"{name:10s} {walls[name]:7.1f} s  {ratio:5.2f}x {a.launchers[0]}  {done}/64 completed  "
+                  f"results vs {a.launchers[0]}: {same}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
