@@ -1,7 +1,7 @@
 """A class-sized sweep on a cluster, here: 64 small jobs (digits MLP, 5 epochs, ~0.3 s of training each) through
 dlx's launchers side by side, one run each, taking turns in one process tree on this machine.
 
-    python scripts/bench_cluster.py                        # parallel, local tasks=4, ray (2 CPUs)
+    python scripts/bench_cluster.py --repeats 3            # parallel, local tasks=4, ray (2 CPUs)
     python scripts/bench_cluster.py --launchers parallel local basic
     python scripts/bench_cluster.py --launchers ray hydra_ray --ray-env /tmp/rayl/bin/python
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,8 +35,8 @@ LAUNCHERS = {
     "local": ["hydra/launcher=local", "hydra.launcher.tasks=4"],
     "ray": ["hydra/launcher=ray", "hydra.launcher.num_cpus=2"],
     # hydra-ray-launcher's local cluster: one Ray task per job, the jobs of a batch waited for together
-    "hydra_ray": ["hydra/launcher=ray_local", "+hydra.launcher.ray.init.num_cpus=2",
-                  "hydra.launcher.ray.remote.num_cpus=1"],
+    "hydra_ray": ["hydra/launcher=ray_local", "++hydra.launcher.ray.init.num_cpus=2",
+                  "++hydra.launcher.ray.remote.num_cpus=1"],
 }
 
 
@@ -63,21 +64,30 @@ def results(folder: Path) -> dict[int, tuple]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--launchers", nargs="+", default=["parallel", "local", "ray"], choices=list(LAUNCHERS))
+    ap.add_argument("--repeats", type=int, default=1, help="rounds; the launchers take turns to go first")
     ap.add_argument("--ray-env", default=None, help="python of an environment with hydra-ray-launcher")
     a = ap.parse_args()
+    base = a.launchers[0]
+    walls: dict[str, list[float]] = {name: [] for name in a.launchers}
     with tempfile.TemporaryDirectory() as tmp:
-        walls, first = {}, None
-        for name in a.launchers:
-            folder = Path(tmp) / name
-            python = a.ray_env if name == "hydra_ray" and a.ray_env else sys.executable
-            walls[name] = sweep(name, folder, python)
-            got = results(folder)
-            first = first or got
-            same = "same" if got == first else f"DIFFERENT ({sum(got.get(k) != v for k, v in first.items())} jobs)"
-            done = sum(s == "completed" for s, _, _ in got.values())
-            ratio = walls[name] / walls[a.launchers[0]]
-            print(f"{name:10s} {walls[name]:7.1f} s  {ratio:5.2f}x {a.launchers[0]}  {done}/64 completed  "
-                  f"results vs {a.launchers[0]}: {same}", flush=True)
+        first = None
+        for r in range(a.repeats):
+            order = a.launchers[r % len(a.launchers):] + a.launchers[:r % len(a.launchers)]
+            for name in order:
+                folder = Path(tmp) / f"{name}{r}"
+                python = a.ray_env if name == "hydra_ray" and a.ray_env else sys.executable
+                walls[name].append(sweep(name, folder, python))
+                got = results(folder)
+                first = first or got
+                same = "same" if got == first else f"DIFFERENT ({sum(got.get(k) != v for k, v in first.items())} jobs)"
+                done = sum(s == "completed" for s, _, _ in got.values())
+                print(f"round {r}: {name:10s} {walls[name][-1]:7.1f} s  {done}/64 completed  results vs the first "
+                      f"sweep: {same}", flush=True)
+    for name in a.launchers:
+        ratios = [w / b for w, b in zip(walls[name], walls[base])]
+        print(f"{name:10s} median {statistics.median(walls[name]):6.1f} s  ({min(walls[name]):.1f}-"
+              f"{max(walls[name]):.1f})  vs {base} median {statistics.median(ratios):.2f}x "
+              f"({min(ratios):.2f}-{max(ratios):.2f}, each round's pair)")
 
 
 if __name__ == "__main__":

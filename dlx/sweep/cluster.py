@@ -79,8 +79,8 @@ def check_ray(address: Any, tasks: Any) -> None:
         socket.create_connection((host, int(port)), timeout=3).close()
     except (OSError, ValueError) as e:
         raise ConfigError(f"hydra.launcher.address={address} is wrong: no Ray cluster answers there "
-                          f"({getattr(e, 'strerror', None) or e}); allowed is null (a local Ray cluster for the sweep), "
-                          "auto, or the host:port of a running cluster's head (ray start --head)") from None
+                          f"({getattr(e, 'strerror', None) or e}); allowed is null (a local Ray cluster for the "
+                          "sweep), auto, or the host:port of a running cluster's head (ray start --head)") from None
 
 
 # ---- the queue ----------------------------------------------------------------------------------------------------
@@ -312,7 +312,8 @@ def launch_submitit(hydra_context, config: DictConfig, task_function: Callable, 
 
     sweep, jobs, launch = new_launch(config, job_overrides, initial_job_idx)
     tasks = min(tasks, len(jobs))
-    log.info(f"Packing {len(jobs)} jobs into {tasks} scheduler task(s); logs in {config.hydra.launcher.submitit_folder}")
+    log.info(f"Packing {len(jobs)} jobs into {tasks} scheduler task(s); their logs: "
+             f"{config.hydra.launcher.submitit_folder}")
     state = Singleton.get_state()
     array = executor.map_array(PackedTask(hydra_context, config, task_function), *zip(
         *[(jobs, launch, k, state, cpus) for k in range(tasks)]))

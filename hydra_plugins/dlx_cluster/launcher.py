@@ -4,15 +4,15 @@ plugin scan finds. Without ``tasks`` the submitit launchers are hydra-submitit-l
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from hydra.plugins.launcher import Launcher
 
 
 class RayLauncher(Launcher):
-    def __init__(self, address: Optional[str] = None, tasks: Optional[int] = None,
-                 num_cpus: Optional[int] = None) -> None:
+    def __init__(self, address: str | None = None, tasks: int | None = None,
+                 num_cpus: int | None = None) -> None:
         self.address, self.tasks, self.num_cpus = address, tasks, num_cpus
 
     def setup(self, *, hydra_context, task_function, config) -> None:
@@ -51,7 +51,7 @@ if submitit_config is not None:
     class Packed:
         """hydra-submitit-launcher's launcher, packed when ``tasks`` is set."""
 
-        def __init__(self, tasks: Optional[int] = None, **params: Any) -> None:
+        def __init__(self, tasks: int | None = None, **params: Any) -> None:
             self.tasks = tasks
             super().__init__(**params)
 
