@@ -115,14 +115,9 @@ def _start_pool_server(args: list[str]):
     return pool
 
 
-def term_as_interrupt(signum, frame) -> None:
-    """SIGTERM (kill, timeout, a scheduler's preemption, scancel) as Ctrl-C wherever no handler of dlx's own is in
-    place (imports, the preflight, a run's set-up; the loop's handler saves a checkpoint instead): a
-    KeyboardInterrupt unwinds, and the command exits 130 rather than being cut off."""
-    raise KeyboardInterrupt
-
-
 def entry() -> None:
+    from dlx.signals import term_as_interrupt
+
     signal.signal(signal.SIGTERM, term_as_interrupt)
     try:
         code = main()

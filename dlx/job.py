@@ -23,9 +23,9 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from dlx import CONFIG_DIR, runfolder
-from dlx.cli import term_as_interrupt
 from dlx.runfolder import lock, primary, write_result
 from dlx.setup import USER_ERRORS
+from dlx.signals import term_as_interrupt
 from dlx.sweep.resume import SweepMismatch, resume_point
 from dlx.track import error_line
 from dlx.train import ERROR_LOG, StopRequest, failed_result, run_locked

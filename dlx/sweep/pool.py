@@ -32,6 +32,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
+from dlx.signals import term_as_interrupt
 from dlx.sweep import jobs as J
 
 PRELOAD = ["dlx.sweep.preload"]  # imported once in the fork server: torch, Hydra, the loop
@@ -70,10 +71,7 @@ def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: 
     state = (hydra_context, config, task_function, Singleton.get_state()["instances"], threads, stop)
     pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=state)
 
-    def term_as_interrupt(signum, frame) -> None:  # kill/timeout/a scheduler: as Ctrl-C
-        raise KeyboardInterrupt
-
-    old_term = signal.signal(signal.SIGTERM, term_as_interrupt)
+    old_term = signal.signal(signal.SIGTERM, term_as_interrupt)  # kill/timeout/a scheduler: as Ctrl-C
     try:
         futures = [pool.submit(fn, *args) for fn, args in tasks]
         prefetch_summary(config)  # this process only waits now
