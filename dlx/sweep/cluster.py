@@ -291,10 +291,9 @@ class PackedTask:
 def term_stops_task() -> Iterator[None]:
     """SIGTERM between two jobs of a task run in its own process stops the task (submitit's task ignores it, and a
     job's own handler holds it only while the job runs)."""
-    def term(signum, frame):
-        raise KeyboardInterrupt
+    from dlx.signals import term_as_interrupt
 
-    old = signal.signal(signal.SIGTERM, term)
+    old = signal.signal(signal.SIGTERM, term_as_interrupt)
     try:
         yield
     finally:
