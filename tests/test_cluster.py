@@ -60,9 +60,9 @@ def test_ray_not_installed_refused(capsys, tmp_path, monkeypatch):
 def test_claim_is_exclusive_and_pull_takes_each_job_once(tmp_path):
     (tmp_path / cluster.QUEUE).mkdir()
     with cluster.claim(tmp_path, 3) as first, cluster.claim(tmp_path, 3) as second:
-        assert first and not second  # a second open file (another process's) cannot take it
+        assert first is not None and second is None  # a second open file (another process's) cannot take it
     with cluster.claim(tmp_path, 3) as again:
-        assert again  # released with its holder
+        assert again is not None  # released with its holder
     # job 1 already holds a finished run: skipped; job 2 is interrupted the first time: not marked, pulled again
     runfolder.write_result(tmp_path / "1", {"status": "completed"})
     jobs = [(i, [f"seed={i}"]) for i in range(4)]

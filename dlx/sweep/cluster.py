@@ -13,10 +13,10 @@ job is kept, an interrupted one continues exactly from its ``checkpoints/last.pt
 
 Preemption and time limits: the scheduler's warning signal (SIGUSR2, submitit's checkpoint signal) to a task
 stops its running jobs as SIGTERM stops a single run (each finishes its step, writes last.pt and result.json
-``interrupted``); then submitit's own handler checkpoints the task (:class:`PackedTask` is a
-``submitit.helpers.Checkpointable``) and requeues it. The requeued task pulls again: its interrupted jobs, or
-any other task's, continue where they stopped. A task killed outright (SIGKILL, a node lost) leaves its running
-jobs with their last epoch's last.pt; the other tasks take them over, and what is left when all have ended is
+``interrupted``); then submitit's own handler checkpoints the task (:class:`PackedTask` has the ``checkpoint``
+method of ``submitit.helpers.Checkpointable``) and requeues it. The requeued task pulls again: its interrupted
+jobs, or any other task's, continue where they stopped. A task killed outright (SIGKILL, a node lost) leaves its
+running jobs with their last epoch's last.pt; the other tasks take them over, and what is left when all have ended is
 finished by the same command with ``resume_sweep=true``.
 
 Each job keeps its own folder, written exactly as the local launchers write it (jobs.compose and jobs.run:
@@ -32,6 +32,7 @@ import functools
 import logging
 import math
 import os
+import pickle
 import signal
 import sys
 import uuid
@@ -107,17 +108,25 @@ def new_launch(config: DictConfig, job_overrides: Sequence[Sequence[str]], initi
 
 
 @contextlib.contextmanager
-def claim(sweep: Path, idx: int) -> Iterator[bool]:
-    """Try to take job ``idx``: True while this process holds its claim (an exclusive flock on .queue/idx), False
-    when another process holds it."""
+def claim(sweep: Path, idx: int) -> Iterator[Callable[[str], None] | None]:
+    """Try to take job ``idx``: while this process holds its claim (an exclusive flock on .queue/idx), a function
+    that marks the job done under a launch id (written into the claim file itself: replacing the file would
+    hand a new, unlocked one to the next process); None when another process holds it."""
     f = runfolder.open_lock(sweep / QUEUE / str(idx))
     try:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            yield False
+            yield None
             return
-        yield True
+
+        def mark(launch: str) -> None:
+            f.seek(0)
+            f.truncate()
+            f.write(launch)
+            f.flush()
+
+        yield mark
     finally:
         f.close()
 
@@ -143,11 +152,11 @@ def pull(sweep: Path, jobs: list[tuple[int, list[str]]], launch: str, run: Calla
             if idx in skip or done_here(sweep, idx, launch):
                 skip.add(idx)
                 continue
-            with claim(sweep, idx) as mine:
-                if not mine or done_here(sweep, idx, launch):  # taken, or finished while we looked
+            with claim(sweep, idx) as mark:
+                if mark is None or done_here(sweep, idx, launch):  # taken, or finished while we looked
                     continue
                 run(idx, overrides)
-                runfolder.write_text(sweep / QUEUE / str(idx), launch)
+                mark(launch)
                 skip.add(idx)
                 ran += 1
                 break
@@ -221,8 +230,11 @@ def task_body(hydra_context, config: DictConfig, task_function: Callable, jobs: 
         fn = functools.partial(task_function, cores=cores, progress=False)
         return pull(sweep, jobs, launch, lambda idx, o: run_claimed(
             hydra_context, config, functools.partial(fn, prefix=f"job {idx}: "), idx, o, where), lambda: False)
+    import cloudpickle  # how this task received them (PackedTask)
+
     ran = pool.run_pool(hydra_context, config, task_function,
-                        [(pull_worker, (jobs, launch, f"{where}, worker {k}")) for k in range(n)], n, cores // n)
+                        [(pull_worker, (jobs, launch, f"{where}, worker {k}")) for k in range(n)], n, cores // n,
+                        cloudpickle.dumps)
     return sum(ran)
 
 
@@ -247,7 +259,12 @@ class PackedTask:
     :meth:`checkpoint`, which resubmits this task as it was given: it pulls again."""
 
     def __init__(self, hydra_context, config: DictConfig, task_function: Callable) -> None:
-        self.hydra_context, self.config, self.task_function = hydra_context, config, task_function
+        import cloudpickle  # submitit's own pickler
+
+        # Pickled apart, so that the task imports what its jobs need first, with the garbage collector paused
+        # (dlx/sweep/preload.py), and only then the task function's modules: unpickling them imports torch
+        # with the collector on, ~30% more CPU in each task.
+        self.payload = cloudpickle.dumps((hydra_context, config, task_function))
 
     def __call__(self, jobs: list[tuple[int, list[str]]], launch: str, k: int, singleton_state: dict,
                  cpus: int | None) -> int:
@@ -256,6 +273,7 @@ class PackedTask:
 
         import dlx.sweep.preload  # noqa: F401  (what every job imports, once, then frozen: no gc passes over it)
 
+        hydra_context, config, task_function = pickle.loads(self.payload)
         Singleton.set_state(singleton_state)
         setup_globals()
         # the scheduler's warning signal: submitit's documented SUBMITIT_PREEMPT_SIGNAL, USR2 by default
@@ -264,18 +282,17 @@ class PackedTask:
         preempted = []
 
         def on_warning(signum, frame) -> None:  # the jobs stop as on SIGTERM; the requeue waits for their last.pt
-            if not preempted:
+            preempted.append(signum)  # first: the SIGTERM's handler may raise KeyboardInterrupt right here
+            if len(preempted) == 1:
                 print(f"dlx: task {k}: {signal.Signals(signum).name}: stopping the running jobs (each saves its "
                       "last.pt); the task is requeued", file=sys.stderr, flush=True)
                 os.kill(os.getpid(), signal.SIGTERM)
-            preempted.append(signum)
 
         signal.signal(sig, on_warning)
         cores = min(J.cores(), cpus) if cpus else J.cores()
         try:
             with term_stops_task():
-                return task_body(self.hydra_context, self.config, self.task_function, jobs, launch, f"task {k}",
-                                 cores)
+                return task_body(hydra_context, config, task_function, jobs, launch, f"task {k}", cores)
         except (SystemExit, KeyboardInterrupt):
             if preempted and callable(requeue):
                 requeue(preempted[0], None)  # exits (requeued) or raises submitit's "not requeued" error

@@ -23,6 +23,7 @@ import contextlib
 import functools
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -53,10 +54,13 @@ def launch(hydra_context, config: DictConfig, task_function: Callable, job_overr
 
 
 def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: list[tuple[Callable, tuple]],
-             n: int, threads: int) -> list:
+             n: int, threads: int, dumps: Callable[[Any], bytes] = pickle.dumps) -> list:
     """Run ``tasks`` (a module-level function of the worker side, e.g. :func:`run_one`, and its arguments) in ``n``
     workers forked from the server, ``threads`` intra-op threads each; their results in order. Ctrl-C, SIGTERM
-    and a dead worker are handled as the module's docstring says. hydra/launcher=batched runs its stacks here."""
+    and a dead worker are handled as the module's docstring says. hydra/launcher=batched runs its stacks here.
+    ``dumps`` pickles Hydra's context, the config and the task function for the workers: a packed cluster task
+    (dlx/sweep/cluster.py) received them through cloudpickle, which rebuilt the classes Hydra's plugin scan loaded
+    outside sys.modules by value, and only cloudpickle pickles those again."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -68,8 +72,8 @@ def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: 
     # OmegaConf's resolvers are closures, which do not pickle: the worker has Hydra's (setup_globals) and dlx's
     # (registered when their modules are imported); only the singletons' instances travel.
     stop = ctx.Event()  # set by the first Ctrl-C anywhere: no worker starts another job
-    state = (hydra_context, config, task_function, Singleton.get_state()["instances"], threads, stop)
-    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=state)
+    state = dumps((hydra_context, config, task_function, Singleton.get_state()["instances"], threads))
+    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(state, stop))
 
     old_term = signal.signal(signal.SIGTERM, term_as_interrupt)  # kill/timeout/a scheduler: as Ctrl-C
     try:
@@ -153,13 +157,15 @@ def in_worker() -> bool:
     return bool(_worker)
 
 
-def _init_worker(hydra_context, config: DictConfig, task_function: Callable, instances: dict, threads: int,
-                 stop) -> None:
-    """Once per worker: Hydra's global state as the parent has it, the thread share, quiet output."""
+def _init_worker(state: bytes, stop) -> None:
+    """Once per worker: Hydra's global state as the parent has it (``state``: run_pool's pickled arguments), the
+    thread share, quiet output."""
+
     import torch
     from hydra.core.singleton import Singleton
     from hydra.core.utils import setup_globals
 
+    hydra_context, config, task_function, instances, threads = pickle.loads(state)
     signal.signal(signal.SIGINT, _on_stop)
     signal.signal(signal.SIGTERM, _on_stop)
     sys.stdout.reconfigure(line_buffering=True)  # a worker's lines reach a pipe in order, not in 8 KiB blocks
