@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -41,21 +40,17 @@ LAUNCHERS = {
 
 
 def sweep(launcher: str, folder: Path, epochs: int, python: str = sys.executable,
-          timeout: int = 1200) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the command and the processes it waited for) of the 64-job sweep through
-    ``launcher`` into ``folder`` (a failure stops the bench). The CPU seconds do not depend on what else the
-    machine runs meanwhile; they miss the processes of a Ray cluster (its daemons are not waited for)."""
+          timeout: int = 1200) -> float:
+    """Wall seconds of the 64-job sweep through ``launcher`` into ``folder`` (a failure stops the bench)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     out = subprocess.run([python, "-m", "dlx", "train", "-m", *JOB, f"trainer.max_epochs={epochs}", *GRID,
                           *LAUNCHERS[launcher],
                           f"hydra.sweep.dir={folder}"], env=env, capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
         raise SystemExit(f"bench_cluster: {launcher} failed ({out.returncode}):\n{out.stderr[-3000:]}")
-    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall
 
 
 def results(folder: Path) -> dict[int, tuple]:
@@ -83,13 +78,13 @@ def main() -> None:
             for name in order:
                 folder = Path(tmp) / f"{name}{r}"
                 python = a.ray_env if name == "hydra_ray" and a.ray_env else sys.executable
-                wall, cpu = sweep(name, folder, a.epochs, python)
+                wall = sweep(name, folder, a.epochs, python)
                 walls[name].append(wall)
                 got = results(folder)
                 first = first or got
                 same = "same" if got == first else f"DIFFERENT ({sum(got.get(k) != v for k, v in first.items())} jobs)"
                 done = sum(s == "completed" for s, _, _ in got.values())
-                print(f"round {r}: {name:10s} {wall:7.1f} s wall  {cpu:6.1f} s CPU  {done}/64 completed  results "
+                print(f"round {r}: {name:10s} {wall:7.1f} s  {done}/64 completed  results "
                       f"vs the first sweep: {same}  (load average {os.getloadavg()[0]:.1f})", flush=True)
     for name in a.launchers:
         ratios = [w / b for w, b in zip(walls[name], walls[base])]
