@@ -33,10 +33,15 @@ LAUNCHERS = {
     "basic": ["hydra/launcher=basic"],
     "local": ["hydra/launcher=local", "hydra.launcher.tasks=4"],
     "ray": ["hydra/launcher=ray", "hydra.launcher.num_cpus=2"],
-    # hydra-ray-launcher's local cluster: one Ray task per job, the jobs of a batch waited for together
-    "hydra_ray": ["hydra/launcher=ray_local", "++hydra.launcher.ray.init.num_cpus=2",
-                  "++hydra.launcher.ray.remote.num_cpus=1"],
+    # hydra-ray-launcher's local cluster: one Ray task per job, the jobs of a batch waited for together. It names
+    # itself hydra/launcher=ray too, which dlx's own configs/hydra/launcher/ray.yaml shadows: chosen by its target.
+    "hydra_ray": ["--config-dir", "{hydra_ray}", "hydra/launcher=hydra_ray"],
 }
+HYDRA_RAY = """_target_: hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher
+ray:
+  init: {address: null, num_cpus: 2}
+  remote: {num_cpus: 1}
+"""
 
 
 def sweep(launcher: str, folder: Path, epochs: int, python: str = sys.executable,
@@ -45,7 +50,7 @@ def sweep(launcher: str, folder: Path, epochs: int, python: str = sys.executable
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     t = time.perf_counter()
     out = subprocess.run([python, "-m", "dlx", "train", "-m", *JOB, f"trainer.max_epochs={epochs}", *GRID,
-                          *LAUNCHERS[launcher],
+                          *(a.format(hydra_ray=folder.parent / "conf") for a in LAUNCHERS[launcher]),
                           f"hydra.sweep.dir={folder}"], env=env, capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - t
     if out.returncode != 0:
@@ -72,6 +77,8 @@ def main() -> None:
     base = a.launchers[0]
     walls: dict[str, list[float]] = {name: [] for name in a.launchers}
     with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "conf" / "hydra" / "launcher").mkdir(parents=True)
+        (Path(tmp) / "conf" / "hydra" / "launcher" / "hydra_ray.yaml").write_text(HYDRA_RAY)
         first = None
         for r in range(a.repeats):
             order = a.launchers[r % len(a.launchers):] + a.launchers[:r % len(a.launchers)]
