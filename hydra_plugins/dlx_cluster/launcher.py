@@ -69,7 +69,7 @@ if submitit_config is not None:
             import submitit
             from omegaconf import OmegaConf
 
-            kind, params = self._EXECUTOR, dict(self.params)
+            kind, params = self.kind, dict(self.params)
             init = {f"{kind}_max_num_timeout": params.pop("max_num_timeout")} if "max_num_timeout" in params else {}
             executor = submitit.AutoExecutor(cluster=kind, folder=params.pop("submitit_folder"), **init)
             base = set(OmegaConf.structured(submitit_config.BaseQueueConf).keys())
@@ -77,7 +77,7 @@ if submitit_config is not None:
             return executor
 
     class PackedLocalLauncher(Packed, submitit_launcher.LocalLauncher):
-        pass
+        kind = "local"  # submitit's executor
 
     class PackedSlurmLauncher(Packed, submitit_launcher.SlurmLauncher):
-        pass
+        kind = "slurm"
