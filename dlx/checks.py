@@ -124,7 +124,8 @@ def in_group(group: str, err: ConfigError) -> ConfigError:
     """The same error with its key placed in ``group`` (``dropout=...`` -> ``model.dropout=...``)."""
     text = str(err)
     head = text.split("=", 1)[0]
-    if "=" in text and head.replace(".", "").replace("_", "").isalnum() and head != group \
+    # a message that names the group itself (regularization=adversarial is wrong ...) is placed already
+    if "=" in text and head.replace(".", "").replace("_", "").isalnum() and head not in (group, group.split(".")[0]) \
             and not head.startswith(f"{group}."):
         return ConfigError(f"{group}.{text}")
     return err

@@ -13,6 +13,8 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from dlx import checks
 from dlx.checks import ConfigError  # noqa: F401  (re-exported: dlx.config.ConfigError)
+from dlx.objective import LOSSES, OUTPUTS
+from dlx.regularize import ATTACKS
 
 
 def _path(name, v):
@@ -35,6 +37,21 @@ def _grad_clip(name, v):
         checks.positive(name, v)
 
 
+def _shuffle(name, v):
+    if not (isinstance(v, bool) or v == "by_class"):
+        checks.fail(name, v, "true, false or by_class")
+
+
+def _eps_list(name, v):
+    if not isinstance(v, list) or not all(checks.is_num(e) and e >= 0 for e in v):
+        checks.fail(name, v, "a list of perturbation sizes >= 0, e.g. [0.05, 0.1] (empty: no attack)")
+
+
+def _shifts(name, v):
+    if not (isinstance(v, list) and all(checks.is_int(k) and k >= 1 for k in v) and len(set(v)) == len(v)):
+        checks.fail(name, v, "a list of distinct pixel shifts >= 1, e.g. [1,2] (or [] for none)")
+
+
 MAX_THREADS = 1024  # more than any CPU has (the largest have 768 hardware threads); 100000 crashed torch
 
 
@@ -53,13 +70,18 @@ def _seed(name, v):
 RULES = {
     "seed": _seed,
     "device": partial(checks.one_of, options=("auto", "cpu", "cuda")),
-    "loss": partial(checks.one_of, options=("auto", "cross_entropy", "mse")),
+    "loss": partial(checks.one_of, options=LOSSES),
+    "output": partial(checks.one_of, options=OUTPUTS),
     "resume": _path,
     "resume_sweep": checks.boolean,
     "trainer.max_epochs": checks.count,
     "trainer.max_steps": checks.optional_count,
     "trainer.batch_size": checks.count,
     "trainer.eval_batch_size": checks.count,
+    "trainer.attack": partial(checks.one_of, options=ATTACKS),
+    "trainer.attack_eps": _eps_list,
+    "trainer.shuffle": _shuffle,
+    "trainer.weight_norms": checks.boolean,
     "trainer.log_every": checks.count,
     "trainer.metric": _metric,  # dlx/setup.py then checks it against the metrics the run logs
     "trainer.mode": partial(checks.one_of, options=("auto", "max", "min")),
@@ -72,6 +94,12 @@ RULES = {
                                                             "max-autotune-no-cudagraphs")),
     "trainer.grad_clip": _grad_clip,
     "trainer.grad_norms": checks.boolean,
+    "trainer.dead_units": checks.boolean,
+
+
+    "trainer.pictures": checks.boolean,
+    "trainer.cost": checks.boolean,
+    "trainer.shifted_test": _shifts,
     "trainer.threads": _threads,
     "trainer.checkpoint_every_s": checks.non_negative,
     # the model keys the setup applies itself (dlx/setup.py LOOP_KEYS); the model's class checks the rest

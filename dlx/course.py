@@ -27,14 +27,29 @@ NOT_TESTED = {
                 en="when algorithms are compared on generated data, generate the same data for all of them",
                 reason="a rule for designing comparisons, not a prediction: every model's batches pass through "
                        "the same transforms (one code path in dlx/train.py), so every preset follows it"),
+    "C9": dict(part=1, line=848,
+               es="El gradiente descendente estocástico no tiene garantías de convergencia y depende de los valores "
+                  "de inicialización",
+               en="stochastic gradient descent has no guarantee of convergence and depends on the initial values",
+               reason="a statement that results vary with the initial values, not a comparison of arms that a paired "
+                      "test can give a direction; the spread over seeds is in every table (experiment=universal: "
+                      "the net that can represent the checkerboard ends anywhere between 0.53 and 0.71 training "
+                      "accuracy depending on the seed alone), and the half that compares initialisations is C28's"),
+    "C43": dict(part=5, line=2174,
+                es="Existen varios métodos de Deep Learning, pero no hay ninguno que domine a los demás",
+                en="there are several deep learning methods, but none dominates the others",
+                reason="a universal negative about methods (architectures and approaches), which a sweep can refute "
+                       "for one method and task but never confirm; the Part 1 sweeps only show particular rankings "
+                       "that change with the task (activations, losses, network shapes)"),
 }
 N_CLAIMS = 43  # the course's list of claims: C1-C43
 SWEEPS = Path("outputs/course")  # where scripts/course.py puts its sweeps, and the commands below name
 REPLICATION_SEEDS = (5, 6, 7, 8, 9)  # the second set of seeds every supported or contradicted verdict must survive
 
 
-def _number(claim_id: str) -> int:
-    return int(claim_id[1:])
+def _number(claim_id: str) -> tuple[int, int]:
+    """Sort key: the claims C1-C43 first, then the items I<n> a preset names where the notes claim nothing."""
+    return (claim_id[0] != "C", int(claim_id[1:]))
 
 
 def presets(config_dir: Path | None = None) -> dict[str, list]:
@@ -84,15 +99,36 @@ def sweep_dir(preset: str, seeds: tuple[int, ...] | None = None, root: Path = SW
     return root / f"{preset}{seeds_name(seeds)}"
 
 
+def source_preset(preset: str, config_dir: Path | None = None) -> str | None:
+    """The preset whose single run a preset's sweep starts from (its top-level ``source_preset``: a teacher for
+    distillation or curriculum, a source network for transfer), or None. The sweep reads that run's folder from
+    its top-level ``source`` key, which :func:`train_args` sets."""
+    from omegaconf import OmegaConf
+
+    path = (config_dir or CONFIG_DIR) / "experiment" / f"{preset}.yaml"
+    return OmegaConf.load(path).get("source_preset") if path.is_file() else None
+
+
+def source_args(preset: str, root: Path = SWEEPS) -> list[str] | None:
+    """``dlx train``'s arguments for the source run of a preset that has one (trained once, seed 0)."""
+    src = source_preset(preset)
+    return None if src is None else [f"experiment={src}", f"hydra.run.dir={root / src}"]
+
+
 def train_args(preset: str, seeds: tuple[int, ...] | None = None, root: Path = SWEEPS) -> list[str]:
     """``dlx train``'s arguments for a preset's sweep: its own seeds, or ``seeds`` in their place."""
     extra = [f"seed={','.join(map(str, seeds))}"] if seeds else []
+    src = source_preset(preset)
+    extra += [f"source={root / src}"] if src else []
     return ["-m", f"experiment={preset}", *extra, f"hydra.sweep.dir={sweep_dir(preset, seeds, root)}"]
 
 
 def commands(preset: str, seeds: tuple[int, ...] | None = None, root: Path = SWEEPS) -> list[str]:
-    """The commands that reproduce a preset's verdicts: the sweep, then the comparison that prints them."""
-    return ["dlx train " + " ".join(train_args(preset, seeds, root)), f"dlx compare {sweep_dir(preset, seeds, root)}"]
+    """The commands that reproduce a preset's verdicts: its source run where it has one, the sweep, then the
+    comparison that prints them."""
+    first = source_args(preset, root)
+    return ([f"dlx train {' '.join(first)}"] if first else []) + [
+        "dlx train " + " ".join(train_args(preset, seeds, root)), f"dlx compare {sweep_dir(preset, seeds, root)}"]
 
 
 def published_file() -> Path | None:
@@ -132,7 +168,7 @@ def _list(rows: list[dict], verdicts: dict[str, dict], known: set[str]) -> None:
         table.add_row(r["id"], str(r["part"]), f"{r['es']} (l. {r['line']})", r["preset"] or "-", v)
     if rows:
         console.print(table)
-    missing = sorted(set(range(1, N_CLAIMS + 1)) - {_number(i) for i in known})
+    missing = sorted(set(range(1, N_CLAIMS + 1)) - {int(i[1:]) for i in known if i.startswith("C")})
     if missing:
         console.print("No preset yet for " + ", ".join(f"C{n}" for n in missing) + " (any part).", highlight=False)
     if not verdicts:
@@ -167,7 +203,7 @@ def main(argv: list[str]) -> int:
     p = checks.ArgumentParser(prog="dlx course", description="The course's claims: ID, part, the notes' sentence, "
                               "the preset that tests it and its last published verdict; with an ID, the commands "
                               "that reproduce it.")
-    p.add_argument("id", nargs="?", default=None, help="a claim ID, e.g. C7")
+    p.add_argument("id", nargs="?", default=None, help="a claim ID, e.g. C7, or an item ID, e.g. I86")
     p.add_argument("--part", type=int, choices=sorted(PARTS), default=None, help="only the claims of this part")
     try:
         args = p.parse_args(argv)
@@ -186,7 +222,7 @@ def main(argv: list[str]) -> int:
     row = next((r for r in rows if r["id"] == wanted), None)
     if row is None:
         known = ", ".join(r["id"] for r in rows) or "none"
-        what = "not a claim ID" if not re.fullmatch(r"C[1-9]\d*", wanted) else "not a claim any preset tests"
+        what = "not a claim ID" if not re.fullmatch(r"[CI][1-9]\d*", wanted) else "not a claim any preset tests"
         print(f"dlx: error: {args.id} is wrong: {what}; allowed is one of {known}", file=sys.stderr)
         return 2
     _show(row, verdicts.get(wanted))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dlx import checkpoint, checks, config, objective, runfolder, setup
+from dlx import regularize as R
 from dlx.data import check_args, offline
 
 
@@ -112,7 +114,17 @@ def main(argv: list[str]) -> int:
     p = checks.ArgumentParser(prog="dlx eval", description=__doc__)
     p.add_argument("run", type=Path, help="a run folder (holding checkpoints/) or a .pt checkpoint")
     add_weights_args(p)
+    p.add_argument("--attack", choices=R.ATTACKS, default=None,
+                   help="also the test accuracy with every input moved by --eps: fgsm (along the sign of the loss's "
+                        "input gradient) or noise (a random sign, the same size)")
+    p.add_argument("--eps", action="append", type=float, default=None,
+                   help="with --attack: the perturbation size per input value (repeatable; default 0.1)")
     args = p.parse_args(argv)
+    eps_list = args.eps or [0.1]
+    if args.eps and not args.attack or not all(math.isfinite(e) and e >= 0 for e in eps_list):
+        print(f"dlx: error: --eps {' '.join(map(str, args.eps))} is wrong: allowed are numbers >= 0 with --attack "
+              "fgsm|noise", file=sys.stderr)
+        return 2
     try:
         w = load_weights(args.run, args.checkpoint, args.config_dir, args.allow_unchecked)
     except checkpoint.CheckpointError as e:
@@ -137,11 +149,15 @@ def main(argv: list[str]) -> int:
               f"({str(e).splitlines()[0][:200]})", file=sys.stderr)
         return 2
     _, y_val, y_test = setup.targets(data, task)
+    if args.attack and task != "classification":
+        print(f"dlx: error: --attack {args.attack} is wrong for a {task} model: allowed with a classifier only",
+              file=sys.stderr)
+        return 2
     if task == "multitask":
         kinds = {n: kind for n, (kind, _) in data.target_info.items()}
         loss = objective.MultiTaskLoss(kinds, getattr(model, "weights", None))
     else:
-        loss = objective.family_loss(c.get("loss", "auto"), data.task, data.n_out)
+        loss = objective.family_loss(c.get("loss", "auto"), data.task, data.n_out, output=c.get("output", "auto"))
     batch = c["trainer"]["eval_batch_size"]
     print(f"dlx eval: {w.what}")
     table = Table(title=f"dlx eval {args.run}")
@@ -156,5 +172,10 @@ def main(argv: list[str]) -> int:
                 table.add_row(f"{split} {name}", f"{m[f'{name}/loss']:.4f}", "" if acc is None else f"{acc:.4f}")
             continue
         table.add_row(split, f"{m['loss']:.4f}", f"{m['acc']:.4f}" if "acc" in m else "")
+    if args.attack:  # notes l. 1078: small changes fool the net
+        setup.seed_everything(c.get("seed") or 0)  # attack=noise draws its signs: the same ones every time
+        accs = R.attacked_accuracy(model, loss, data.x_test, y_test, args.attack, eps_list, batch)
+        for eps, acc in accs.items():
+            table.add_row(f"test {args.attack} eps={eps:g}", "", f"{acc:.4f}")
     Console().print(table)
     return 0

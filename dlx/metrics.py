@@ -61,9 +61,35 @@ def logged_metrics(task: str, target_info: dict[str, tuple[str, int]]) -> list[s
     return ["train/loss", *split_metrics("train", keys), *split_metrics("val", keys)]
 
 
-def result_metrics(task: str, target_info: dict[str, tuple[str, int]]) -> list[str]:
-    """The metric names a finished run's result.json holds: each epoch's (logged_metrics) and the test split's.
-    A preset's claim block may name only these (dlx/results/claims.py): add a new metric here when the loop
-    writes one."""
+def shifted_metric(k: int) -> str:
+    """trainer.shifted_test's metric for a shift of k pixels: the test accuracy with every input moved k pixels."""
+    return f"test/shifted_{k}/acc"
+
+
+# What trainer.cost adds to result.json's final metrics (dlx/train.py cost_metrics); cost/pretrain_s only where
+# the run had a pretraining phase.
+COST_METRICS = ("cost/epoch_s", "cost/flops")
+
+
+def attack_metric(eps: float) -> str:
+    """trainer.attack_eps's metric for one eps: the test accuracy after trainer.attack moves each input by eps."""
+    return f"test/attack_{eps:g}/acc"
+
+
+# What trainer.weight_norms adds to result.json's final metrics (dlx/train.py): the kernels' norm, the epoch's last
+# measured step and its ratio to lr ||g||, and at the end the optimizer's state between steps.
+WEIGHT_METRICS = ("weights/norm", "weights/step", "weights/step_ratio", "optim/state_bytes")
+
+
+def diagnostic_metrics(dead_units: bool, grad_norms: bool) -> list[str]:
+    """The train/ metrics trainer.dead_units and trainer.grad_norms add at each epoch end (dlx/train.py
+    diagnostics; a model without activation modules or with one layer leaves its value out)."""
+    return ["train/dead_units"] * bool(dead_units) + ["train/grad_vanish"] * bool(grad_norms)
+
+
+def result_metrics(task: str, target_info: dict[str, tuple[str, int]], extra: list[str] = ()) -> list[str]:
+    """The metric names a finished run's result.json holds: each epoch's (logged_metrics, plus ``extra``, e.g.
+    diagnostic_metrics) and the test split's. A preset's claim block may name only these
+    (dlx/results/claims.py): add a new metric here when the loop writes one."""
     keys = {k: 0.0 for k in eval_keys(task, target_info)}
-    return [*logged_metrics(task, target_info), *split_metrics("test", keys)]
+    return [*logged_metrics(task, target_info), *extra, *split_metrics("test", keys)]

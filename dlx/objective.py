@@ -31,16 +31,36 @@ from dlx.checks import ConfigError
 # ---- family losses ---------------------------------------------------------------------------------------
 
 
-def family_loss(kind: str, task: str, n_out: int, smoothing: float = 0.0) -> Callable:
-    """cross_entropy on logits, or mse: on softmax outputs vs one-hot targets for classification (the
-    course's comparison), on raw outputs for regression. ``smoothing``: targets (1 - eps) one-hot + eps/k."""
+LOSSES = ("auto", "cross_entropy", "mse", "squared_error")
+OUTPUTS = ("auto", "softmax", "sigmoid")  # the output units whose values the classification loss compares
+
+
+def family_loss(kind: str, task: str, n_out: int, smoothing: float = 0.0, output: str = "auto") -> Callable:
+    """The loss on the model's pre-activations ``out`` (B, K) and the targets, in one place.
+
+    Classification, with ``output`` units softmax (auto) or sigmoid (one independent unit per class, the
+    setting of the course's backprop slide), against one-hot targets t ((1 - eps) one-hot + eps/K with
+    ``smoothing``):
+    - cross_entropy: softmax: -log o_y; sigmoid: the Bernoulli units' -sum_k [t_k log o_k + (1-t_k) log(1-o_k)];
+    - squared_error: the slides' E = 1/2 sum_k (t_k - o_k)^2 (notes l. 614, 688);
+    - mse: mean over the K outputs of (t_k - o_k)^2 = squared_error * 2/K (its gradient is 2/K of the slides').
+    Each is averaged over the batch. Regression: linear outputs, mse (mean over outputs) or squared_error."""
+    checks.one_of("loss", kind, LOSSES)
+    checks.one_of("output", output, OUTPUTS)
     if task == "regression":
-        if kind == "cross_entropy":
-            raise ConfigError("loss=cross_entropy is wrong for a regression dataset: allowed is auto or mse")
-        return F.mse_loss
+        if kind == "cross_entropy" or output != "auto":
+            wrong = "loss=cross_entropy" if kind == "cross_entropy" else f"output={output}"
+            raise ConfigError(f"{wrong} is wrong for a regression dataset: allowed is loss=auto, mse or "
+                              "squared_error with output=auto (linear outputs)")
+        return F.mse_loss if kind in ("auto", "mse") else lambda out, y: 0.5 * (out - y).pow(2).sum(-1).mean()
+    target = lambda y, dt: F.one_hot(y, n_out).to(dt) * (1 - smoothing) + smoothing / n_out  # (B, K)
+    squash = torch.sigmoid if output == "sigmoid" else lambda out: out.softmax(-1)
     if kind == "mse":
-        target = lambda y, dt: F.one_hot(y, n_out).to(dt) * (1 - smoothing) + smoothing / n_out
-        return lambda out, y: F.mse_loss(out.softmax(-1), target(y, out.dtype))
+        return lambda out, y: F.mse_loss(squash(out), target(y, out.dtype))
+    if kind == "squared_error":
+        return lambda out, y: 0.5 * (target(y, out.dtype) - squash(out)).pow(2).sum(-1).mean()
+    if output == "sigmoid":  # from the logits: exact where sigmoid saturates to 0 or 1 in float32
+        return lambda out, y: F.binary_cross_entropy_with_logits(out, target(y, out.dtype), reduction="sum") / len(out)
     return lambda out, y: F.cross_entropy(out, y, label_smoothing=smoothing)
 
 
@@ -155,6 +175,7 @@ class Context:
     n_out: int
     x_probe: torch.Tensor  # two training inputs: builders that need a forward pass (distillation) use them
     loss_kind: str
+    output: str  # the classification loss's output units (family_loss)
     autocast: Callable
     multitask: bool
     load_teacher: Callable  # (path) -> frozen model
@@ -239,7 +260,8 @@ def _label_smoothing(o, ctx: Context, parts: Parts) -> None:
     if ctx.task != "classification":
         raise ConfigError("regularization=label_smoothing is wrong for a regression dataset: allowed with "
                           "classification datasets only")
-    parts.train_loss = family_loss(ctx.loss_kind, ctx.task, ctx.n_out, checks.probability("eps", o.eps))
+    parts.train_loss = family_loss(ctx.loss_kind, ctx.task, ctx.n_out, checks.probability("eps", o.eps),
+                                   ctx.output)
 
 
 def _max_norm(o, ctx: Context, parts: Parts) -> None:
@@ -273,12 +295,24 @@ def _distill(o, ctx: Context, parts: Parts) -> None:
     parts.terms.append(term)
 
 
+def _sparsity(o, ctx: Context, parts: Parts) -> None:
+    """alpha * sum_j |h_j| on the code h = encoder(x), averaged over the batch: the sparse autoencoder's penalty
+    (Goodfellow et al. 14.2.1), one of the constraints that let an autoencoder's code be wider than its input."""
+    alpha = checks.non_negative("alpha", o.alpha)
+    if not isinstance(getattr(ctx.model, "encoder", None), nn.Module):
+        raise ConfigError(f"regularization=sparsity is wrong with model {type(ctx.model).__name__}: it has no code "
+                          "(an encoder) to make sparse; allowed with model=autoencoder")
+    codes: dict[str, torch.Tensor] = {}
+    R.capture(ctx.model, "encoder", codes, "code")  # (B, code width) of the training step's forward pass
+    parts.terms.append(lambda obj, *_: obj + alpha * codes["code"].float().abs().sum(1).mean())
+
+
 # regularization.<name> -> its builder. dropout and batchnorm are model arguments (dlx/setup.py passes them);
 # early_stopping and curriculum change what the loop does between steps (dlx/setup.py builds them).
 BUILDERS: dict[str, Callable[[SimpleNamespace, Context, Parts], None]] = {
     "l2": _l2, "weight_decay": _weight_decay, "l1": _l1, "weight_noise": _weight_noise, "input_noise": _input_noise,
     "augment": _augment, "adversarial": _adversarial, "label_smoothing": _label_smoothing,
-    "max_norm": _max_norm, "distill": _distill,
+    "max_norm": _max_norm, "distill": _distill, "sparsity": _sparsity,
 }
 
 

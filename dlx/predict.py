@@ -94,7 +94,7 @@ def predict(run: Path, inputs: list[Path], out: Path | None = None, which: str =
     result = {"out": target, "n": len(x)}
     shown = f"{len(x)} predictions -> {target}"
     if y is not None:  # dlx eval's numbers for these inputs: the same function, the same batches
-        loss = objective.family_loss(c.get("loss", "auto"), task, n_out)
+        loss = objective.family_loss(c.get("loss", "auto"), task, n_out, output=c.get("output", "auto"))
         m = objective.evaluate(model, x, y.to(dev), loss, task, batch)
         result.update(m)
         shown += "; " + "  ".join(f"{k} {v:.4f}" for k, v in m.items()) + f" on {len(x)} labelled inputs"

@@ -308,10 +308,15 @@ def _claims(cfg) -> tuple[list, dict[str, list[str]]]:
 
 
 def result_metrics(run) -> set[str]:
-    """What the result.json of a checked job (a dry Run) will hold (dlx.metrics.result_metrics)."""
+    """What the result.json of a checked job (a dry Run) will hold (dlx.metrics.result_metrics), with what its
+    trainer.attack_eps, trainer.weight_norms, trainer.cost and trainer.shifted_test add."""
     from dlx import metrics
 
-    return set(metrics.result_metrics(run.model.task, run.data.target_info))
+    flags = [*map(metrics.attack_metric, run.attack[1]), *(metrics.WEIGHT_METRICS if run.weight_norms else ()),
+             *(metrics.COST_METRICS if run.cost else ()), *(["cost/pretrain_s"] if run.cost and run.pretrain else []),
+             *map(metrics.shifted_metric, run.shifted_test)]
+    diagnostics = metrics.diagnostic_metrics(run.dead_units, run.grad_norms)
+    return set(metrics.result_metrics(run.model.task, run.data.target_info, diagnostics)) | set(flags)
 
 
 def _check_search(sweeper, overrides: list[str]) -> None:

@@ -121,6 +121,24 @@ def augment(x: torch.Tensor, shift: int = 2, rotate: float = 10.0, noise: float 
     return input_noise(out, noise) if noise > 0 else out
 
 
+def shift_inputs(x: torch.Tensor, k: int, generator: torch.Generator) -> torch.Tensor:
+    """Each input moved by ``k`` pixels (or steps) in a direction drawn per input from ``generator``: up, down,
+    left or right for images (B, C, H, W), left or right for sequences (B, C, L); zeros come in at the edge and
+    what leaves is dropped (an exact translation, no resampling). The translation test of notes l. 1799."""
+    dims = [x.ndim - 1] if x.ndim == 3 else [x.ndim - 2, x.ndim - 1]
+    direction = torch.randint(0, 2 * len(dims), (len(x),), generator=generator).to(x.device)
+    out = torch.zeros_like(x)
+    for d, dim in enumerate(dims):
+        for sign, code in ((1, 2 * d), (-1, 2 * d + 1)):
+            chosen = direction == code
+            moved = torch.roll(x[chosen], sign * k, dims=dim)
+            edge = [slice(None)] * x.ndim
+            edge[dim] = slice(0, k) if sign > 0 else slice(-k, None)
+            moved[tuple(edge)] = 0  # what rolled over the edge: gone
+            out[chosen] = moved
+    return out
+
+
 # ---- adversarial training --------------------------------------------------------------------------------
 
 
@@ -130,6 +148,39 @@ def fgsm(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, epsilon: f
     x = x.detach().requires_grad_(True)
     (g,) = torch.autograd.grad(loss_fn(model(x).float(), y), x)
     return (x + epsilon * g.sign()).detach()
+
+
+ATTACKS = ("fgsm", "noise")
+
+
+def perturb(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, kind: str, eps: float) -> torch.Tensor:
+    """x moved by eps in every input value (an L-infinity step of size eps): ``fgsm`` along the sign of the
+    loss's input gradient (:func:`fgsm`), ``noise`` along a random sign per value, the same size without the
+    chosen direction (the control that separates a small change from an adversarial one)."""
+    if kind == "noise":
+        return x + eps * (torch.randint(0, 2, x.shape, device=x.device).to(x.dtype) * 2 - 1)
+    with torch.enable_grad():
+        return fgsm(model, loss_fn, x, y, eps)
+
+
+def attacked_accuracy(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, kind: str,
+                      eps_list: list[float], batch_size: int) -> dict[float, float]:
+    """eps -> the accuracy (eval mode) on (x, y) after :func:`perturb` (``kind``, eps) of every example, for
+    notes l. 1078: nets are easily fooled by small changes. Batches of ``batch_size``; one host sync."""
+    correct = {eps: torch.zeros((), device=x.device, dtype=torch.long) for eps in eps_list}
+    was_training = model.training
+    model.eval()
+    try:
+        for i in range(0, len(x), batch_size):
+            xb, yb = x[i:i + batch_size], y[i:i + batch_size]
+            for eps in eps_list:
+                xa = perturb(model, loss_fn, xb, yb, kind, eps)
+                with torch.no_grad():
+                    correct[eps] += (model(xa).float().argmax(-1) == yb).sum()
+    finally:
+        model.train(was_training)
+    counts = torch.stack(list(correct.values())).tolist()
+    return {eps: c / len(x) for eps, c in zip(eps_list, counts)}
 
 
 # ---- early stopping --------------------------------------------------------------------------------------
@@ -187,7 +238,12 @@ def load_teacher(path: str | Path, build, device) -> nn.Module:
         raise checkpoint.CheckpointError(f"checkpoint {path} holds no model config with a _target_; allowed is a "
                                          "checkpoint of a dlx run")
     model = build(model_cfg)
-    model.load_state_dict(state["model"])
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as e:  # a teacher trained on other data (input size, classes): one line, not a traceback
+        first = next((ln.strip() for ln in str(e).splitlines()[1:] if ln.strip()), str(e).splitlines()[0])
+        raise checkpoint.CheckpointError(f"teacher={path} is wrong: its model does not fit this run's data "
+                                         f"({first[:160]}); allowed is a run trained on the same dataset") from None
     model.to(device).eval().requires_grad_(False)
     return model
 
@@ -301,6 +357,36 @@ def hint_loss(r: nn.Module, student_feat: torch.Tensor, teacher_feat: torch.Tens
 # ---- diagnostics -----------------------------------------------------------------------------------------
 
 
+@torch.no_grad()
+def weight_norms(model: nn.Module) -> dict[str, float]:
+    """``weights/<layer>``: the L2 norm of each kernel (the tensors the penalties act on, :func:`weight_params`),
+    and ``weights/norm`` of all of them together (notes l. 1010: L2 shrinks the weights). One host sync."""
+    named = [(n.rsplit(".", 1)[0] if "." in n else n, p) for n, p in model.named_parameters()
+             if p.requires_grad and p.ndim >= 2]
+    if not named:
+        return {}
+    norms = torch.stack(torch._foreach_norm([p.float() for _, p in named]))
+    values = [*norms.tolist(), float(norms.pow(2).sum().sqrt())]
+    return dict(zip([f"weights/{layer}" for layer, _ in named] + ["weights/norm"], values))
+
+
+@torch.no_grad()
+def update_size(before: list[torch.Tensor], model: nn.Module, lr: float) -> dict[str, float]:
+    """One optimizer step's size: ``weights/step`` = ||theta_after - theta_before|| over every trainable tensor,
+    and ``weights/step_ratio`` = that over lr * ||g||, g the gradient the step left in .grad (the last
+    closure call's). Plain SGD gives 1; momentum's velocity grows it towards 1/(1 - alpha) while successive
+    gradients agree (notes l. 1188). ``before``: the trainable tensors' copies from before the step."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    step = torch.stack(torch._foreach_norm(torch._foreach_sub(params, before))).pow(2).sum().sqrt()
+    grads = [p.grad for p in params if p.grad is not None]
+    g = torch.stack(torch._foreach_norm(grads)).pow(2).sum().sqrt() if grads else torch.zeros(())
+    step, g = step.item(), g.item()
+    out = {"weights/step": step}
+    if g > 0 and lr > 0:
+        out["weights/step_ratio"] = step / (lr * g)
+    return out
+
+
 def grad_norms(model: nn.Module) -> dict[str, float]:
     """Per-layer gradient L2 norm (weights and bias together), layer = parameter name minus its last part.
     One host sync for all layers: call it only when logging."""
@@ -317,3 +403,35 @@ def grad_norms(model: nn.Module) -> dict[str, float]:
         layers.setdefault(layer, []).append(i)
     norms = torch.stack([sq[idx].sum().sqrt() for idx in layers.values()]).tolist()
     return dict(zip(layers, norms))
+
+
+def grad_vanish(model: nn.Module, loss, x: torch.Tensor, y) -> float | None:
+    """How many orders of magnitude the gradient shrinks on its way back through the net (notes l. 193):
+    log10(||dL/dW_last|| / ||dL/dW_first||) of ``loss`` on the examples (x, y), in eval mode, where W_first and
+    W_last are the first and the last layer with a weight matrix (biases counted with their layer, as in
+    :func:`grad_norms`). 0: the first layer gets as much gradient as the output layer; 4: ten thousand times
+    less; a first-layer gradient that underflows to 0 counts as float32's smallest normal number (about 38).
+    The parameters' .grad stay untouched (the optimizer's state is not disturbed). None: fewer than two such
+    layers, or no gradient at the output layer (nothing to compare with)."""
+    named = [(n.rsplit(".", 1)[0] if "." in n else n, n, p) for n, p in model.named_parameters() if p.requires_grad]
+    layers = list(dict.fromkeys(layer for layer, name, p in named if p.ndim >= 2 and name.endswith("weight")))
+    if len(layers) < 2:
+        return None
+    ends = [(layer, p) for layer, _, p in named if layer in (layers[0], layers[-1])]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.enable_grad():
+            out = model(x)
+            out = {k: v.float() for k, v in out.items()} if isinstance(out, dict) else out.float()
+            grads = torch.autograd.grad(loss(out, y), [p for _, p in ends], allow_unused=True)
+    finally:
+        model.train(was_training)
+    sq = {layers[0]: 0.0, layers[-1]: 0.0}
+    for (layer, _), g in zip(ends, grads):
+        if g is not None:
+            sq[layer] += float(g.float().pow(2).sum())
+    first, last = math.sqrt(sq[layers[0]]), math.sqrt(sq[layers[-1]])
+    if not (last > 0 and math.isfinite(last) and math.isfinite(first)):
+        return None
+    return math.log10(last / max(first, torch.finfo(torch.float32).tiny))

@@ -23,12 +23,12 @@ import numpy as np
 
 from dlx import checks, provenance, runfolder
 from dlx.results import claims
-from dlx.results.figures import curves_png
+from dlx.results.figures import PICTURES, curves_png, read_images
 from dlx.results.files import default_out, writable, write_atomic
 from dlx.results.runs import IGNORED_KEYS, CompareError, Run, checked_runs, run_metric
 from dlx.results.summary import Summary, summarize
 from dlx.results.tables import fmt, reading_order, stats_note, table_rows
-from dlx.runfolder import BROKEN, NOT_COMPARED, PRUNED, UNFINISHED, override_key, override_value
+from dlx.runfolder import BROKEN, FAILED, NOT_COMPARED, PRUNED, UNFINISHED, override_key, override_value
 
 # ------------------------------------------------------------------------------------------ the swept values
 
@@ -236,6 +236,9 @@ th:hover { background: #e2e8ef; } th.sorted::after { content: " ▾"; } th.sorte
 td.l, th.l { text-align: left; white-space: normal; }
 tr.best td { background: #e9f7ec; font-weight: 600; } tr.allbad td { color: #cf222e; }
 img { max-width: 100%; display: block; margin: 8px 0; }
+.pictures { display: flex; gap: 18px; flex-wrap: wrap; align-items: flex-start; }
+.pictures figure { margin: 0; max-width: 420px; } .pictures figcaption { font-size: 12px; color: #59636e; }
+img.pixels { image-rendering: pixelated; border: 1px solid #d0d7de; }
 pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px; font-size: 12px;
       overflow-x: auto; max-height: 260px; }
 .status { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; color: #fff; }
@@ -365,6 +368,73 @@ def _claims_section(s: Summary) -> str:
     return "".join(out)
 
 
+PICTURE_GROUPS = 4  # the first groups of the ranking whose pictures the report shows (one run each)
+
+
+def _pictures_section(s: Summary) -> str:
+    """What the networks learnt: for each of the first PICTURE_GROUPS groups, one run's (its lowest seed's) last
+    pictures from its TensorBoard events (dlx/track.py log_images), and the share of dead and saturated units over
+    training for every run of those groups. Empty when no run logged a picture (an LSTM, a user's model)."""
+    shown = []
+    for g in s.groups[:PICTURE_GROUPS]:
+        for r in g.runs:
+            images = read_images(r.path) if r.status != FAILED and r.path.is_dir() else {}
+            if images:
+                shown.append((g, r, images))
+                break
+    if not shown:
+        return ""
+    out = ["<h2>What the networks learnt</h2>"]
+    for g, r, images in shown:
+        out.append(f'<p><b>{_e(g.label)}</b> <span class="note">(run {_e(r.path.name)}, seed {_e(r.seed)}; '
+                   "the last picture logged)</span></p><div class=pictures>")
+        order = [t for name in PICTURES for t in (f"pretrain/{name}", name) if t in images]
+        for tag in order:
+            step, png = images[tag]
+            caption = PICTURES[tag.removeprefix("pretrain/")]
+            when = "after pretraining" if tag.startswith("pretrain/") else f"step {step}"
+            width = int.from_bytes(png[16:20], "big")  # the PNG header's IHDR width
+            drawn = width * max(1, min(3, 420 // max(width, 1)))  # small pictures drawn 2-3x, pixels kept sharp
+            out.append(f'<figure><img class=pixels alt="{_e(tag)}" style="width: {drawn}px" '
+                       f'src="data:image/png;base64,'
+                       f'{base64.b64encode(png).decode()}"><figcaption><code>{_e(tag)}</code> ({_e(when)}): '
+                       f"{_e(caption)}</figcaption></figure>")
+        out.append("</div>")
+    png = _units_png([g for g, _, _ in shown])
+    if png:
+        out.append(_img(png, "dead and saturated units over training"))
+        out.append('<p class="note">The share of hidden units that pass no gradient on any of 256 validation '
+                   "inputs (units/dead: ReLUs that never fire; units/saturated: sigmoid or tanh units outside 1% "
+                   "of their largest slope), at each epoch line; one line per run.</p>")
+    return "".join(out)
+
+
+def _units_png(groups: list) -> str | None:
+    """units/dead and units/saturated against the epoch for every run of ``groups``; None when no run logged them."""
+    series = [(i, g, r, tag) for i, g in enumerate(groups) for r in g.runs for tag in ("units/dead", "units/saturated")
+              if tag in r.curves and r.curves[tag][0].size and r.status not in NOT_COMPARED]
+    if not series:
+        return None
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
+    palette = plt.get_cmap("tab10")
+    for i, g, r, tag in series:
+        steps, values, _ = r.curves[tag]
+        x = steps / r.steps_per_epoch if r.steps_per_epoch else steps
+        ax = axes[0 if tag == "units/dead" else 1]
+        ax.plot(x, values, color=palette(i % 10), lw=1.2, alpha=0.8, marker="o", ms=2.5,
+                label=f"{i + 1}. {g.label}"[:60] if r is g.runs[0] else None)
+    for ax, tag in zip(axes, ("units/dead", "units/saturated")):
+        ax.set_title(tag)
+        ax.set_xlabel("epoch" if all(r.steps_per_epoch for _, _, r, _ in series) else "step")
+        ax.set_ylim(-0.03, 1.03)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("share of hidden units")
+    axes[0].legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def _failed_section(s: Summary) -> str:
     bad = [r for r in s.runs if r.status in BROKEN]
     if not bad:
@@ -444,7 +514,7 @@ def render(s: Summary, title: str) -> str:
         parts += ["<h2>Curves</h2>", _img(base64.b64encode(png).decode(), "curves"),
                   f'<p class="note">Mean over seeds per group, band ±1 std, from the runs\' TensorBoard events '
                   f'({", ".join(map(_e, plotted))}); the first {min(20, len(s.groups))} groups.</p>']
-    parts += [_swept_section(s), _failed_section(s), _provenance_section(s)]
+    parts += [_pictures_section(s), _swept_section(s), _failed_section(s), _provenance_section(s)]
     parts.append(f"<script>{SORT_JS}</script></main></body></html>\n")
     return "\n".join(parts)
 

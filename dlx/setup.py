@@ -70,13 +70,20 @@ class Run:
     metric: str
     mode: str  # max | min
     batch_size: int
+    order: torch.Tensor | None  # trainer.shuffle false/by_class: the training examples' order every epoch
+    weight_norms: bool  # weights/* every log_every steps and weights/norm at each epoch end
+    attack: tuple[str, list[float]]  # trainer.attack, trainer.attack_eps: test/attack_<eps>/acc at the end
     steps_per_epoch: int
     total_steps: int
     max_epochs: int
     log_every: int
     eval_batch_size: int
     grad_clip: float | None
-    grad_norms: bool
+    grad_norms: bool  # also train/grad_vanish at each epoch end
+    dead_units: bool  # train/dead_units at each epoch end
+    cost: bool  # cost/* metrics in result.json (dlx.train.cost_metrics)
+    shifted_test: list[int]  # pixel shifts of the translation test (dlx.train.shifted)
+    pictures: bool  # TensorBoard images at up to dlx.train.PICTURES of the epoch lines (dlx/track.py log_images)
     save_checkpoints: bool
     checkpoint_every_s: float  # last.pt/best.pt at most this often (and always at the end)
     threads: int  # CPU intra-op threads this run uses
@@ -87,6 +94,7 @@ class Run:
     hparams: dict  # the config's leaves, for TensorBoard's HParams
     overrides: list[str] = field(default_factory=list)
     resume: dict | None = None  # the checkpoint state to continue from
+    pretrain_s: float | None = None  # how long the pretraining phase took (set by dlx.train.start)
     pruner: Any = None  # in a search (dlx/search.py): (epoch, trainer.metric's value) -> stop now?
     # The same optimizer, schedule and regularizer parts over other tensors: runs trained as one stack
     # (dlx/sweep/stack.py) build theirs over the stacked (N, *shape) parameters with the single run's builders.
@@ -261,6 +269,7 @@ def _model(mcfg: dict, keys: dict, data: Data, reg: dict, device: torch.device, 
     checked), its pretraining keys checked by the class."""
     with torch.device("meta") if dry else contextlib.nullcontext():
         model = build_model(mcfg, data, reg)
+    check_overcomplete(model, mcfg.get("hidden"), reg)
     if dry:  # the preflight: a model too large for memory is one line before any folder exists
         check_memory(model, device)
     pre = keys.get("pretrain")
@@ -281,6 +290,25 @@ def _model(mcfg: dict, keys: dict, data: Data, reg: dict, device: torch.device, 
         except ValueError as e:
             raise ConfigError(str(e)) from None
     return model
+
+
+# regularization.<name>.<key> > 0 that keeps an overcomplete autoencoder from learning the identity
+# (Goodfellow et al. 14.2): a sparse code, denoising, or weight decay
+CONSTRAINTS = {"sparsity": "alpha", "input_noise": "std", "l2": "alpha", "weight_decay": "alpha"}
+
+
+def check_overcomplete(model: nn.Module, hidden: Any, reg: dict) -> None:
+    """An overcomplete autoencoder (model.overcomplete) trains only with a constraint of CONSTRAINTS on."""
+    if not getattr(model, "overcomplete", False):
+        return
+    if any(isinstance(reg.get(name), dict) and checks.is_num(reg[name].get(key)) and reg[name][key] > 0
+           for name, key in CONSTRAINTS.items()):
+        return
+    d = math.prod(getattr(model, "in_shape", ()))
+    raise ConfigError(f"model.hidden={checks.show(hidden)} is wrong without a constraint: a level as wide as the one "
+                      f"below it or wider (overcomplete) can copy its input and learn nothing; allowed is strictly "
+                      f"decreasing widths below the input size {d}, or such a code with regularization=sparsity, "
+                      "input_noise (denoising) or l2/weight_decay at a strength > 0")
 
 
 PRETRAIN_INPUTS = ("all", "labeled")
@@ -312,10 +340,12 @@ def _curriculum(o: dict, data: Data, multi: bool, device: torch.device, batch: i
     """(example indices easy -> hard, start fraction, epochs), by a teacher's loss or the class-mean distance."""
     start = checks.number("regularization.curriculum.start", o["start"], 0, 1, low_open=True)
     epochs = checks.count("regularization.curriculum.epochs", o["epochs"])
-    judge = load_teacher(o["teacher"], data, device) if o.get("teacher") else None
     if multi:
         raise ConfigError("regularization=curriculum is wrong with a multi-task model: allowed with it are the "
                           "regularizers that do not need a single output")
+    # the preflight loads the teacher on the CPU (it must load and fit this data); on the meta device, which a
+    # dry build uses, the checkpoint's checksum could not read its tensors
+    judge = load_teacher(o["teacher"], data, torch.device("cpu") if dry else device) if o.get("teacher") else None
     if dry:
         return None
     return torch.argsort(R.difficulty(data.x, data.y, data.task, judge, batch)), start, epochs
@@ -344,8 +374,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
     autocast = _autocast(tc.precision, tc.cuda_graphs, device, dry)
     multi = task == "multitask"
     probe = data.x[:2] if not dry else torch.zeros(2, *data.in_shape, device="meta")
-    ctx = objective.Context(model, data.task, data.n_out, probe, cfg.loss, autocast, multi,
-                            lambda path: load_teacher(path, data, probe.device))
+    ctx = objective.Context(model, data.task, data.n_out, probe, cfg.loss, cfg.output, autocast,
+                            multi, lambda path: load_teacher(path, data, probe.device))
     if dry and "distill" in reg:  # the teacher must load; its hooks need real tensors, checked at the run
         load_teacher(reg["distill"].get("teacher") or "", data, torch.device("cpu"))
         reg_here = {k: v for k, v in reg.items() if k != "distill"}
@@ -360,6 +390,7 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
     state = _resume(resume, run_dir, dry)
     sc = c["schedule"]
     y, y_val, y_test = targets(data, task)
+    order, attack = fixed_order(tc.shuffle, y, task, len(data.x), data.x.device, dry), _attack(tc, task)
     return Run(
         device=device, seed=cfg.seed, data=data, y=y, y_val=y_val, y_test=y_test, model=model,
         step_model=torch.compile(model, mode=tc.compile_mode) if tc.compile and not dry else model,
@@ -367,12 +398,14 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
         objective=objective.Objective(_loss(cfg, data, model, multi), parts, autocast,
                                       getattr(optimizer, "create_graph", False)),
         early_stopping=es, curriculum=curriculum, pretrain=pre,
-        pretrain_x=(data.x if data.x_unlabeled is None else data.x_unlabeled) if pre else None,
-        metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=tc.batch_size,
+        pretrain_x=(data.x if data.x_unlabeled is None else data.x_unlabeled) if pre and not dry else None,
+        metric=metric, mode=metrics.direction(metric, tc.mode), batch_size=tc.batch_size, order=order,
+        weight_norms=tc.weight_norms, attack=attack,
         steps_per_epoch=steps[0], total_steps=steps[1],
         max_epochs=math.ceil(steps[1] / steps[0]),  # max_steps, when set, replaces max_epochs
         log_every=tc.log_every, eval_batch_size=tc.eval_batch_size, grad_clip=tc.grad_clip,
-        grad_norms=tc.grad_norms, save_checkpoints=tc.checkpoint, checkpoint_every_s=tc.checkpoint_every_s,
+        grad_norms=tc.grad_norms, dead_units=tc.dead_units, cost=tc.cost, shifted_test=list(tc.shifted_test),
+        pictures=tc.pictures, save_checkpoints=tc.checkpoint, checkpoint_every_s=tc.checkpoint_every_s,
         threads=threads, threads_auto=tc.threads == "auto", cuda_graphs=tc.cuda_graphs, autocast=autocast,
         config_yaml=OmegaConf.to_yaml(cfg), overrides=list(overrides or []), resume=state,
         hparams=flat({k: v for k, v in c.items() if k != "claim"}),  # a preset's claim: text, not a setting
@@ -382,7 +415,8 @@ def build(cfg: DictConfig, overrides: list[str] | None = None, resume: str | Pat
 
 def _setup_data_and_model(c: dict, reg: dict, device: torch.device, dry: bool, resuming: bool):
     """(the data as the model's task sees it, on the device; the model with init_from/freeze applied; the greedy
-    pretraining phase's keys, None when the run has none or skips it: a resumed run, a dry check)."""
+    pretraining phase's keys, None when the run has none or skips it: a resumed run; a dry check keeps the keys,
+    what the preflight says the run logs, and never runs the phase)."""
     mcfg = dict(c["model"])
     keys = {k: mcfg.pop(k, None) for k in LOOP_KEYS}
     keys["pretrain"], pre_inputs = pretrain_inputs(keys["pretrain"])
@@ -390,8 +424,9 @@ def _setup_data_and_model(c: dict, reg: dict, device: torch.device, dry: bool, r
     cls = model_class(mcfg.get("_target_"))
     data = load_data(c["dataset"])
     data = task_view(data, getattr(cls, "task", data.task))
-    if not (pretraining and pre_inputs == "all"):
-        data.x_unlabeled = None  # nothing reads it: keep it off the device
+    pre = keys["pretrain"] or {}
+    if not (pretraining and pre.get("steps", 0) > 0 and pre.get("method", "cd") != "none" and pre_inputs == "all"):
+        data.x_unlabeled = None  # nothing reads it (a probe alone fits the head to the labeled x): off the device
     if not dry:
         data = data.to(device)
     model = _model(mcfg, keys, data, reg, device, dry, resuming)
@@ -400,7 +435,7 @@ def _setup_data_and_model(c: dict, reg: dict, device: torch.device, dry: bool, r
         model = model.to(memory_format=torch.channels_last)
         data.x, data.x_val, data.x_test = (t.contiguous(memory_format=torch.channels_last)
                                            for t in (data.x, data.x_val, data.x_test))
-    return data, model, keys.get("pretrain") if pretraining else None
+    return data, model, keys.get("pretrain") if pretrain_on(keys["pretrain"]) and not resuming else None
 
 
 def _autocast(precision: str, cuda_graphs: bool, device: torch.device, dry: bool) -> Callable:
@@ -456,6 +491,9 @@ def _setup_metric(tc, reg: dict, task: str, data: Data, device: torch.device, dr
         raise ConfigError(f"trainer.metric={metric} is wrong: allowed are auto and the metrics this run logs: "
                           + ", ".join(logged))
     es = _early_stopping(reg["early_stopping"], metric, logged) if "early_stopping" in reg else None
+    if tc.shifted_test and task != "classification":
+        raise ConfigError(f"trainer.shifted_test={checks.show(list(tc.shifted_test))} is wrong for a {task} model: "
+                          "allowed is [] (the translation test measures a classifier's test accuracy)")
     curriculum = (_curriculum(reg["curriculum"], data, task == "multitask", device, tc.eval_batch_size, dry)
                   if "curriculum" in reg else None)
     return metric, es, curriculum
@@ -473,6 +511,29 @@ def _resume(resume: str | Path | None, run_dir: Path | None, dry: bool) -> dict 
                               f"again: the same command with hydra.run.dir={resume} overwrite=true)")
         return None
     return resume_state(Path(run_dir), resume)
+
+
+def fixed_order(shuffle, y, task: str, n: int, device: torch.device, dry: bool) -> torch.Tensor | None:
+    """trainer.shuffle: None (true: the loop draws a fresh permutation each epoch), else the order every epoch
+    repeats: the stored one (false) or the examples sorted by label (by_class; a stable sort keeps the stored
+    order within a class), which makes consecutive minibatches anything but independent (notes l. 1122)."""
+    if shuffle is True:
+        return None
+    if shuffle == "by_class" and task != "classification":
+        raise ConfigError(f"trainer.shuffle=by_class is wrong for a {task} model: allowed are true and false "
+                          "(by_class sorts by a single class label)")
+    if dry:
+        return None
+    return torch.arange(n, device=device) if shuffle is False else torch.sort(y, stable=True).indices
+
+
+def _attack(tc, task: str) -> tuple[str, list[float]]:
+    """(trainer.attack, trainer.attack_eps): what the end of the run measures the test accuracy under."""
+    eps = list(tc.attack_eps)
+    if eps and task != "classification":
+        raise ConfigError(f"trainer.attack_eps={checks.show(eps)} is wrong for a {task} model: allowed is [] "
+                          "(an attack measures a single classifier's accuracy)")
+    return tc.attack, eps
 
 
 CORES = torch.get_num_threads()  # the cores this process may use, read once at import (a run sets its own count)
@@ -563,7 +624,7 @@ def _loss(cfg: DictConfig, data: Data, model: nn.Module, multi: bool):
     if multi:
         kinds = {n: kind for n, (kind, _) in data.target_info.items()}
         return objective.MultiTaskLoss(kinds, getattr(model, "weights", None))
-    return objective.family_loss(cfg.loss, data.task, data.n_out)
+    return objective.family_loss(cfg.loss, data.task, data.n_out, output=cfg.output)
 
 
 def resume_state(run_dir: Path, folder: str | Path) -> dict:

@@ -103,6 +103,9 @@ def error_line(msg: str) -> None:
 # ---- images of what a family learnt ----------------------------------------------------------------------
 
 
+TILE = 24  # pixels: smaller tiles are enlarged (by a whole factor) to about this size
+
+
 def image_grid(images: torch.Tensor, nrow: int = 8, pad: int = 1) -> torch.Tensor:
     """(N, C, H, W) -> (C', rows*(H+pad)+pad, nrow*(W+pad)+pad) in [0, 1] for SummaryWriter.add_image;
     each image is min-max scaled on its own (filters have arbitrary sign and scale). C' is 1 or 3."""
@@ -113,22 +116,122 @@ def image_grid(images: torch.Tensor, nrow: int = 8, pad: int = 1) -> torch.Tenso
     lo = x.flatten(1).min(1).values.view(n, 1, 1, 1)
     hi = x.flatten(1).max(1).values.view(n, 1, 1, 1)
     x = (x - lo) / (hi - lo).clamp_min(1e-8)
+    scale = max(1, TILE // max(h, w))  # a 3x3 kernel or an 8x8 digit drawn as a visible tile, pixels kept sharp
+    if scale > 1:
+        x = x.repeat_interleave(scale, 2).repeat_interleave(scale, 3)
+        h, w = h * scale, w * scale
     rows = math.ceil(n / nrow)
-    grid = torch.zeros(c, rows * (h + pad) + pad, nrow * (w + pad) + pad)
-    for i in range(n):
-        r, col = divmod(i, nrow)
-        top, left = pad + r * (h + pad), pad + col * (w + pad)
-        grid[:, top:top + h, left:left + w] = x[i]
-    return grid
+    # tiles padded on their bottom/right and laid out in one reshape: (rows, nrow, C, h+pad, w+pad) -> (C, ...)
+    tiles = torch.zeros(rows * nrow, c, h + pad, w + pad)
+    tiles[:n, :, :h, :w] = x
+    grid = tiles.view(rows, nrow, c, h + pad, w + pad).permute(2, 0, 3, 1, 4).reshape(c, rows * (h + pad),
+                                                                                         nrow * (w + pad))
+    return torch.nn.functional.pad(grid, (pad, 0, pad, 0))  # the top and left borders
 
 
 def log_images(writer, model, x_val: torch.Tensor, step: int, prefix: str = "") -> None:
-    """TensorBoard images of what a family learnt: a reconstruction model's inputs next to its reconstructions
-    (``<prefix or val/>reconstructions``), a DBN's first-layer filters (``<prefix>rbm0/filters``)."""
+    """TensorBoard pictures of what a network learnt, at the loop's epoch lines (never per step):
+    - ``<prefix>filters/first_layer``: the first layer's weights, one tile per unit (a conv kernel, or an MLP's
+      first-layer weights read as an input image; a heat map for sequences);
+    - ``<prefix>rbm0/filters``: a DBN's first RBM's weights, one image per hidden unit;
+    - ``<prefix or val/>reconstructions``: a reconstruction model's inputs above their reconstructions;
+    - ``<prefix>units/activity`` and the scalars ``units/dead``, ``units/saturated``: for each hidden layer
+      (one band of the image each) the share of validation inputs on which each unit passes a gradient, and
+      the share of hidden units that pass none (a ReLU that never fires, a sigmoid or tanh saturated) on any."""
     if getattr(model, "task", None) == "reconstruction":
         log_reconstructions(writer, model, x_val, f"{prefix or 'val/'}reconstructions", step)
     if hasattr(model, "filters"):
         log_filters(writer, model, f"{prefix}rbm0/filters", step)
+    else:
+        first = first_layer_image(model, tuple(x_val.shape[1:]))
+        if first is not None:
+            writer.add_image(f"{prefix}filters/first_layer", first, step)
+    activity = unit_activity(model, x_val[:ACTIVITY_INPUTS])
+    if activity is not None:
+        dead, saturated, image = activity
+        writer.add_image(f"{prefix}units/activity", image, step)
+        writer.add_scalar(f"{prefix}units/dead", dead, step)
+        writer.add_scalar(f"{prefix}units/saturated", saturated, step)
+
+
+def first_layer_image(model, in_shape: tuple[int, ...], n: int = 64) -> torch.Tensor | None:
+    """(C, H, W) in [0, 1]: the first convolution's kernels as tiles (the mean over input channels unless they
+    are RGB), or the first Linear that reads the whole input, each unit's weights as an input-shaped tile
+    (images) or as one row of a heat map (sequences, tabular rows); None for a model with neither (an LSTM)."""
+    from torch import nn
+
+    d = math.prod(in_shape)
+    layer = next((m for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear, nn.RNNBase))), None)
+    if not (isinstance(layer, (nn.Conv1d, nn.Conv2d)) or (isinstance(layer, nn.Linear) and layer.in_features == d)):
+        return None  # a recurrent net reads its input a step at a time: no weights over the whole input
+    w = layer.weight.detach().float().cpu()[:n]
+    if isinstance(layer, nn.Conv2d):  # (out, in, kh, kw)
+        return image_grid(w, nrow=8)
+    if isinstance(layer, nn.Linear) and len(in_shape) == 3:  # (units, d) -> (units, C, H, W)
+        return image_grid(w.view(-1, *in_shape), nrow=8)
+    return image_grid(w.flatten(1)[None, None], nrow=1)  # (units, in*k or d) as one heat map
+
+
+ACTIVITY_INPUTS = 256  # validation inputs the activity picture reads: one forward pass, no gradient
+ACTIVATION_KINDS = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh"}  # the units that can stop learning
+
+
+@torch.no_grad()
+def unit_activity(model, x: torch.Tensor) -> tuple[float, float, torch.Tensor] | None:
+    """(share of dead units, share of saturated units, (1, 10 * layers, ~256) image) over the hidden layers'
+    units (a conv channel is one unit) on the inputs ``x``. A unit passes a gradient on an input when its
+    derivative there is at least 1% of the largest it can be: a ReLU that fires, a sigmoid between 0.0025 and
+    0.9975, a tanh inside +-0.995; other activations (leaky ReLU, PReLU, abs, maxout) always do. Dead: a ReLU
+    that passes none on any input (notes l. 965); saturated: a sigmoid or tanh that passes none. The image has
+    one band per layer, a column per unit, white = passes on every input, black = on none. A DBN's RBMs are read
+    as its sigmoid layers; None for a model without hidden activations."""
+    from torch import nn
+
+    bands: list[tuple[str, torch.Tensor]] = []  # (kind, (B, units, ...) outputs)
+    if hasattr(model, "rbms"):
+        h = x.flatten(1)
+        for rbm in model.rbms:
+            h = rbm.p_h(h)
+            bands.append(("sigmoid", h))
+    else:
+        output = getattr(model, "dec_acts", [None])[0]  # an autoencoder's reconstruction: output, not hidden
+        acts = [m for m in model.modules() if m is not output and (type(m).__name__ in ACTIVATION_KINDS or
+                isinstance(m, (nn.LeakyReLU, nn.PReLU)) or type(m).__name__ in ("Abs", "Maxout"))]
+        hooks = [m.register_forward_hook(lambda m, i, o: bands.append(
+            (ACTIVATION_KINDS.get(type(m).__name__, "other"), o))) for m in acts]
+        was = model.training
+        model.eval()
+        try:
+            model(x)
+        finally:
+            model.train(was)
+            for hk in hooks:
+                hk.remove()
+    bands = [(k, o) for k, o in bands if isinstance(o, torch.Tensor) and o.dim() >= 2]
+    if not bands:
+        return None
+    shares, counts = [], {"dead": 0, "saturated": 0, "units": 0}
+    for kind, out in bands:
+        o = out.detach().float().flatten(2) if out.dim() > 2 else out.detach().float()[..., None]
+        if kind == "relu":
+            passes = o > 0
+        elif kind == "sigmoid":
+            passes = (o > 0.0025) & (o < 0.9975)
+        elif kind == "tanh":
+            passes = o.abs() < 0.995
+        else:
+            passes = torch.ones_like(o, dtype=torch.bool)
+        share = passes.any(-1).float().mean(0).cpu()  # (units,): the inputs on which it passes, anywhere in its map
+        shares.append(share)
+        none = int((share == 0).sum())
+        counts["units"] += share.numel()
+        counts["dead" if kind == "relu" else "saturated"] += none if kind != "other" else 0
+    width = max(s.numel() for s in shares)
+    px = max(1, 256 // width)  # a unit's column: at least one pixel, the widest layer about 256 wide
+    image = torch.full((1, 10 * len(shares), width * px), 0.5)  # grey where a layer has fewer units than the widest
+    for i, share in enumerate(shares):
+        image[0, 10 * i:10 * i + 8, :share.numel() * px] = share.repeat_interleave(px)  # a grey line between layers
+    return counts["dead"] / counts["units"], counts["saturated"] / counts["units"], image
 
 
 @torch.no_grad()

@@ -22,8 +22,9 @@ from pathlib import Path
 import torch
 from omegaconf import DictConfig
 
-from dlx import checkpoint, graphs, metrics, provenance, runfolder, setup
+from dlx import checkpoint, graphs, metrics, optim, provenance, runfolder, setup
 from dlx import regularize as R
+from dlx.models.common import dead_units
 from dlx.objective import evaluate
 from dlx.runfolder import COMPLETED, DIVERGED, FAILED, INTERRUPTED, PRUNED, STOPPED_EARLY, TESTED
 from dlx.setup import USER_ERRORS, Run
@@ -135,6 +136,7 @@ class Progress:
     train_time: float = 0.0  # seconds spent in training steps (not evaluation)
     samples_seen: int = 0
     wall_before: float = 0.0  # wall seconds of the processes before a resume
+    stepped: dict[str, float] = field(default_factory=dict)  # trainer.weight_norms: the last measured step's size
 
 
 def make_step(run: Run):
@@ -170,7 +172,34 @@ def eval_split(run: Run, split: str) -> dict[str, float]:
     m = evaluate(run.model, x, y, run.objective.loss, d.task, run.eval_batch_size, run.autocast)
     if run.model.task == "reconstruction":
         m["recon_mse"] = m["loss"]  # mean squared error per input value
+    if split == "train":
+        m.update(diagnostics(run, x, y))
     return metrics.split_metrics(split, m)
+
+
+def attacked(run: Run) -> dict[str, float]:
+    """``test/attack_<eps>/acc`` for each of trainer.attack_eps: the test accuracy after trainer.attack moves
+    every input by eps (dlx/regularize.py:attacked_accuracy; notes l. 1078)."""
+    kind, eps_list = run.attack
+    if not eps_list:
+        return {}
+    accs = R.attacked_accuracy(run.model, run.objective.loss, run.data.x_test, run.y_test, kind, eps_list,
+                               run.eval_batch_size)
+    return {metrics.attack_metric(eps): acc for eps, acc in accs.items()}
+
+
+def diagnostics(run: Run, x, y) -> dict[str, float]:
+    """What trainer.dead_units and trainer.grad_norms add to an epoch's train/ metrics (notes l. 193, l. 965):
+    ``dead_units``, the fraction of hidden units that pass no gradient for any of these training inputs, and
+    ``grad_vanish``, log10 of the output layer's over the first layer's gradient norm on the first
+    eval_batch_size of them. A value the model cannot give (no activation module, one layer) is left out."""
+    m = {}
+    if run.dead_units:
+        m["dead_units"] = dead_units(run.model, x, run.eval_batch_size)
+    if run.grad_norms:
+        n = run.eval_batch_size
+        m["grad_vanish"] = R.grad_vanish(run.model, run.objective.loss, x[:n], _head(y, n))
+    return {k: v for k, v in m.items() if v is not None}
 
 
 def snapshot(run: Run, p: Progress, gen: torch.Generator, wall_s: float, batch_in_epoch: int) -> dict:
@@ -241,13 +270,14 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
                 p.perm, p.losses = epoch_order(run, p.epoch, gen), LossSum(device, run.cuda_graphs)
             for i in range(p.batch, run.steps_per_epoch):
                 idx = p.perm[i * batch:(i + 1) * batch]
+                before = tensors_before(run, p.step)
                 p.losses.add(step_fn(idx))
                 if run.scheduled:
                     run.scheduler.step()
                 p.samples_seen += len(idx)
                 p.step += 1
                 if p.step % run.log_every == 0:  # the only host sync inside an epoch
-                    if not log_losses(run, p, tracker):
+                    if not log_losses(run, p, tracker, before):
                         status = DIVERGED
                         break
                 else:
@@ -287,6 +317,14 @@ def train(run: Run, run_dir: Path, progress: bool | None = None, prefix: str = "
     return result
 
 
+def tensors_before(run: Run, step: int) -> list[torch.Tensor] | None:
+    """trainer.weight_norms: copies of the trainable tensors before the step that weights/step measures (the
+    one that ends a log interval); None before every other step."""
+    if not (run.weight_norms and (step + 1) % run.log_every == 0):
+        return None
+    return [t.detach().clone() for t in run.model.parameters() if t.requires_grad]
+
+
 def epoch_order(run: Run, epoch: int, gen: torch.Generator) -> torch.Tensor:
     """The order of the training examples in the epoch after ``epoch`` epochs: a permutation drawn from the run's
     batch-order generator, or curriculum's easiest examples first, from a pool that widens each epoch."""
@@ -294,18 +332,24 @@ def epoch_order(run: Run, epoch: int, gen: torch.Generator) -> torch.Tensor:
     if run.curriculum:
         order, start_frac, ramp = run.curriculum
         return R.curriculum_perm(order, R.pool_fraction(epoch, start_frac, ramp), n_train, gen)
+    if run.order is not None:  # trainer.shuffle=false or by_class: the same order every epoch
+        return run.order
     return torch.randperm(n_train, device=run.device, generator=gen)
 
 
-def log_losses(run: Run, p: Progress, tracker: Tracker) -> bool:
+def log_losses(run: Run, p: Progress, tracker: Tracker, before: list[torch.Tensor] | None = None) -> bool:
     """Every log_every steps: the epoch's mean step loss so far (one host sync), the rate, per-layer gradient
-    norms (trainer.grad_norms: vanishing gradients), the progress line. False when the loss is not finite."""
+    norms (trainer.grad_norms: vanishing gradients), the weights' norms and the step's size (trainer.weight_norms,
+    ``before``: the trainable tensors before this step), the progress line. False when the loss is not finite."""
     train_loss = p.losses.mean()
     if not math.isfinite(train_loss):
         return False
     tracker.scalars({"train/loss": train_loss, "lr": run.optimizer.param_groups[0]["lr"]}, p.step)
     if run.grad_norms:
         tracker.scalars({f"grad/{k}": v for k, v in R.grad_norms(run.model).items()}, p.step)
+    if before is not None:  # L2's shrinking weights, momentum's growing step
+        p.stepped = R.update_size(before, run.model, run.optimizer.param_groups[0]["lr"])
+        tracker.scalars({**R.weight_norms(run.model), **p.stepped}, p.step)
     tracker.tick(p.step, f"epoch {p.epoch + 1}/{run.max_epochs} loss {train_loss:.4f}")
     return True
 
@@ -325,6 +369,8 @@ def end_epoch(run: Run, p: Progress, tracker: Tracker, saver: Checkpoints, state
     if improved:
         p.best_at = {run.metric: p.final[run.metric], "val/loss": p.final["val/loss"]}
     p.best.update({k: v for k, v in p.final.items() if metrics.better(v, p.best.get(k), metrics.direction(k))})
+    if run.weight_norms:  # a state, not a score: in final (with the epoch's last measured step), not best
+        p.final.update({"weights/norm": R.weight_norms(run.model)["weights/norm"], **p.stepped})
     status, es = COMPLETED, run.early_stopping
     if es and es.update(p.final, run.model, p.epoch, p.step):  # before the checkpoint, which carries its state
         status = STOPPED_EARLY  # alg. 7.1: patience ran out; the best weights come back at the end
@@ -334,13 +380,24 @@ def end_epoch(run: Run, p: Progress, tracker: Tracker, saver: Checkpoints, state
     if p.epoch % line_every(run) == 0 or p.step >= run.total_steps or status == STOPPED_EARLY:
         shown = "  ".join(f"{k} {v:.4f}" for k, v in p.final.items())
         tracker.print(f"epoch {p.epoch:>4}/{run.max_epochs}  step {p.step:>6}  {shown}")
-        log_images(tracker.writer, run.model, run.data.x_val, p.step)
+        ending = p.step >= run.total_steps or status != COMPLETED
+        if run.pictures and (p.epoch % picture_every(run) == 0 or ending):
+            log_images(tracker.writer, run.model, run.data.x_val, p.step)
     return status
 
 
 def line_every(run: Run) -> int:
     """Epochs between two epoch lines on the console: at most ~20 lines a run (TensorBoard has every epoch)."""
     return max(1, run.max_epochs // 20)
+
+
+PICTURES = 5  # epoch lines a run logs its pictures at, the last one included: ~20 ms each on a loaded 2-core CPU
+
+
+def picture_every(run: Run) -> int:
+    """Epochs between two epoch lines that draw pictures (dlx/track.py log_images): at most PICTURES a run."""
+    every = line_every(run)
+    return every * math.ceil(math.ceil(run.max_epochs / every) / PICTURES)
 
 
 class Steady:
@@ -417,11 +474,16 @@ def pretrain(run: Run, tracker: Tracker) -> None:
     if not run.pretrain:
         return
     d, model = run.data, run.model
-    tracker.print(f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
     pre = dict(run.pretrain)
     probe = pre.pop("probe", 0)
+    kept = pre.get("method", "cd") == "none" or not pre.get("steps")  # only the probe, on the random init
+    tracker.print("dlx: no pretraining (the random init is kept)" if kept else
+                  f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
+    t0 = time.perf_counter()
     model.pretrain(run.pretrain_x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
-    log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
+    run.pretrain_s = time.perf_counter() - t0  # trainer.cost's cost/pretrain_s
+    if run.pictures:
+        log_images(tracker.writer, model, d.x_val, 0, prefix="pretrain/")
     for i, off in enumerate(model.units_off(run.pretrain_x) if hasattr(model, "units_off") else []):
         if off > 0.5:
             tracker.print(f"dlx: warning: pretraining switched off {off:.0%} of layer {i}'s units for every "
@@ -435,6 +497,10 @@ def pretrain(run: Run, tracker: Tracker) -> None:
 def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, wall_s: float,
            steady: float | None, last_good: str | None) -> dict:
     """The end of a run: test, result.json, hparams, the summary table."""
+    if run.cost:
+        p.final.update(cost_metrics(run, p))
+    if run.weight_norms:  # the memory an optimizer keeps between steps (BFGS's n x n against L-BFGS's history)
+        p.final["optim/state_bytes"] = float(optim.state_bytes(run.optimizer))
     es, extra, error = run.early_stopping, {}, None
     restored = bool(es and es.state is not None and status in TESTED)
     if restored:
@@ -442,7 +508,7 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         p.final.update(eval_split(run, "val"))
         extra["best_epoch"] = es.best_epoch
     if status in TESTED:
-        test = eval_split(run, "test")
+        test = {**eval_split(run, "test"), **attacked(run), **shifted(run)}
         p.final.update(test)
         tracker.scalars(test, p.step)
         # which weights final's test/* (the headline) describe, and best.pt's own test numbers beside them
@@ -468,6 +534,33 @@ def finish(run: Run, run_dir: Path, p: Progress, status: str, tracker: Tracker, 
         print(f"dlx: {result['error']}", file=sys.stderr)
         raise KeyboardInterrupt
     return result
+
+
+def cost_metrics(run: Run, p: Progress) -> dict[str, float]:
+    """trainer.cost: ``cost/epoch_s``, the training steps' seconds per epoch (evaluation and checkpoints left
+    out); ``cost/flops``, the model's forward FLOPs per example (torch's FlopCounterMode on one validation input,
+    eval mode); ``cost/pretrain_s``, the pretraining phase's seconds, when the run had one."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    was = run.model.training
+    run.model.eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        run.model(run.data.x_val[:1])
+    run.model.train(was)
+    out = {"cost/epoch_s": p.train_time / max(p.epoch, 1), "cost/flops": float(counter.get_total_flops())}
+    return out | ({"cost/pretrain_s": run.pretrain_s} if run.pretrain_s is not None else {})
+
+
+def shifted(run: Run) -> dict[str, float]:
+    """trainer.shifted_test: ``test/shifted_<k>/acc``, the test accuracy with each input moved k pixels in a
+    direction drawn per input (a fixed draw: every run sees the same shifted test set), zeros shifted in."""
+    out = {}
+    for k in run.shifted_test:
+        x = R.shift_inputs(run.data.x_test, k, torch.Generator().manual_seed(k))
+        m = evaluate(run.model, x, run.y_test, run.objective.loss, run.data.task, run.eval_batch_size, run.autocast)
+        if "acc" in m:
+            out[metrics.shifted_metric(k)] = m["acc"]
+    return out
 
 
 def best_checkpoint(run: Run, path: Path) -> dict | None:

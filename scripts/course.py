@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's dlx, whatever is installed
 
-from dlx import course  # noqa: E402
+from dlx import course, runfolder  # noqa: E402
 from dlx.checks import ConfigError  # noqa: E402
 from dlx.results import claims  # noqa: E402
 from dlx.results.runs import CompareError, find_runs  # noqa: E402
@@ -51,17 +52,69 @@ def selected(rows: list[dict], ids: list[str] | None, part: int | None) -> list[
     return [r for r in rows if (not ids or r["id"] in ids) and part in (None, r["part"])]
 
 
-def train(preset: str, seeds: tuple[int, ...] | None, out: Path) -> float:
-    """Run one preset's sweep with this checkout's dlx; its wall time in seconds."""
-    cmd = [sys.executable, "-m", "dlx", "train", *course.train_args(preset, seeds, out), "resume_sweep=true"]
-    print(f"== {preset}{course.seeds_name(seeds)}: {' '.join(cmd[2:])}", flush=True)
+def train(preset: str, seeds: tuple[int, ...] | None, out: Path) -> dict:
+    """Run one preset's sweep with this checkout's dlx (after its source run, where it has one and that run has
+    not finished yet); the wall time of both in seconds and the load when it ended (also written beside the
+    sweep's folder)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     t0 = time.perf_counter()
+    source = course.source_args(preset, out)
+    if source and not _finished(out / course.source_preset(preset)):
+        cmd = [sys.executable, "-m", "dlx", "train", *source]
+        print(f"== {preset}: its source run: {' '.join(cmd[2:])}", flush=True)
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL)
+    cmd = [sys.executable, "-m", "dlx", "train", *course.train_args(preset, seeds, out), "resume_sweep=true"]
+    print(f"== {preset}{course.seeds_name(seeds)}: {' '.join(cmd[2:])}", flush=True)
     done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL)  # the sweep's own summary is in its folder
     wall = time.perf_counter() - t0
     print(f"== {preset}{course.seeds_name(seeds)}: {wall:.0f} s" + (f" (exit {done.returncode})"
                                                                     if done.returncode else ""), flush=True)
-    return wall
+    took = {"wall_s": round(wall, 1), "load": round(os.getloadavg()[0], 2)}
+    _write(wall_file(course.sweep_dir(preset, seeds, out)), json.dumps(took) + "\n")
+    return took
+
+
+def wall_file(folder: Path) -> Path:
+    """Beside a sweep's folder, how long the sweep took and the machine's 1-minute load when it ended (the 2 cores
+    are shared: a time means little without it), so that --from can show the time of a sweep run before."""
+    return folder.with_name(folder.name + ".wall.json")
+
+
+def timed(folder: Path) -> dict | None:
+    """The wall time (and load) recorded beside a sweep's folder, None when there is none."""
+    try:
+        found = json.loads(wall_file(folder).read_text())
+        return {"wall_s": float(found["wall_s"]), "load": found.get("load")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _finished(run_dir: Path) -> bool:
+    return runfolder.status_of(run_dir) in runfolder.TESTED
+
+
+def settings(runs: list, entries: list[dict]) -> dict:
+    """Every setting the sweep ran (its swept values but the seed) with the mean ± std over seeds of each metric
+    the preset's claims read (for val/ and train/ the best epoch's value, for test/ and the rest the final one),
+    so a page shows the whole grid and not only each arm at its chosen setting: {"metrics": [...], "rows":
+    [{"setting", "n", "values": {metric: [mean, std]}}]}."""
+    from dlx.results.summary import summarize
+
+    metrics = list(dict.fromkeys(e["metric"] for e in entries if not e["metric"].startswith(("epochs ", "steps "))
+                                 and e["metric"] != "wall_s"))
+    if not metrics:
+        return {}
+    s = summarize(runs, metrics)
+    rows = []
+    for g in sorted(s.groups, key=lambda g: g.label):
+        values = {}
+        for m in metrics:
+            col = next((c for c in (f"{m} best", f"{m} final") if c in g.stats and (m.startswith(("val/", "train/"))
+                                                                                 or c.endswith("final"))), None)
+            mean, std, _ = g.stats.get(col, (math.nan, math.nan, 0))
+            values[m] = [mean, std]
+        rows.append({"setting": g.label, "n": len(g.values.get(f"{metrics[0]} final", [])), "values": values})
+    return {"metrics": metrics, "rows": rows}
 
 
 def judge(folder: Path, docs: Path | None = None) -> list[dict]:
@@ -69,6 +122,9 @@ def judge(folder: Path, docs: Path | None = None) -> list[dict]:
     docs/img/<ID>.png when ``docs`` is given."""
     runs = find_runs([folder])
     entries = claims.judge(runs)
+    grid = settings(runs, entries)
+    for e in entries:
+        e["settings"] = grid
     if docs is not None:
         for c in claims.stored(runs)[0]:
             png = claims.figure_png(c, runs)
@@ -97,21 +153,21 @@ def _load(path: Path) -> dict[str, dict]:
 
 
 def record(book: dict[str, dict], preset: str, entries: list[dict], seeds: tuple[int, ...] | None, out: Path,
-           wall: float | None) -> None:
+           wall: dict | None) -> None:
     """Put one sweep's verdicts into ``book`` (ID -> verdicts.json entry): the main result (the preset's own
-    seeds), or with ``seeds`` the replication beside it. ``wall``: the sweep's time, None when not run now (the
-    time recorded before is kept)."""
+    seeds), or with ``seeds`` the replication beside it. ``wall``: the sweep's time and load (:func:`timed`), None
+    when unknown (the time recorded before is kept)."""
     for e in entries:
         old = book.get(e["id"]) if (book.get(e["id"]) or {}).get("preset") == preset else {}
         result = {k: v for k, v in e.items() if k not in META}
         result.update(seeds=list(seeds) if seeds else None, sweep=str(course.sweep_dir(preset, seeds, out)),
                       command=course.commands(preset, seeds))
+        before = (old.get("replication") or {}) if seeds else old
+        result.update(wall or {"wall_s": before.get("wall_s"), "load": before.get("load")})
         if seeds:
-            result["wall_s"] = wall if wall is not None else (old.get("replication") or {}).get("wall_s")
             what = {k: v for k, v in e.items() if k in ("id", *claims.DESCRIPTION)}
             book[e["id"]] = {**what, "verdict": None, **old, "preset": preset, "replication": result}
         else:
-            result["wall_s"] = wall if wall is not None else old.get("wall_s")
             book[e["id"]] = {**{k: e[k] for k in META}, "preset": preset, **result,
                              "replication": old.get("replication")}
 
@@ -160,11 +216,17 @@ def _verdict_cell(e: dict | None) -> str:
 
 
 def _against(e: dict) -> str | None:
-    """The section's first sentence where the result goes against the notes."""
-    if e.get("verdict") != "contradicted":
-        return None
-    return (f"**This result goes against the slide:** the notes expect {e['pair']} on {e['metric']}, and the "
-            f"sweep shows the opposite ({claims.sentence(e).split(': ', 1)[1]}).")
+    """The section's first sentence where the result (or its replication) goes against the notes."""
+    rep = e.get("replication") or {}
+    if e.get("verdict") == "contradicted":
+        return (f"**This result goes against the slide:** the notes expect {e['pair']} on {e['metric']}, and the "
+                f"sweep shows the opposite ({claims.sentence(e).split(': ', 1)[1]}).")
+    if rep.get("verdict") == "contradicted":
+        seeds = ",".join(map(str, rep.get("seeds") or ()))
+        return (f"**The replication goes against the slide:** on seeds {seeds} the notes' {rep['pair']} on "
+                f"{rep['metric']} comes out the other way ({claims.sentence(rep).split(': ', 1)[1]}); on the "
+                f"preset's own seeds the verdict is {e.get('verdict') or 'not run yet'}.")
+    return None
 
 
 def section(e: dict) -> list[str]:
@@ -189,6 +251,8 @@ def section(e: dict) -> list[str]:
         lines += [f"**Replication on seeds {','.join(map(str, course.REPLICATION_SEEDS))}:** not run yet "
                   f"(`python scripts/course.py --claims {e['id']} --seeds "
                   f"{','.join(map(str, course.REPLICATION_SEEDS))}`).", ""]
+    if e.get("note"):
+        lines += [f"*How the preset is built:* {e['note']}", ""]
     where = "".join(f", {k}={v}" for k, v in (e.get("where") or {}).items())
     chosen = (f"each arm at the setting with the best mean {e['best_on']} over the other swept values"
               if e.get("best_on") else "nothing else swept")
@@ -205,10 +269,32 @@ def section(e: dict) -> list[str]:
     if e.get("image"):
         lines += [f"![{ids}: {_md(', '.join(e['figure']))} of each arm]({e['image']})", ""]
     if e.get("wall_s") is not None:
-        again = (rep or {}).get("wall_s")
-        lines += [f"The preset's sweep took {e['wall_s']:.0f} s" + (f" (its replication {again:.0f} s)" if again
-                  is not None else "") + " on the machine that wrote this page.", ""]
+        lines += [f"The preset's sweep took {_took(e)}" + (f", its replication {_took(rep)}" if (rep or {}).get(
+                  "wall_s") is not None else "") + " on the 2-core machine that wrote this page.", ""]
     return lines
+
+
+def _took(e: dict) -> str:
+    """A sweep's wall time, with the machine's 1-minute load when it ended where that was recorded."""
+    load = e.get("load")
+    return f"{e['wall_s']:.0f} s" + (f" (1-minute load {load:.1f} when it ended)" if load is not None else "")
+
+
+def settings_table(e: dict) -> list[str]:
+    """The whole grid of a preset's sweep (scripts/course.py settings), folded under the preset's first claim."""
+    grid = e.get("settings") or {}
+    if not grid.get("rows"):
+        return []
+    head = " | ".join(_md(m) for m in grid["metrics"])
+    lines = [f"<details><summary>Every setting of experiment={e['preset']} (mean ± std over its seeds; the claims "
+             "above read each arm at its setting chosen on validation)</summary>", "",
+             f"| setting | seeds | {head} |", "|---|---|" + "---|" * len(grid["metrics"])]
+    for r in grid["rows"]:
+        finite = lambda x: x if x is not None and math.isfinite(x) else None
+        cells = " | ".join(_num(finite(mean), finite(std)) if finite(mean) is not None else "-"
+                           for mean, std in (r["values"][m] for m in grid["metrics"]))
+        lines.append(f"| {_md(r['setting'])} | {r['n']} | {cells} |")
+    return [*lines, "", "</details>", ""]
 
 
 def page(part: int, entries: list[dict], missing: list[str]) -> str:
@@ -225,11 +311,15 @@ def page(part: int, entries: list[dict], missing: list[str]) -> str:
                      f"{_verdict_cell(e.get('replication')) if e['preset'] else '-'} | {e['preset'] or '-'} |")
     lines.append("")
     seen: set[tuple[str, ...]] = set()
+    tabled: set[str] = set()
     for e in mine:
         block = tuple(e.get("ids") or [e["id"]])
         if e["preset"] and block not in seen:
             seen.add(block)
             lines += section(e)
+            if e["preset"] not in tabled:
+                tabled.add(e["preset"])
+                lines += settings_table(e)
     untested = [e for e in mine if not e["preset"]]
     if untested:
         lines += ["## Claims not tested", ""]
@@ -268,13 +358,14 @@ def main(argv: list[str] | None = None) -> int:
     out = args.source or args.out
     book = _load(args.docs / "verdicts.json")
     args.docs.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
+    t0, recorded = time.perf_counter(), []
     for preset, seeds in runs:
-        wall = None if args.source else train(preset, seeds, out)
         folder = course.sweep_dir(preset, seeds, out)
+        wall = timed(folder) if args.source else train(preset, seeds, out)
         if not folder.is_dir():
             print(f"{folder}: no sweep; the verdicts of {preset} stay as published", flush=True)
             continue
+        recorded.append((wall or {}).get("wall_s"))
         try:
             entries = judge(folder, None if seeds else args.docs)
         except CompareError as e:
@@ -285,6 +376,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{', '.join(e['ids'])} ({preset}{course.seeds_name(seeds)}): {claims.sentence(e)}", flush=True)
     if not args.source:
         print(f"all presets: {time.perf_counter() - t0:.0f} s", flush=True)
+    elif recorded:
+        known = [w for w in recorded if w is not None]
+        print(f"all presets: {sum(known):.0f} s as recorded beside {len(known)} of the {len(recorded)} sweeps",
+              flush=True)
     entries = finish(book, rows)
     _write(args.docs / "verdicts.json", json.dumps({"claims": claims.jsonable(entries)}, indent=1,
                                                    ensure_ascii=False) + "\n")

@@ -151,13 +151,26 @@ def run_killed(c: Chain, args: list[str], out: Path) -> bool:
     rc = wait_all(proc, out)
     c.kills.append(what)
     c.say(f"kill {len(c.kills)}: {what} -> exit {rc}")
-    # 130 once dlx's handlers are in place. In the interpreter's first moments the signal itself ends it; during
-    # the imports, after "dlx: interrupted", CPython may still exit by SIGINT (a KeyboardInterrupt inside a C
-    # extension's PyRun_String marks it "unhandled" for good): then nothing of a run exists yet.
-    started = out.read_text(errors="replace").strip() not in ("", "dlx: interrupted")
-    if sig != signal.SIGKILL and rc not in (0, 130) and (started or rc not in (-sig, -signal.SIGINT)):
+    if sig != signal.SIGKILL and rc not in (0, 130) and not interpreter_quirk(out.read_text(errors="replace"), rc, sig):
         raise Lost(f"{what}: exit {rc}, not 130 (see {out})")
     return True
+
+
+def interpreter_quirk(text: str, rc: int, sig: signal.Signals) -> bool:
+    """An exit other than 130 that CPython, not dlx, decides (the harness then checks, as always, that nothing was
+    lost). In the interpreter's first moments the signal itself ends it (-sig, nothing printed). A
+    KeyboardInterrupt while the interpreter imports site or runpy, before any of dlx runs, ends in "Fatal Python
+    error: init_import_site" or "Could not import runpy module" and exit 1. A KeyboardInterrupt inside a C
+    extension's PyRun_String (an import of torch's or Optuna's, at start-up or a lazy one later) marks the
+    interrupt "unhandled" for good: dlx's handler still runs and says "dlx: interrupted" as its last line, then
+    CPython exits by SIGINT."""
+    lines = text.strip().splitlines()
+    if rc in (-sig, -signal.SIGINT) and not lines:
+        return True
+    if rc == 1 and ("Could not import runpy module" in text or "Fatal Python error: init_import_site" in text) \
+            and "/dlx/" not in text:
+        return True
+    return rc == -signal.SIGINT and bool(lines) and lines[-1] == "dlx: interrupted"
 
 
 def result(folder: Path) -> dict | None:

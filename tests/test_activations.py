@@ -96,4 +96,69 @@ def test_he_and_orthogonal():
     conv = nn.Conv2d(3, 8, 3)
     init_weights(conv, "glorot_uniform")
     assert conv.weight.abs().max() <= math.sqrt(6 / (3 * 9 + 8 * 9))
-    assert set(INITS) == {"default", "glorot_uniform", "he", "orthogonal"}
+    assert set(INITS) == {"default", "glorot_uniform", "he", "orthogonal", "zeros", "small", "normal"}
+
+
+def test_the_inits_that_ignore_the_layer_size():
+    torch.manual_seed(0)
+    lin = nn.Linear(400, 200)
+    init_weights(lin, "zeros")
+    assert torch.equal(lin.weight, torch.zeros(200, 400)) and torch.equal(lin.bias, torch.zeros(200))
+    init_weights(lin, "small")
+    assert lin.weight.std().item() == pytest.approx(0.01, rel=0.05)  # N(0, 0.01^2), whatever the fan-in
+    init_weights(lin, "normal")
+    assert lin.weight.std().item() == pytest.approx(1.0, rel=0.05)  # N(0, 1)
+
+
+
+# ---- dead units (notes l. 965: a ReLU "no puede aprender si su valor de activación vale cero") ----------------
+
+
+def _net(act: str, bias: float) -> nn.Sequential:
+    """(B, 3) -> Linear(3, 4) -> act -> Linear(4, 2); the first two hidden units get a bias no input overcomes."""
+    k = width_factor(act, 2)
+    lin = nn.Linear(3, 4 * k)
+    with torch.no_grad():
+        lin.weight.fill_(0.1)
+        lin.bias.zero_()
+        lin.bias[: 2 * k] = bias
+    return nn.Sequential(lin, activation(act, 2), nn.Linear(4, 2))
+
+
+def test_dead_units_counts_relus_that_never_activate():
+    from dlx.models.common import dead_units
+
+    x = torch.rand(50, 3)  # inputs in [0, 1): pre-activations 0.1 * sum(x) + bias
+    assert dead_units(_net("relu", -5.0), x, batch_size=16) == 0.5  # 2 of 4 units off for every input
+    assert dead_units(_net("relu", 0.0), x) == 0.0
+    for act in ("leaky_relu", "prelu", "abs", "maxout", "tanh"):  # the remedies (and tanh) pass a gradient
+        assert dead_units(_net(act, -5.0), x) == 0.0, act
+    assert dead_units(_net("sigmoid", -200.0), x) == 0.5  # saturated: float32 derivative exactly 0
+    assert dead_units(nn.Sequential(nn.Linear(3, 2)), x) is None  # no activation module
+
+
+def test_dead_units_of_a_conv_net_are_channels():
+    from dlx.models.common import dead_units
+
+    conv = nn.Conv1d(1, 4, 3)
+    with torch.no_grad():  # positive weights on inputs in [0, 1): only the channel with bias -50 never activates
+        conv.weight.fill_(0.1)
+        conv.bias[:] = torch.tensor([-50.0, 0.0, 0.0, 0.0])
+    net = nn.Sequential(conv, nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6, 2))
+    assert dead_units(net, torch.rand(10, 1, 8)) == 0.25
+
+
+def test_dead_units_and_grad_vanish_reach_result_and_tensorboard(tmp_path):
+    from conftest import run_cfg
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    final = run_cfg(["trainer.dead_units=true", "trainer.grad_norms=true", "model.hidden=[16,16]",
+                     "trainer.max_epochs=2", "device=cpu"], tmp_path)["final"]
+    assert 0.0 <= final["train/dead_units"] <= 1.0 and math.isfinite(final["train/grad_vanish"])
+    tags = set(EventAccumulator(str(tmp_path)).Reload().Tags()["scalars"])
+    assert {"train/dead_units", "train/grad_vanish"} <= tags
+    from dlx.metrics import diagnostic_metrics  # what the preflight lets a claim block name
+
+    assert set(diagnostic_metrics(True, True)) <= set(final) and diagnostic_metrics(False, False) == []
+    plain = run_cfg(["model.hidden=[16]", "trainer.max_steps=2", "device=cpu"], tmp_path / "plain")
+    assert "train/dead_units" not in plain["final"] and "train/grad_vanish" not in plain["final"]

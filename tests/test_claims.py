@@ -80,6 +80,10 @@ def verdicts(root: Path) -> list[dict]:
     ({"metric": "val/acc-"}, "claim.metric=val/acc- is wrong: allowed is a metric the runs log"),
     ({"best_on": "val/accc"}, "claim.best_on=val/accc is wrong for C7: allowed are the metrics these runs log"),
     ({"id": "7"}, "claim.id=7 is wrong: allowed is a claim ID C<n>"),
+    ({"id": "I0"}, "claim.id=I0 is wrong: allowed is a claim ID C<n> (e.g. C7), an item ID I<n> (e.g. I86"),
+    ({"id": "X86"}, "claim.id=X86 is wrong"),
+    ({"note": ""}, "claim.note= is wrong: allowed is a non-empty string"),
+    ({"note": 3}, "claim.note=3 is wrong: allowed is a non-empty string"),
     ({"part": 6}, "claim.part=6 is wrong: allowed is the part of the notes, one of 1, 2, 3, 4, 5"),
     ({"where": {"optim.lr": "0.3"}}, "claim.where.optim.lr=0.3 is wrong for C7: allowed are 0.1, 1.0"),
     ({"where": {"loss": "mse"}}, "claim.where.loss=mse is wrong for C7: allowed keys are the swept keys other than"),
@@ -98,6 +102,8 @@ def test_values_are_matched_as_the_sweeper_writes_them():
     assert swept == {"trainer.shuffle": ["True", "by_class"], "optim.lr": ["0.001", "0.1"]}
     block = {**BLOCK, "arms": "trainer.shuffle", "expect": "true > by_class", "where": {"optim.lr": "1e-3"}}
     claims.check(claims.parse(block), swept, None)
+    null = claims.parse({**block, "where": {"dataset.subset": None}})  # YAML's null, as a block writes it
+    claims.check(null, {**swept, "dataset.subset": claims.swept_values({"d": "50,null"})["d"]}, None)
 
 
 def test_best_on_is_needed_only_where_something_besides_the_arms_is_swept():
@@ -127,6 +133,14 @@ def test_a_list_of_blocks_and_an_id_twice():
 
 def test_a_claim_is_described_by_the_description_keys():
     assert tuple(claims.describe(claims.parse(BLOCK)[0])) == claims.DESCRIPTION
+
+
+def test_an_item_id_and_a_note():
+    """I<n> names an item of the notes' items table where the notes claim nothing (the closing section's LSTM,
+    multi-task, multi-stream and residual nets); a note says what the design controls for."""
+    (c,) = claims.parse({**BLOCK, "id": ["I86", "I87"], "note": "each arm at its own rate"})
+    assert c.ids == ("I86", "I87") and claims.describe(c)["note"] == "each arm at its own rate"
+    claims.check([c], SWEPT, LOGGED)
 
 
 def test_metric_forms_and_their_direction():

@@ -22,12 +22,13 @@ BASE = ["dataset=digits", "dataset.subset=64", "trainer.max_epochs=1", "trainer.
 
 # What a family refuses, and why (each family's docstring says the same).
 REFUSED = {
-    ("lstm", "batchnorm"), ("gru", "batchnorm"),  # batch norm across time is not what the course teaches
+    ("lstm", "batchnorm"), ("gru", "batchnorm"), ("rnn", "batchnorm"),  # batch norm across time: not the course
     ("resnet", "batchnorm"),  # every residual block is normalised already
     ("dbn", "batchnorm"),  # its layers are RBMs; normalising between them breaks what pretraining learnt
     ("linear", "batchnorm"),  # no hidden layer to normalise
     ("multitask", "adversarial"), ("multitask", "label_smoothing"), ("multitask", "curriculum"),  # one output
     ("autoencoder", "label_smoothing"),  # a reconstruction is a regression
+    *((f, "sparsity") for f in FAMILIES if f != "autoencoder"),  # a penalty on an autoencoder's code
 }
 
 
@@ -89,3 +90,33 @@ def test_l2_and_weight_decay_both_apply(tmp_path):
 
     run = build(make_cfg(["regularization=[l2,weight_decay]", *BASE]), dry=True)
     assert len(run.objective.parts.terms) == 1 and len(run.objective.parts.constraints) == 1
+
+
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("teacher")
+    assert run_cfg(["model=mlp", "model.hidden=[32]", *BASE], run_dir)["status"] == "completed"
+    return run_dir
+
+
+@pytest.mark.parametrize("regs", ["curriculum", "[curriculum,distill]"])
+def test_curriculum_with_a_teacher_passes_the_real_preflight_and_trains(regs, teacher, tmp_path):
+    """What `dlx train` runs before Hydra starts (dlx/preflight.py, which builds the model on the meta device),
+    then the run itself; the teacher as a run folder for one and as its .pt for the other."""
+    from dlx.preflight import preflight
+
+    overrides = [f"regularization={regs}", f"regularization.curriculum.teacher={teacher}",
+                 f"regularization.distill.teacher={teacher / 'checkpoints' / 'last.pt'}" if "distill" in regs
+                 else "regularization.curriculum.start=0.5", *BASE]
+    assert preflight(overrides).args == overrides
+    result = run_cfg(overrides, tmp_path)
+    assert result["status"] == "completed" and math.isfinite(result["final"]["train/loss"])
+
+
+def test_a_teacher_of_other_data_is_one_line(teacher, tmp_path):
+    from dlx.preflight import preflight
+
+    for reg in ("curriculum", "distill"):
+        with pytest.raises(ConfigError, match=r"teacher=\S+ is wrong: its model does not fit this run's data"):
+            preflight([f"regularization={reg}", f"regularization.{reg}.teacher={teacher}", "dataset=mnist1d",
+                       *BASE[2:]])

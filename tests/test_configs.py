@@ -12,13 +12,14 @@ from conftest import TINY, make_cfg, options, run_cfg
 # (tests/test_regularize_loop.py trains one and runs it).
 # model=dbn pretrains for 1000 CD steps by default.
 EXTRA = {("optim", "newton"): ["model.hidden=[4]"], ("optim", "bfgs"): ["model.hidden=[16]"],
-         ("model", "dbn"): ["model.pretrain.steps=2"]}
+         ("model", "dbn"): ["model.pretrain.steps=2"],
+         ("regularization", "sparsity"): ["model=autoencoder"]}  # a penalty on an autoencoder's code
 GROUP_CASES = (
     [("model", o, ["dataset=digits", *EXTRA.get(("model", o), [])]) for o in options("model")]
     + [("optim", o, EXTRA.get(("optim", o), [])) for o in options("optim")]
     + [("schedule", o, []) for o in options("schedule")]
     + [("dataset", o, []) for o in options("dataset")]
-    + [("regularization", o, []) for o in options("regularization") if o != "distill"]
+    + [("regularization", o, EXTRA.get(("regularization", o), [])) for o in options("regularization") if o != "distill"]
 )
 
 

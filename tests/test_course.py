@@ -38,20 +38,29 @@ def script():
 def test_every_shipped_preset_claim_is_valid():
     """The catalogue reads every preset's claim block and checks it against its own sweep (one ID, one preset)."""
     rows = course.catalogue(CONFIG_DIR)
-    assert [r["id"] for r in rows] == sorted((r["id"] for r in rows), key=lambda i: int(i[1:]))
+    ids = [r["id"] for r in rows]
+    assert ids == sorted(ids, key=lambda i: (i[0] != "C", int(i[1:])))  # the claims, then the items (I<n>)
     assert {r["id"]: r["preset"] for r in rows}["C7"] is not None
     assert all(r["reason"] for r in rows if r["preset"] is None)
 
 
-def test_every_shipped_claim_names_metrics_its_preset_logs():
-    """What the sweep's preflight checks, for every preset with a claim: its metrics are ones its runs log."""
-    from conftest import make_cfg
+def test_every_shipped_claim_names_metrics_its_preset_logs(tmp_path):
+    """What the sweep's preflight checks, for every preset with a claim: its metrics are ones its runs log. A preset
+    that starts from a source run (a teacher, a transfer source) gets one trained for a step."""
+    from conftest import make_cfg, run_cfg
     from omegaconf import OmegaConf
 
     from dlx import preflight, setup
 
+    sources = {}
     for name, found in course.presets().items():
-        run = setup.check(make_cfg([f"experiment={name}", "device=cpu"]))
+        src = course.source_preset(name)
+        if src and src not in sources:
+            sources[src] = tmp_path / src
+            assert run_cfg([f"experiment={src}", "trainer.max_steps=1", "device=cpu"], sources[src])["status"] \
+                == "completed"
+        extra = [f"source={sources[src]}"] if src else []
+        run = setup.check(make_cfg([f"experiment={name}", "device=cpu", *extra]))
         params = OmegaConf.load(CONFIG_DIR / "experiment" / f"{name}.yaml").hydra.sweeper.params
         claims.check(found, claims.swept_values(OmegaConf.to_container(params)), preflight.result_metrics(run))
 
@@ -80,10 +89,12 @@ def test_script_builds_pages_and_verdicts_from_sweeps(conf, tmp_path, capsys):
     sweeps = tmp_path / "sweeps"
     fake_sweep(sweeps / "fake", effect=-0.02)  # against the notes: mse beats cross_entropy
     fake_sweep(sweeps / course.sweep_dir("fake", course.REPLICATION_SEEDS, Path()).name, effect=-0.015)
+    (sweeps / "fake.wall.json").write_text('{"wall_s": 123.4, "load": 9.5}')  # as train() records a sweep's time
     docs = conf / "docs" / "course"
     assert script().main(["--from", str(sweeps), "--docs", str(docs), "--replicate"]) == 0
     printed = capsys.readouterr().out
     assert "C7 (fake): contradicted" in printed and "C7 (fake-seeds5_6_7_8_9): contradicted" in printed
+    assert "all presets: 123 s as recorded beside 1 of the 2 sweeps" in printed
 
     book = json.loads((docs / "verdicts.json").read_text())["claims"]
     e = next(x for x in book if x["id"] == "C7")
@@ -91,6 +102,7 @@ def test_script_builds_pages_and_verdicts_from_sweeps(conf, tmp_path, capsys):
     assert (e["verdict"], e["preset"], e["n_seeds"], e["replication"]["verdict"]) == ("contradicted", "fake", 5,
                                                                                        "contradicted")
     assert e["keeps_direction"] is True and e["replication"]["seeds"] == [5, 6, 7, 8, 9]
+    assert (e["wall_s"], e["load"], e["replication"]["wall_s"]) == (123.4, 9.5, None)
     assert e["command"][0] == "dlx train -m experiment=fake hydra.sweep.dir=outputs/course/fake"
     assert next(x for x in book if x["id"] == "C16")["reason"]
 
@@ -102,11 +114,26 @@ def test_script_builds_pages_and_verdicts_from_sweeps(conf, tmp_path, capsys):
     assert "**Replication on seeds 5,6,7,8,9:** contradicted" in section
     assert "| cross_entropy | optim.lr=1.0 |" in section  # the table: each arm at its setting chosen on val/acc
     assert "## Claims not tested" in page and "**C16**" in page
+    assert "The preset's sweep took 123 s (1-minute load 9.5 when it ended) on the 2-core machine" in section
+    grid = page.split("Every setting of experiment=fake")[1].split("</details>")[0]  # the whole grid, folded
+    assert "| setting | seeds | test/acc |" in grid
+    assert len([ln for ln in grid.splitlines() if ln.startswith("| loss=")]) == 4  # loss x lr
 
     # dlx course reads what the script published
     assert course.main(["C7"]) == 0
     shown = capsys.readouterr().out
     assert "published verdict: contradicted" in shown and "replication: contradicted" in shown
+
+
+def test_a_preset_with_a_source_run_names_its_command_first(conf):
+    """A teacher or a transfer source: one run the sweep reads from its `source` key."""
+    text = (conf / "configs" / "experiment" / "fake.yaml").read_text()
+    (conf / "configs" / "experiment" / "fake.yaml").write_text(text + "source_preset: teach\nsource: x\n")
+    assert course.source_preset("fake") == "teach"
+    cmds = course.commands("fake", root=Path("runs"))
+    assert cmds[0] == "dlx train experiment=teach hydra.run.dir=runs/teach"
+    assert cmds[1] == "dlx train -m experiment=fake source=runs/teach hydra.sweep.dir=runs/fake"
+    assert course.source_preset("teach") is None and len(course.commands("teach")) == 2  # no such preset file
 
 
 def test_script_keeps_the_replication_when_the_main_result_is_rebuilt(conf, tmp_path):
@@ -121,6 +148,19 @@ def test_script_keeps_the_replication_when_the_main_result_is_rebuilt(conf, tmp_
     assert run(["--from", str(sweeps), "--docs", str(docs), "--claims", "C7"]) == 0
     e = json.loads((docs / "verdicts.json").read_text())["claims"][0]
     assert (e["verdict"], e["replication"]["verdict"], e["keeps_direction"]) == ("supported", "supported", True)
+
+
+def test_a_replication_against_the_slide_is_said_first(conf, tmp_path):
+    """Main result not shown, its replication contradicted: the section's first sentence says so."""
+    sweeps = tmp_path / "sweeps"
+    fake_sweep(sweeps / "fake", effect=0.0)
+    fake_sweep(sweeps / course.sweep_dir("fake", course.REPLICATION_SEEDS, Path()).name, effect=-0.02)
+    docs = conf / "docs" / "course"
+    assert script().main(["--from", str(sweeps), "--docs", str(docs), "--replicate"]) == 0
+    section = (docs / "part1.md").read_text().split("## C7: ")[1]
+    assert section.split("\n\n")[1].startswith("**The replication goes against the slide:** on seeds 5,6,7,8,9 "
+                                                "the notes' cross_entropy > mse on test/acc comes out the other way")
+    assert "on the preset's own seeds the verdict is not shown." in section.split("\n\n")[1]
 
 
 def test_script_refuses_an_unknown_claim(conf, capsys):

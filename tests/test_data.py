@@ -454,14 +454,43 @@ def test_a_split_that_leaves_a_side_empty_is_refused():
     assert [t.shape[0] for t in split_val(x, y, 0.1, 0)] == [9, 9, 1, 1]
 
 
-@pytest.mark.parametrize("name", ["digits", "synthetic"])
+@pytest.mark.parametrize("name", ["digits", "synthetic", "composed"])
 def test_every_dataset_takes_a_subset(name):
     full = instantiate(compose_dataset(name))
     part = instantiate(compose_dataset(name, "dataset.subset=50"))
     assert part.x.shape[0] == 50 and torch.equal(part.x, full.x[:50]) and torch.equal(part.x_test, full.x_test)
-    if name == "digits":
+    if name in ("digits", "composed"):
         strat = instantiate(compose_dataset(name, "dataset.subset=100", "dataset.subset_mode=stratified"))
-        assert torch.bincount(strat.y, minlength=10).min() >= 8  # about 10 of each digit
+        assert torch.bincount(strat.y).min() >= (8 if name == "digits" else 45)  # about 10 of each digit, 50 of each
     else:
         with pytest.raises(ConfigError, match="^subset_mode=stratified is wrong: allowed is first"):
             instantiate(compose_dataset(name, "dataset.subset=50", "dataset.subset_mode=stratified"))
+
+
+def test_composed_labels_shapes_and_exact_deep_net():
+    from dlx.data.composed import exact_weights, label, load
+    from dlx.models.mlp import MLP
+
+    d = load(n=3000, folds=2)
+    assert d.x.shape[1:] == (2,) and d.n_out == 2 and len(d.x) + len(d.x_val) + len(d.x_test) == 3000
+    assert 0.4 < d.y.float().mean() < 0.6 and d.x.abs().max() <= 1
+    # T(z) = 1 - 2|z|: one fold gives a 3 x 3 checkerboard (signs change at |x_i| = 1/2)
+    grid = torch.tensor([[0.0, 0.0], [0.75, 0.0], [0.75, 0.75], [-0.75, 0.1]])
+    assert label(grid, 1).tolist() == [1, 0, 1, 0]
+    for folds in (0, 1, 3):  # folds + 1 hidden layers of 2 abs units compute the label exactly
+        net = MLP((2,), 2, hidden=[2] * (folds + 1), activation="abs")
+        linears = [m for m in net.net if isinstance(m, torch.nn.Linear)]
+        with torch.no_grad():
+            for lin, (w, b) in zip(linears, exact_weights(2, folds), strict=True):
+                lin.weight.copy_(w)
+                lin.bias.copy_(b)
+        x = torch.rand(4000, 2) * 2 - 1
+        assert torch.equal(net(x).argmax(-1), label(x, folds))
+
+
+def test_composed_is_learned_by_an_mlp(tmp_path):
+    from conftest import run_cfg
+
+    result = run_cfg(["dataset=composed", "dataset.folds=1", "model.hidden=[32,32]", "trainer.max_epochs=15",
+                      "optim.lr=0.01", "device=cpu", "trainer.checkpoint=false"], tmp_path)
+    assert result["final"]["test/acc"] > 0.9  # chance is 0.5

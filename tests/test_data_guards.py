@@ -57,7 +57,8 @@ BAD = [  # (option, key, value): every loader's keys
     *[(o, "val_frac", v) for o in OPTIONS for v in (0, 1, 1.5, -0.1)],
     *[(o, k, v) for o in OPTIONS for k, v in (("subset", 0), ("subset", 2.5), ("subset_mode", "random"),
                                               ("split_seed", 0.5), ("split_seed", "x"))],
-    *[(o, "test_frac", v) for o in ("digits", "csv", "image_folder", "tensors", "synthetic") for v in (0, 1)],
+    *[(o, "test_frac", v) for o in ("digits", "csv", "image_folder", "tensors", "synthetic", "composed")
+      for v in (0, 1)],
     *[(o, "tasks", v) for o in ("digits", "mnist1d") for v in (["colour"], ["parity", "parity"], "parity")],
     ("mnist1d", "data_seed", -1), ("mnist1d", "root", 3),
     *[(o, k, v) for o in ("mnist", "fashion_mnist", "cifar10") for k, v in (("mirrors", "https://x"),
@@ -68,6 +69,8 @@ BAD = [  # (option, key, value): every loader's keys
     ("image_folder", "path", None), ("tensors", "task", "auto-detect"), ("tensors", "path", 5),
     ("synthetic", "n", 0), ("synthetic", "dim", 1.5), ("synthetic", "out_dim", 0), ("synthetic", "noise", -1),
     ("synthetic", "data_seed", -2), ("synthetic", "subset_mode", "stratified"),
+    ("composed", "n", 0), ("composed", "dim", 1), ("composed", "folds", -1), ("composed", "folds", 1.5),
+    ("composed", "data_seed", -1),
 ]
 
 

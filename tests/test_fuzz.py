@@ -19,7 +19,9 @@ from dlx import cli
 BAD_TRAIN = [
     "trainer.max_epoch=3", "model.widht=32", "optim.lr=-1", "optim.lr=0", "optim.lr=nan", "optim.momentum=1.5",
     "optim=nosuch", "model=nosuch", "dataset=nosuch", "regularization=[l2,bogus]", "model.hidden=[0]",
-    "model.activation=swish", "loss=hinge", "device=tpu", "device=cuda", "seed=1.5", "seed=[1,2",
+    "model.activation=swish", "loss=hinge", "output=tanh", "dataset=synthetic output=sigmoid",
+    "dataset=synthetic loss=cross_entropy", "trainer.dead_units=maybe", "dataset=composed dataset.folds=-1",
+    "device=tpu", "device=cuda", "seed=1.5", "seed=[1,2",
     "trainer.batch_size=0", "trainer.max_epochs=0", "trainer.log_every=-1", "trainer.mode=maximum",
     "trainer.grad_clip=-1", "trainer.metric=val/nope", "trainer.metric=loss", "trainer.precision=fp8",
     "trainer.cuda_graphs=true", "schedule=linear schedule.final_frac=2", "schedule=cosine schedule.warmup=-1",

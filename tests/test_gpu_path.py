@@ -163,7 +163,8 @@ def test_compile_on_cuda_learns(tmp_path, mode, graphs):
 
 def _graph_cases():
     cases = [[f"model={m}"] for m in options("model")]
-    cases += [[f"regularization={r}"] for r in options("regularization") if r not in ("none", "distill")]
+    cases += [[f"regularization={r}", *(["model=autoencoder"] if r == "sparsity" else [])]
+              for r in options("regularization") if r not in ("none", "distill")]
     cases += [["trainer.grad_clip=1.0", "trainer.grad_norms=true"], ["optim=nesterov"], ["optim=rmsprop"],
               ["regularization=l2", "regularization.l2.decoupled=true"], ["optim=rmsprop_nesterov"], ["loss=mse"]]
     return [pytest.param(c, id=" ".join(c)) for c in cases]

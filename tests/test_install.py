@@ -43,3 +43,14 @@ def test_train_help_shows_groups():
     assert "dlx train: train one run" in out.stdout
     for group in ("model:", "optim:", "dataset:", "regularization:", "schedule:"):
         assert group in out.stdout
+
+
+def test_every_package_of_the_tree_is_installed():
+    """A non-editable install ships the packages pyproject.toml lists, not the tree: a new subpackage missing there
+    imports in every checkout and fails only for users (dlx.sweep once did)."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for top in ("dlx", "hydra_plugins")
+             for p in (ROOT / top).rglob("__init__.py")}
+    assert found - listed == set(), f"add to [tool.setuptools] packages in pyproject.toml: {sorted(found - listed)}"

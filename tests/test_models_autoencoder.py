@@ -29,9 +29,60 @@ def test_tied_weights_are_shared():
     assert not torch.allclose(before, tied(x))
 
 
-def test_must_be_undercomplete():
-    with pytest.raises(ConfigError, match=r"^hidden=\[100\] is wrong: allowed is strictly decreasing .*undercomplete"):
-        Autoencoder((1, 8, 8), 0, hidden=[100])
+def test_overcomplete_is_marked():
+    assert Autoencoder((1, 8, 8), 0, hidden=[100]).overcomplete
+    assert Autoencoder((1, 8, 8), 0, hidden=[32, 32]).overcomplete  # a level as wide as the one below
+    assert Autoencoder((1, 8, 8), 0, hidden=[16, 32]).overcomplete
+    assert not Autoencoder((1, 8, 8), 0, hidden=[32, 16]).overcomplete
+    with pytest.raises(ConfigError, match=r"^hidden=\[\] is wrong"):
+        Autoencoder((1, 8, 8), 0, hidden=[])
+
+
+AE = ["model=autoencoder", "model.hidden=[128]", "dataset=digits", "trainer.batch_size=64", "device=cpu",
+      "optim=adam", "optim.lr=0.003"]
+
+
+@pytest.mark.parametrize("constraint", [[], ["regularization=l2", "regularization.l2.alpha=0"],
+                                        ["regularization=dropout"]])
+def test_overcomplete_without_a_constraint_is_one_line(constraint, tmp_path):
+    from tests.conftest import run_cfg
+
+    with pytest.raises(ConfigError) as e:
+        run_cfg([*AE, "trainer.max_steps=1", *constraint], tmp_path)
+    assert str(e.value).startswith("model.hidden=[128] is wrong without a constraint") and "\n" not in str(e.value)
+    assert "allowed is strictly decreasing widths below the input size 64" in str(e.value)
+    assert not (tmp_path / "result.json").exists()
+
+
+def _code_l1(run_dir) -> tuple[float, float]:
+    """(val/recon_mse, mean sum |h| of the code over the test inputs) of a finished run."""
+    import json
+
+    state = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)
+    m = Autoencoder((1, 8, 8), 0, hidden=[128])
+    m.load_state_dict(state["model"])
+    x = digits()[2]  # digits in [0, 1], as dataset=digits reads them
+    with torch.no_grad():
+        code = m.encoder(x).abs().sum(1).mean().item()
+    return json.loads((run_dir / "result.json").read_text())["best"]["val/recon_mse"], code
+
+
+def test_overcomplete_with_each_constraint_learns_and_sparsity_makes_a_sparser_code(tmp_path):
+    from tests.conftest import run_cfg
+
+    runs = {"noise": ["regularization=input_noise", "regularization.input_noise.std=0.2"],
+            "decay": ["regularization=weight_decay", "regularization.weight_decay.alpha=1e-4"],
+            "sparse": ["regularization=[weight_decay,sparsity]", "regularization.weight_decay.alpha=1e-4",
+                       "regularization.sparsity.alpha=1e-3"]}
+    out = {}
+    for name, extra in runs.items():
+        assert run_cfg([*AE, "trainer.max_epochs=4", *extra], tmp_path / name)["status"] == "completed"
+        out[name] = _code_l1(tmp_path / name)
+    x = digits()[2]
+    baseline = F.mse_loss(x.mean(0, keepdim=True).expand_as(x), x).item()  # the mean image for every input
+    assert out["noise"][0] < 0.6 * baseline and out["decay"][0] < 0.6 * baseline, (out, baseline)
+    assert out["sparse"][0] < 0.8 * baseline, (out, baseline)  # it pays for its sparse code in reconstruction
+    assert out["sparse"][1] < 0.5 * out["decay"][1], out  # the L1 term shrinks the code, the same net otherwise
 
 
 def test_learns_to_reconstruct_digits():

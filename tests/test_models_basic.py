@@ -21,10 +21,10 @@ def test_cnn_shapes(shape):
 
 
 def test_cnn_stride_and_valid_padding():
-    model = CNN((1, 28, 28), 10, channels=[6, 16], kernel_size=5, padding="valid", pool=2)  # LeNet-5 maps
+    model = CNN((1, 28, 28), 10, channels=[6, 16], kernel_size=5, padding="valid", pool_size=2)  # LeNet-5 maps
     feats = model.features(torch.zeros(1, 1, 28, 28))
     assert feats.shape == (1, 16, 4, 4)  # 28-4=24 -> 12 -> 12-4=8 -> 4
-    strided = CNN((1, 28, 28), 10, channels=[8], stride=2, padding="same", pool=1)
+    strided = CNN((1, 28, 28), 10, channels=[8], stride=2, padding="same", pool="none")
     assert strided.features(torch.zeros(1, 1, 28, 28)).shape == (1, 8, 14, 14)
 
 

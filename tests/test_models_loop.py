@@ -76,8 +76,14 @@ def test_the_probe_logs_its_loss_and_a_dead_cd_phase_is_named(tmp_path, capsys):
 
 
 def test_pretraining_is_skipped_with_zero_steps(tmp_path):
-    run_cfg(["model=dbn", "model.hidden=[8]", "model.pretrain.steps=0", *TINY], tmp_path)
-    assert not any(t.startswith("pretrain/") for t in events(tmp_path).Tags()["scalars"])
+    """steps=0 skips the CD phase; the linear probe (probe > 0) still fits the head on the random init's features,
+    the control for a pretrained net's probe; with probe=0 too there is no phase at all."""
+    run_cfg(["model=dbn", "model.hidden=[8]", "model.pretrain.steps=0", *TINY], tmp_path / "probe")
+    tags = events(tmp_path / "probe").Tags()["scalars"]
+    assert "pretrain/probe_loss" in tags and not any(t.startswith("pretrain/rbm") for t in tags)
+    run_cfg(["model=dbn", "model.hidden=[8]", "model.pretrain.steps=0", "model.pretrain.probe=0", *TINY],
+            tmp_path / "none")
+    assert not any(t.startswith("pretrain/") for t in events(tmp_path / "none").Tags()["scalars"])
 
 
 def test_multitask_digit_and_parity(tmp_path):

@@ -200,7 +200,7 @@ def test_pruned_jobs_are_results_and_a_promoted_one_continues_from_its_checkpoin
     assert {k for k, s in states.items() if s == TrialState.PRUNED} == set(pruned)
     assert "pruned" in (sweep_dir / "summary.md").read_text()  # dlx compare's own column
     # a trial paused at a rung and promoted later went on from its own last.pt, in its own folder
-    assert "Promoting paused trials" in out.stdout + out.stderr
+    assert "promoting paused trials" in out.stdout + out.stderr
     assert "dlx: resuming" in out.stdout
 
 

@@ -54,8 +54,10 @@ def test_the_unlabeled_inputs_are_kept_only_when_something_reads_them():
 
     assert load_digits().x_unlabeled is None  # no subset: x is the whole split
     assert len(load_digits(subset=50).x_unlabeled) == 1294
-    for overrides, n in ((["model.pretrain.steps=1"], 1294), (["model.pretrain.steps=0"], None),
-                         (["model.pretrain.method=none"], None), (["model.pretrain.inputs=labeled"], 50)):
+    # steps=0 or method=none: only the linear probe (probe=100), which reads the labeled inputs; probe=0 too: nothing
+    for overrides, n in ((["model.pretrain.steps=1"], 1294), (["model.pretrain.steps=0"], 50),
+                         (["model.pretrain.method=none"], 50), (["model.pretrain.inputs=labeled"], 50),
+                         (["model.pretrain.steps=0", "model.pretrain.probe=0"], None)):
         run = setup.build(make_cfg(["model=dbn", "model.hidden=[8]", *SUBSET, "device=cpu", *overrides]))
         assert (None if run.pretrain_x is None else len(run.pretrain_x)) == n, overrides
         assert (run.data.x_unlabeled is not None) == (n == 1294), overrides
@@ -89,4 +91,4 @@ def test_the_preset_composes_and_every_job_passes_the_preflight():
     planned, _ = jobs(["experiment=pretraining"], [])
     values = lambda key: {o.split("=", 1)[1] for j in planned for o in j if o.startswith(key + "=")}
     assert values("model.pretrain.method") == {"none", "cd", "autoencoder"}
-    assert values("dataset.subset") == {"50", "100", "300"} and len(values("seed")) == 5
+    assert values("dataset.subset") == {"50", "null"} and len(values("seed")) == 5

@@ -202,3 +202,19 @@ def test_grad_norms_per_layer():
     assert set(norms) == {"0", "1", "3"}
     want = torch.sqrt(net[0].weight.grad.pow(2).sum() + net[0].bias.grad.pow(2).sum())
     assert norms["0"] == pytest.approx(want.item())
+
+
+def test_grad_vanish_is_larger_for_deep_sigmoid_than_relu_and_leaves_grad_alone():
+    import torch.nn.functional as F
+
+    from dlx.models.mlp import MLP
+    from dlx.regularize import grad_vanish
+
+    torch.manual_seed(0)
+    x, y = torch.randn(256, 32), torch.randint(0, 10, (256,))
+    deep = {a: MLP((32,), 10, hidden=[64] * 8, activation=a, init="glorot_uniform") for a in ("sigmoid", "relu")}
+    v = {a: grad_vanish(m, F.cross_entropy, x, y) for a, m in deep.items()}
+    assert v["sigmoid"] > 3 and v["relu"] < 1.5, v  # sigmoid: 1000x less gradient at the first layer
+    assert grad_vanish(MLP((32,), 10, hidden=[64] * 2, activation="sigmoid"), F.cross_entropy, x, y) < v["sigmoid"]
+    assert all(p.grad is None for p in deep["sigmoid"].parameters())  # the optimizer's .grad untouched
+    assert grad_vanish(MLP((32,), 10, hidden=[]), F.cross_entropy, x, y) is None  # one layer: no ratio

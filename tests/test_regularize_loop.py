@@ -24,7 +24,7 @@ SMALL = {
 }
 TINY = ["trainer.max_steps=2", "trainer.log_every=1", "device=cpu", "trainer.batch_size=32"]
 NEEDS_TEACHER = {"distill"}
-ONLY = {"batchnorm": ("mlp", "cnn")}  # the lstm has no batchnorm key
+ONLY = {"batchnorm": ("mlp", "cnn"), "sparsity": ()}  # the lstm has no batchnorm key; sparsity: autoencoders only
 
 
 def cases():

@@ -1,4 +1,9 @@
-"""Deep undercomplete autoencoder: x_hat = decoder(encoder(x)), trained to reconstruct its input.
+"""Deep autoencoder: x_hat = decoder(encoder(x)), trained to reconstruct its input.
+
+Undercomplete (each level narrower than the one below, the notes' l. 1909) or, "aunque puede ser mayor",
+overcomplete: a level as wide as the one below or wider could copy its input and learn nothing useful, so such a
+net carries ``overcomplete = True`` and dlx/setup.py trains it only beside a constraint (denoising, a sparse code
+or weight decay; Goodfellow et al. 14.2, 14.5).
 
 encoder: flatten -> Linear(d, h1) -> act -> ... -> Linear(., h_L) -> act     (code: (B, h_L))
 decoder: mirror image, Linear(h_L, h_{L-1}) -> act -> ... -> Linear(h1, d) -> out_activation -> (B, *in_shape)
@@ -47,10 +52,9 @@ class Autoencoder(nn.Module):
         check_regularization(dropout, input_dropout, batchnorm)
         d = math.prod(in_shape)
         widths = [d, *hidden]
-        if any(b >= a for a, b in zip(widths, widths[1:])):
-            checks.fail("hidden", hidden, f"strictly decreasing widths below the input size {d} (undercomplete), "
-                        f"e.g. [{max(d // 2, 1)},{max(d // 4, 1)}]")
         super().__init__()
+        # a level at least as wide as the one below it: a code that could copy its input (see the docstring)
+        self.overcomplete = any(b >= a for a, b in zip(widths, widths[1:]))
         self.in_shape = in_shape
         self.tied, self.batchnorm = tied, batchnorm
         enc: list[nn.Module] = [nn.Flatten()]

@@ -11,7 +11,7 @@ from torch import nn
 from dlx import checks
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "abs", "maxout")
-INITS = ("default", "glorot_uniform", "he", "orthogonal")
+INITS = ("default", "glorot_uniform", "he", "orthogonal", "zeros", "small", "normal")
 
 
 class Abs(nn.Module):
@@ -50,6 +50,43 @@ def activation(name: str, maxout_k: int = 2) -> nn.Module:
         return Abs()
     checks.one_of("activation", name, ACTIVATIONS)
     return Maxout(maxout_k)
+
+
+ACTIVATION_TYPES = (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU, nn.PReLU, Abs, Maxout)  # what activation() makes
+
+
+@torch.no_grad()
+def dead_units(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> float | None:
+    """The fraction of the model's hidden units that pass no gradient for any input in ``x``: the derivative
+    of the unit's activation with respect to its pre-activation(s) is exactly 0 for every example (and, in a
+    conv layer, every position). For ReLU these are the units that never activate (pre-activation <= 0 on
+    every input) and so can never learn again (notes l. 965); a sigmoid or tanh unit counts only when it
+    saturates so far that its float32 derivative is 0 for every input; leaky ReLU, PReLU, abs and maxout
+    units cannot die this way. A unit is one feature of dim 1 (a conv channel). None: no activation module."""
+    acts = [m for m in model.modules() if isinstance(m, ACTIVATION_TYPES)]
+    if not acts:
+        return None
+    alive: dict[nn.Module, torch.Tensor] = {}
+
+    def hook(module, inputs, out):  # (B, C*k?, ...) pre-activations -> (B, C, ...) outputs
+        z = inputs[0].detach().float().requires_grad_()
+        with torch.enable_grad():  # module.forward, not module(): calling the module would re-enter this hook
+            grad = torch.autograd.grad(module.forward(z).sum(), z)[0]
+        passes = grad.view(len(z), out.shape[1], -1).ne(0).any(-1).any(0)  # (C,): maxout's k pieces grouped
+        alive[module] = passes if module not in alive else alive[module] | passes
+
+    handles = [m.register_forward_hook(hook) for m in acts]
+    was_training = model.training
+    model.eval()
+    try:
+        for i in range(0, len(x), batch_size):
+            model(x[i:i + batch_size])
+    finally:
+        model.train(was_training)
+        for h in handles:
+            h.remove()
+    units = sum(a.numel() for a in alive.values())
+    return (units - int(sum(a.sum() for a in alive.values()))) / units if units else None
 
 
 def width_factor(name: str, maxout_k: int = 2) -> int:
@@ -129,8 +166,10 @@ def check_pretrain(pre: dict, keys: tuple[str, ...], required: tuple[str, ...] =
 
 
 def pretrain_on(pre: dict | None) -> bool:
-    """Whether the ``pretrain`` keys ask for a phase at all: steps > 0 and a method other than none."""
-    return bool(pre) and pre.get("steps", 0) > 0 and pre.get("method", "cd") != "none"
+    """Whether the ``pretrain`` keys ask for a phase at all: steps > 0 and a method other than none, or a linear
+    probe (``probe`` > 0; with method none it fits the head on the random init's features, the control for a
+    pretrained net's probe)."""
+    return bool(pre) and (pre.get("steps", 0) > 0 and pre.get("method", "cd") != "none" or pre.get("probe", 0) > 0)
 
 
 def init_weights(module: nn.Module, scheme: str = "default") -> None:
@@ -138,6 +177,10 @@ def init_weights(module: nn.Module, scheme: str = "default") -> None:
 
     glorot_uniform: W ~ U(-sqrt(6/(m+n)), +sqrt(6/(m+n))), m = fan_in, n = fan_out (Glorot & Bengio 2010).
     he: N(0, 2/fan_in) for ReLU nets. orthogonal: Saxe et al. 2014. default: PyTorch's own.
+    Three that ignore the layer's size, for the course's "the initial values can decide whether it converges"
+    (notes l. 1256): zeros (every unit of a layer the same, and stays so: nothing breaks the symmetry), small
+    N(0, 0.01^2) (the signal shrinks by about 0.01 sqrt(fan_in) per layer) and normal N(0, 1) (it grows by
+    sqrt(fan_in) per layer: saturated sigmoids and tanh, exploding ReLUs).
     """
     checks.one_of("init", scheme, INITS)
     if scheme == "default":
@@ -156,5 +199,7 @@ def init_weights(module: nn.Module, scheme: str = "default") -> None:
                 nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
             elif scheme == "orthogonal":
                 nn.init.orthogonal_(m.weight)
+            elif scheme in ("zeros", "small", "normal"):
+                nn.init.normal_(m.weight, std={"zeros": 0.0, "small": 0.01, "normal": 1.0}[scheme])
             if m.bias is not None:
                 nn.init.zeros_(m.bias)

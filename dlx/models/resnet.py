@@ -3,7 +3,9 @@
 in_shape (C, H, W) -> Conv2d blocks (8x8 digits, 28x28 MNIST, 32x32x3 CIFAR); (C, L) -> Conv1d blocks
 (MNIST-1D). Stem: 3-wide conv to ``width`` channels. Then one stage per entry of ``blocks`` (that many
 residual blocks); each stage after the first halves the resolution (stride 2) and doubles the channels. Global
-average pooling, linear head. Depth in weight layers = 2 + 2 * sum(blocks).
+average pooling, linear head. Depth in weight layers = 2 + 2 * sum(blocks). ``residual=false`` drops every
+shortcut: the plain net of the same depth, against which He et al. show the residual one's point (a plain net
+that gets worse as it gets deeper; notes l. 2153).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from dlx.models.common import check_activation, check_regularization, plain
 
 
 class Block(nn.Module):
-    """y = act(x' + BN(conv(act(BN(conv(x)))))), x' = x or a 1x1 strided projection when the shape changes."""
+    """y = act(x' + BN(conv(act(BN(conv(x)))))), x' = x or a 1x1 strided projection when the shape changes;
+    ``residual=False``: y = act(BN(conv(act(BN(conv(x)))))), the same two layers without the shortcut."""
 
-    def __init__(self, conv, bn, c_in: int, c_out: int, stride: int, act: str):
+    def __init__(self, conv, bn, c_in: int, c_out: int, stride: int, act: str, residual: bool = True):
         super().__init__()
         self.conv1 = conv(c_in, c_out, 3, stride=stride, padding=1, bias=False)
         self.bn1 = bn(c_out)
@@ -26,13 +29,14 @@ class Block(nn.Module):
         self.conv2 = conv(c_out, c_out, 3, padding=1, bias=False)
         self.bn2 = bn(c_out)
         self.act2 = make_activation(act)
+        self.residual = residual
         self.shortcut = nn.Identity()
-        if stride != 1 or c_in != c_out:
+        if residual and (stride != 1 or c_in != c_out):
             self.shortcut = nn.Sequential(conv(c_in, c_out, 1, stride=stride, bias=False), bn(c_out))
 
     def forward(self, x):
         h = self.act1(self.bn1(self.conv1(x)))
-        return self.act2(self.shortcut(x) + self.bn2(self.conv2(h)))
+        return self.act2((self.shortcut(x) if self.residual else 0) + self.bn2(self.conv2(h)))
 
 
 class ResNet(nn.Module):
@@ -40,11 +44,12 @@ class ResNet(nn.Module):
     ``batchnorm`` argument: every conv is already followed by batch norm, which is part of the architecture."""
 
     def __init__(self, in_shape: tuple[int, ...], n_out: int, width: int = 16, blocks: list[int] = (2, 2),
-                 activation: str = "relu", dropout: float = 0.0, input_dropout: float = 0.0):
+                 activation: str = "relu", dropout: float = 0.0, input_dropout: float = 0.0, residual: bool = True):
         checks.count("width", width)
         blocks = checks.widths("blocks", plain(blocks), allow_empty=False)
         check_activation(activation, maxout=False)  # maxout changes the channel count; the shortcut cannot follow
         check_regularization(dropout, input_dropout)
+        checks.boolean("residual", residual)
         in_shape = tuple(plain(in_shape))
         if len(in_shape) not in (2, 3):
             checks.fail("in_shape", list(in_shape), "(C, H, W) images or (C, L) sequences for model=resnet")
@@ -62,7 +67,7 @@ class ResNet(nn.Module):
             c_out = width * 2**i
             for j in range(n):
                 stride = 2 if (i > 0 and j == 0) else 1
-                layers.append(Block(conv, bn, c, c_out, stride, activation))
+                layers.append(Block(conv, bn, c, c_out, stride, activation, residual))
                 c = c_out
         self.features = nn.Sequential(*layers, pool, nn.Flatten())  # (B, c)
         self.head = nn.Linear(c, n_out)

@@ -69,3 +69,22 @@ def check_torch(target: str, kwargs: dict) -> None:
     if kwargs.get("nesterov") and (not kwargs.get("momentum") or kwargs.get("dampening", 0) != 0):
         checks.fail("nesterov", True, "true only with momentum > 0 and dampening=0 (torch's Nesterov form "
                     "has no dampening)")
+
+
+def state_bytes(optimizer) -> int:
+    """Bytes of the tensors an optimizer keeps from one step to the next (``optimizer.state``, any nesting): the
+    memory the course's quasi-Newton slide is about (notes l. 1507-1508), e.g. BFGS's n x n inverse-Hessian
+    estimate against L-BFGS's history of (s, y) pairs, Adam's two moments, nothing for plain SGD. What a step
+    allocates and frees (Newton's Hessian, the line searches' trial points) is not counted."""
+    import torch
+
+    def size(v) -> int:
+        if isinstance(v, torch.Tensor):
+            return v.numel() * v.element_size()
+        if isinstance(v, dict):
+            return sum(size(x) for x in v.values())
+        if isinstance(v, (list, tuple)):
+            return sum(size(x) for x in v)
+        return 0
+
+    return size(dict(optimizer.state))

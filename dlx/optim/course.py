@@ -196,8 +196,9 @@ class RMSPropNesterov(Optimizer):
     interim theta~ = theta + a v;  g = grad J(theta~);  r <- rho r + (1 - rho) g*g;
     v <- a v - eps / sqrt(delta + r) * g;  theta <- theta + v
 
-    The book writes eps / sqrt(r): a parameter whose gradient is exactly zero at step 1 gives 0/0, so
-    delta (default 1e-6, inside the root as in alg. 8.5) guards it; delta=0 is the book verbatim.
+    The book writes eps / sqrt(r): a parameter whose gradient is exactly zero while r is still zero (a ReLU
+    unit silent on a whole batch, a weight from an always-zero input) gives 0/0 = NaN and the run diverges,
+    so delta (default 1e-6, inside the root as in alg. 8.5) guards it; delta=0 is the book verbatim.
     The step needs a closure, because the gradient is taken at the interim point.
     """
 

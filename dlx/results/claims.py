@@ -3,7 +3,8 @@
 A comparison preset (``configs/experiment/<name>.yaml``) declares the claims it tests, one block or a list::
 
     claim:
-      id: C7                    # C<n> from the course's list of claims, or a list [C2, C10]
+      id: C7                    # C<n> from the course's list of claims, or a list [C2, C10]; I<n> names an item
+                                # of the notes' items table (CLAIMS.md) where the notes make no explicit claim
       part: 1                   # the part of the notes (1-5)
       line: 959                 # its line in the notes
       es: "la entropía cruzada tiende a aprender más rápido que usando MSE"   # the notes' sentence
@@ -15,6 +16,7 @@ A comparison preset (``configs/experiment/<name>.yaml``) declares the claims it 
       margin: 0.01              # only with "~": the largest difference (metric units) that counts as equal
       where: {model.depth: 3}   # optional: only the runs with these swept values
       figure: val/acc           # optional: the metric(s) whose curves the course page draws
+      note: "..."               # optional: what the preset's design controls for (words, no numbers)
 
 The verdict (:func:`evaluate`) reuses dlx compare's machinery: ``summarize(best_per=arms, best_on=best_on)``
 keeps each arm at its setting with the best mean validation metric, and each expected pair is tested with
@@ -51,7 +53,8 @@ from dlx.results.stats import (
 from dlx.results.summary import power_level, summarize, threshold_columns
 from dlx.runfolder import DIVERGED, FAILED, NOT_COMPARED, TESTED, override_key, override_value
 
-KEYS = ("id", "part", "line", "es", "en", "metric", "arms", "best_on", "expect", "margin", "where", "figure")
+KEYS = ("id", "part", "line", "es", "en", "metric", "arms", "best_on", "expect", "margin", "where", "figure", "note")
+ID = re.compile(r"[CI][1-9]\d*")  # C<n>: a claim of the notes (C1-C43); I<n>: an item of the notes' items table
 REQUIRED = ("id", "part", "line", "es", "en", "metric", "arms", "expect")
 PARTS = (1, 2, 3, 4, 5)  # 1 Introducción/Regularización/Optimización, 2 Convolucionales, 3 Autoencoders, 4 RBMs,
 # 5 Otros enfoques
@@ -97,6 +100,7 @@ class Claim:
     margin: float | None = None
     where: dict[str, str] = field(default_factory=dict)
     figure: tuple[str, ...] = ()
+    note: str | None = None
 
     @property
     def label(self) -> str:
@@ -115,8 +119,8 @@ def _norm(text: str) -> str:
 
 def norm(value: Any) -> str:
     """An override value as the sweeper writes it into a job's overrides (Hydra's grammar): ``true`` is ``True``,
-    ``1e-3`` is ``0.001``, ``[64, 64]`` is ``[64,64]``, so a claim's values match the runs'."""
-    return _norm(str(value).strip())
+    ``1e-3`` is ``0.001``, ``[64, 64]`` is ``[64,64]``, YAML's null is ``null``, so a claim's values match the runs'."""
+    return "null" if value is None else _norm(str(value).strip())
 
 
 def parse_metric(text: Any, name: str = "claim.metric") -> Metric:
@@ -160,9 +164,9 @@ def _text(name: str, v: Any) -> str:
 
 def _ids(v: Any) -> tuple[str, ...]:
     ids = v if isinstance(v, list) else [v]
-    if not ids or not all(isinstance(i, str) and re.fullmatch(r"C[1-9]\d*", i) for i in ids):
-        raise ConfigError(f"claim.id={v} is wrong: allowed is a claim ID C<n> (e.g. C7) or a list of them "
-                          "(e.g. [C2, C10])")
+    if not ids or not all(isinstance(i, str) and ID.fullmatch(i) for i in ids):
+        raise ConfigError(f"claim.id={v} is wrong: allowed is a claim ID C<n> (e.g. C7), an item ID I<n> (e.g. "
+                          "I86, where the notes make no explicit claim), or a list of them (e.g. [C2, C10])")
     return tuple(ids)
 
 
@@ -222,9 +226,10 @@ def parse_block(raw: Any) -> Claim:
     for f in figure:
         if not isinstance(f, str) or not _is_name(f):
             checks.fail("claim.figure", f, "a logged metric (or a list of them) whose curves to draw, e.g. val/acc")
+    note = _text("claim.note", raw["note"]) if raw.get("note") is not None else None
     return Claim(_ids(raw["id"]), part, raw["line"], _text("claim.es", raw["es"]), _text("claim.en", raw["en"]),
                  parse_metric(raw["metric"]), raw["arms"].strip(), best_on, pairs, margin,
-                 {k: norm(v) for k, v in where.items()}, tuple(figure))
+                 {k: norm(v) for k, v in where.items()}, tuple(figure), note)
 
 
 def parse(raw: Any) -> list[Claim]:
@@ -454,14 +459,14 @@ def _measure(c: Claim, runs: list, summaries: dict) -> tuple[list[dict], list[di
 
 # the keys of a verdict entry that describe its claim block (describe()), beside the numbers
 DESCRIPTION = ("ids", "part", "line", "es", "en", "metric", "mode", "arms", "best_on", "expect", "where", "margin",
-               "figure")
+               "figure", "note")
 
 
 def describe(c: Claim) -> dict:
     """The claim block as the DESCRIPTION keys of a verdict entry."""
     return dict(ids=list(c.ids), part=c.part, line=c.line, es=c.es, en=c.en, metric=c.metric.text,
                 mode=c.metric.mode, arms=c.arms, best_on=c.best_on, expect=[str(p) for p in c.expect],
-                where=c.where, margin=c.margin, figure=list(c.figure))
+                where=c.where, margin=c.margin, figure=list(c.figure), note=c.note)
 
 
 def evaluate(claims: list[Claim], runs: list) -> list[dict]:

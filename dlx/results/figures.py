@@ -73,3 +73,36 @@ def curves_png(s: Summary, top: int = 20, ncols: int | None = None) -> tuple[byt
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     return buf.getvalue(), metrics
+
+
+# what each picture the loop logs (dlx/track.py log_images) shows, in the order report.html shows them
+PICTURES = {
+    "filters/first_layer": "first-layer weights (one tile per unit: a conv kernel, or a unit's weights over the input)",
+    "rbm0/filters": "the first RBM's weights (one tile per hidden unit)",
+    "val/reconstructions": "validation inputs (top) and their reconstructions (bottom)",
+    "units/activity": "each hidden unit's share of validation inputs it passes a gradient on (a band per layer; "
+                      "black: dead or saturated on every input)",
+}
+
+
+def read_images(run_dir) -> dict[str, tuple[int, bytes]]:
+    """tag -> (step, PNG bytes) of the last image of each picture tag (PICTURES, also under pretrain/) in the
+    run's own event files; {} without any. TensorBoard's reservoir keeps a tag's latest image, so one is read."""
+    from pathlib import Path
+
+    run_dir = Path(run_dir)
+    if not any(p.name.startswith("events.out.tfevents") for p in run_dir.iterdir()):
+        return {}
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run_dir), size_guidance={"images": 1, "scalars": 1, "histograms": 1, "tensors": 1})
+    try:
+        acc.Reload()
+    except Exception:  # a file being written by a live run can end mid-record; use what was read
+        pass
+    out = {}
+    for tag in acc.Tags().get("images", []):
+        if tag.removeprefix("pretrain/") in PICTURES:
+            last = acc.Images(tag)[-1]
+            out[tag] = (int(last.step), bytes(last.encoded_image_string))
+    return out

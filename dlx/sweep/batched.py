@@ -42,26 +42,38 @@ def jobs_text(nums: list[int]) -> str:
 
 
 def launch(hydra_context, config: DictConfig, task_function: Callable, job_overrides: Sequence[Sequence[str]],
-           initial_job_idx: int, n_jobs: Any, max_members: int) -> list:
+           initial_job_idx: int, n_jobs: Any, max_members: int, progress: Any = None) -> list:
+    """``progress``: as pool.launch's."""
     jobs, n, threads = J.start(hydra_context, config, job_overrides, initial_job_idx, n_jobs,
                                lambda n, _: (f"in {n} processes, " if n > 1 else "locally, ") +
-                               "jobs that differ only in seed as one stacked model" + (" in each" if n > 1 else ""))
-    batch = Batch(hydra_context, config, task_function, max_members)
+                               "jobs that differ only in seed as one stacked model" + (" in each" if n > 1 else ""),
+                               say=progress is None)
+    shown = progress or pool.jobs_progress(config, len(jobs), n)
+    tally = None if progress else shown  # a sweeper's progress counts trials, not jobs
+    batch = Batch(hydra_context, config, pool.in_process(task_function, shown), max_members,
+                  progress=False if shown.live_on else None)
     groups = batch.seed_groups(jobs)
     rets: dict[int, Any] = {}
-    if n == 1:
-        for g in groups:
-            if len(g) == 1:  # seed_groups said why it runs alone
-                idx, overrides = g[0]
-                sc = J.compose(hydra_context, config, idx, overrides)
-                rets[idx] = J.run(hydra_context, config, task_function, sc)
-            else:
-                rets.update(batch.run_group([batch.compose(idx, overrides) for idx, overrides in g]))
-        return [rets[i] for i in sorted(rets)]
-    parts = chunks(groups, n)
-    tasks = [(pool.run_one, tuple(c[0])) if len(c) == 1 else (run_stack, (c,)) for c in parts]
-    for part, ret in zip(parts, pool.run_pool(hydra_context, config, task_function, tasks, n, threads)):
-        rets.update(zip([idx for idx, _ in part], ret if isinstance(ret, list) else [ret]))
+    with contextlib.nullcontext() if progress else shown:
+        if n == 1:
+            for g in groups:
+                nums = [idx for idx, _ in g]
+                if len(g) == 1:  # seed_groups said why it runs alone
+                    idx, overrides = g[0]
+                    sc = J.compose(hydra_context, config, idx, overrides)
+                    run = functools.partial(J.run, hydra_context, config, batch.task_function, sc)
+                    rets[idx] = pool.run_counted(tally, nums, run)
+                else:
+                    group = [batch.compose(idx, overrides) for idx, overrides in g]
+                    with shown.jobs_output():
+                        rets.update(zip(nums, pool.run_counted(tally, nums, functools.partial(batch.run_list, group))))
+            return [rets[i] for i in sorted(rets)]
+        parts = chunks(groups, n)
+        tasks = [(pool.run_one, tuple(c[0])) if len(c) == 1 else (run_stack, (c,)) for c in parts]
+        ids = [[idx for idx, _ in part] for part in parts]
+        for part, ret in zip(parts, pool.run_pool(hydra_context, config, task_function, tasks, n, threads, shown,
+                                                  tally, ids)):
+            rets.update(zip([idx for idx, _ in part], ret if isinstance(ret, list) else [ret]))
     return [rets[i] for i in sorted(rets)]
 
 
@@ -135,6 +147,11 @@ class Batch:
         say(f"{jobs_text(nums)} {'runs' if len(nums) == 1 else 'run each on its own'}, not stacked: {why}")
         return {idx: J.run(self.hydra_context, self.config, self.task_function, sc) for idx, sc, _ in group}
 
+    def run_list(self, group: list) -> list:
+        """:meth:`run_group`'s JobReturns in the group's order."""
+        rets = self.run_group(group)
+        return [rets[idx] for idx, _, _ in group]
+
     def refusal(self, c: dict, sc: DictConfig) -> str | None:
         from dlx import setup
         from dlx.sweep import stack
@@ -161,6 +178,7 @@ class Batch:
             rets[idx] = ret = J.run(self.hydra_context, self.config, functools.partial(prepare, cores=self.cores), sc)
             value = ret.return_value
             if isinstance(value, stack.Member):
+                value.name = f"job {idx}: "
                 members.append((idx, value))
             elif isinstance(value, str):
                 later.append((idx, sc, value))

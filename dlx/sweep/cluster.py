@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from dlx import runfolder
 from dlx.checks import ConfigError
@@ -196,9 +196,10 @@ def returns(sweep: Path, jobs: list[tuple[int, list[str]]], task_name: str, prob
         result = _result(sweep / str(idx)) or {}
         if result.get("status") not in (*runfolder.FINISHED, runfolder.FAILED):
             left.append(idx)
-        rets.append(JobReturn(overrides=overrides, working_dir=str(sweep / str(idx)), task_name=task_name,
-                              status=JobStatus.COMPLETED, _return_value=runfolder.primary(result) if result
-                              else math.nan))
+        folder = OmegaConf.create({"hydra": {"runtime": {"output_dir": str(sweep / str(idx))}}})  # as pool.slim
+        rets.append(JobReturn(overrides=overrides, hydra_cfg=folder, working_dir=str(sweep / str(idx)),
+                              task_name=task_name, status=JobStatus.COMPLETED,
+                              _return_value=runfolder.primary(result) if result else math.nan))
     if left:
         shown = ", ".join(map(str, left[:10])) + (" ..." if len(left) > 10 else "")
         print(f"dlx: error: {len(left)} of the sweep's {len(jobs)} jobs did not finish ({shown}): "
@@ -234,7 +235,7 @@ def task_body(hydra_context, config: DictConfig, task_function: Callable, jobs: 
 
     ran = pool.run_pool(hydra_context, config, task_function,
                         [(pull_worker, (jobs, launch, f"{where}, worker {k}")) for k in range(n)], n, cores // n,
-                        cloudpickle.dumps)
+                        pool.jobs_progress(config, len(jobs), n), None, [[] for _ in range(n)], cloudpickle.dumps)
     return sum(ran)
 
 

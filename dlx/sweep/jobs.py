@@ -161,10 +161,11 @@ def auto_processes(hydra_context, config: DictConfig, jobs: list[tuple[int, list
 
 
 def start(hydra_context, config: DictConfig, job_overrides: Sequence[Sequence[str]], initial_job_idx: int,
-          n_jobs: Any, what: Callable[[int, int], str]) -> tuple[list[tuple[int, list[str]]], int, int]:
+          n_jobs: Any, what: Callable[[int, int], str],
+          say: bool = True) -> tuple[list[tuple[int, list[str]]], int, int]:
     """What both of dlx's launchers do first: Hydra's globals and logging, the sweep folder, the number of
     processes (at most one per job) and each one's threads, and the launch lines (``what(processes, threads)``
-    says how).
+    says how; none when ``say`` is False: a sweeper that prints its own line per trial).
     Returns (jobs as (index, overrides), processes, threads per process)."""
     from hydra.core.utils import configure_log, filter_overrides, setup_globals
 
@@ -177,6 +178,8 @@ def start(hydra_context, config: DictConfig, job_overrides: Sequence[Sequence[st
          else processes(n_jobs, None, n_cores))
     n = max(1, min(n, len(jobs)))
     threads = max(1, n_cores // n)
+    if not say:
+        return jobs, n, threads
     log.info(f"Launching {len(jobs)} jobs {what(n, threads)}")
     for idx, overrides in jobs:
         log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")

@@ -16,7 +16,7 @@ ends its trial (a paused one is promoted as with one seed, then its later seeds 
 
 from __future__ import annotations
 
-import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,6 @@ from dlx.runfolder import COMPLETED, FAILED, FINISHED, OVERWRITE, PRUNED, STOPPE
 from dlx.sweep.resume import RESUME_KEY
 from dlx.sweep.summary import stop
 
-log = logging.getLogger(__name__)
 TOLD = {COMPLETED: "COMPLETE", STOPPED_EARLY: "COMPLETE", PRUNED: "PRUNED"}  # else FAIL
 
 
@@ -48,7 +47,6 @@ def _quote(value: str) -> str:
 def sweep(s, arguments: list[str]) -> None:
     """hydra/sweeper=optuna's sweep: ``s`` is the sweeper (its settings, config, launcher and sweep folder)."""
     import optuna
-    from optuna.trial import TrialState
 
     given = [f"{k}={v}" for k, v in (s.params or {}).items()]
     given += [a for a in arguments if a.split("=", 1)[0].lstrip("+~") != RESUME_KEY]
@@ -66,14 +64,38 @@ def sweep(s, arguments: list[str]) -> None:
             stop(f"hydra.sweep.dir={s.sweep_dir} is wrong: it already holds the study {name}; allowed: the same "
                  f"command with {RESUME_KEY}=true to continue it, {OVERWRITE}=true to start it again, or a new folder")
         optuna.delete_study(study_name=name, storage=st)  # overwrite=true: each trial's job replaces its folder
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # its INFO lines repeat what the trial lines say
     study = optuna.create_study(study_name=name, storage=st, direction=s.direction, load_if_exists=True,
                                 sampler=search.sampler(s.sampler_name, s.seed, space, s.sampler_args))
     study.set_user_attr(search.PRUNER_ATTR, {"name": s.pruner_name, "args": dict(s.pruner_args or {})})
     prune = search.pruner(s.pruner_name, s.pruner_args)
-    log.info(f"Study {name} in {url}: sampler {s.sampler_name} (seed {s.seed}), pruner {s.pruner_name}, "
-             f"{s.direction} {n_trials} trials, {s.n_jobs} at once")
+    shown = trials_progress(s, n_trials)
+    with shown:
+        metric = s.config.trainer.metric
+        shown.say(f"dlx: search: {n_trials} trials of {', '.join(space)} ({s.direction}"
+                  f"{'' if metric == 'auto' else ' ' + metric}; "
+                  f"sampler {s.sampler_name}, seed {s.seed}; pruner {s.pruner_name}; {s.n_jobs} at once); the study "
+                  f"in {url}")
+        run_trials(s, study, space, prune, Layout(s.sweep_dir, s.seeds, url, name, fixed), n_trials, shown)
+        write_results(s.sweep_dir, study, url, name, shown)
 
-    k, lay = s.seeds, Layout(s.sweep_dir, s.seeds, url, name, fixed)
+
+def trials_progress(s, n_trials: int):
+    """The search's progress, counted in trials; dlx's launchers run the jobs quietly (a line per trial here)."""
+    from dlx.sweep.progress import SweepProgress
+
+    shown = SweepProgress(n_trials, s.n_jobs, mode=str(s.config.trainer.get("mode", "auto")), unit="trial",
+                          quiet=True)
+    if hasattr(s.launcher, "progress"):
+        s.launcher.progress = shown
+    return shown
+
+
+def run_trials(s, study, space: dict, prune, lay: Layout, n_trials: int, shown) -> None:
+    """Ask, launch, tell until ``n_trials`` trials ran; paused trials promoted before new ones."""
+    from optuna.trial import TrialState
+
+    k = s.seeds
     folder, job, progress = lay.folder, lay.job, lay.progress
 
     def done(t, seed: int, status: str) -> None:
@@ -84,7 +106,7 @@ def sweep(s, arguments: list[str]) -> None:
         elif status in ("completed", "stopped_early") and seed + 1 < k:
             todo.append((t, seed + 1))
         else:
-            tell(study, t.number, status, [folder(t.number, i) for i in range(min(seed + 1, k))])
+            told(shown, study, t.number, status, [folder(t.number, i) for i in range(min(seed + 1, k))], k)
 
     # A search resumed after a kill: trials still running in the study were paused (pruned at a rung),
     # ended before the sweeper could tell them, or were interrupted (they continue from last.pt).
@@ -96,7 +118,8 @@ def sweep(s, arguments: list[str]) -> None:
         else:
             done(t, min(seed, k - 1), status)
     if todo:
-        log.info(f"Continuing {len(todo)} interrupted trials: {', '.join(str(t.number) for t, _ in todo)}")
+        numbers = ", ".join(str(t.number) for t, _ in todo)
+        shown.say(f"dlx: search: continuing {len(todo)} interrupted trials: {numbers}")
 
     while True:
         batch = []  # (trial, seed, continue from last.pt)
@@ -109,11 +132,12 @@ def sweep(s, arguments: list[str]) -> None:
             paused = [t for t in paused if t.number not in {u.number for u in up}]
             batch += [(t, progress(t.number)[0], True) for t in up]
             if up:
-                log.info(f"Promoting paused trials {', '.join(str(t.number) for t in up)}")
+                shown.say(f"dlx: search: promoting paused trials {', '.join(str(t.number) for t in up)}")
         n_new = min(s.n_jobs - len(batch), n_trials - len(study.get_trials(deepcopy=False)))
         batch += [(ask(study, space, s), 0, False) for _ in range(max(0, n_new))]
         if not batch:
             break
+        shown.started([t.number for t, _, _ in batch])
         # every job leaves result.json in its folder (the task function returns NaN for a failed one)
         s.job_idx += len(s.launcher.launch([job(t, seed, cont) for t, seed, cont in batch],
                                            initial_job_idx=s.job_idx))
@@ -121,7 +145,7 @@ def sweep(s, arguments: list[str]) -> None:
             done(t, seed, runfolder.status_of(folder(t.number, seed)))
     for t in paused:  # never promoted: pruned for good
         study.tell(t.number, state=TrialState.PRUNED)
-    write_results(s.sweep_dir, study, url, name)
+        shown.ended(t.number, PRUNED, math.nan, None, trial_line(study, t.number, PRUNED, math.nan, None, k))
 
 
 def ask(study, space: dict, s):
@@ -183,8 +207,9 @@ class Layout:
         return self.k, "completed"
 
 
-def tell(study, number: int, status: str, folders: list[Path]) -> None:
-    """The trial's outcome: the mean over its seeds' folders of their best trainer.metric when it completed."""
+def tell(study, number: int, status: str, folders: list[Path]) -> float:
+    """The trial's outcome: the mean over its seeds' folders of their best trainer.metric when it completed
+    (returned; NaN otherwise)."""
     from optuna.trial import TrialState
 
     state = TrialState[TOLD.get(status, "FAIL")]
@@ -197,9 +222,39 @@ def tell(study, number: int, status: str, folders: list[Path]) -> None:
     except RuntimeError as e:  # the grid sampler's "grid done" stop, after the trial was stored (as Hydra's)
         if "Study.stop" not in str(e):
             raise
+    return math.nan if value is None else value
 
 
-def write_results(sweep_dir: Path, study, url: str, name: str) -> None:
+def told(shown, study, number: int, status: str, folders: list[Path], k: int) -> None:
+    """Tell the study, and one line for the trial."""
+    value = tell(study, number, status, folders)
+    metric = (runfolder.read_result(folders[-1]) or {}).get("metric")
+    if status == PRUNED:  # its best value so far, at the rung it stopped
+        value = runfolder.primary(runfolder.read_result(folders[-1]) or {})
+    shown.ended(number, status, value, metric, trial_line(study, number, status, value, metric, k))
+
+
+def trial_line(study, number: int, status: str, value: float, metric: str | None, k: int) -> str:
+    """``trial 3  optim.lr=0.02739  val/acc 0.9583  completed``: its parameters (not the settings a job gets from
+    the sweeper) and, for a pruned trial, the rung it stopped at."""
+    t = study.get_trials(deepcopy=False)[number]  # trials are numbered in order
+    params = "  ".join(f"{key}={_short(v)}" for key, v in t.params.items())
+    shown = f"  {metric} {value:.4f}" if metric and math.isfinite(value) else ""
+    return f"trial {number}  {params}{shown}  {status}{_rung(t, k) if status == PRUNED else ''}"
+
+
+def _short(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _rung(t, k: int) -> str:
+    """Where a pruned trial stopped: the epoch of its last report (with k seeds: the epochs spent over them)."""
+    if t.last_step is None:
+        return ""
+    return f" at epoch {t.last_step}" if k == 1 else f" after {t.last_step} epochs over its seeds"
+
+
+def write_results(sweep_dir: Path, study, url: str, name: str, shown) -> None:
     from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)
@@ -210,9 +265,25 @@ def write_results(sweep_dir: Path, study, url: str, name: str) -> None:
     if out["complete"]:
         best = study.best_trial
         out.update(best_trial=best.number, best_params=best.params, best_value=best.value)
-        log.info(f"Best trial {best.number}: value {best.value}, parameters {best.params}")
-    log.info(f"Trials: {out['complete']} complete, {out['pruned']} pruned, {out['failed']} failed")
+        params = "  ".join(f"{key}={_short(v)}" for key, v in best.params.items())
+        shown.say(f"dlx: search: best trial {best.number}: {shown.metric or 'value'} {best.value:.4f}  {params}")
+    shown.say(f"dlx: search: {out['complete']} trials complete, {_pruned(trials)}, {out['failed']} failed")
     OmegaConf.save(OmegaConf.create(out), sweep_dir / "optimization_results.yaml")
+
+
+def _pruned(trials: list) -> str:
+    """``5 pruned (3 at epoch 1: 2, 4, 5; 2 at epoch 3: 7, 9)``: the pruned trials by the rung they stopped at."""
+    from optuna.trial import TrialState
+
+    rungs: dict[Any, list[int]] = {}
+    for t in trials:
+        if t.state == TrialState.PRUNED:
+            rungs.setdefault(t.last_step, []).append(t.number)
+    if not rungs:
+        return "0 pruned"
+    parts = [f"{len(n)} at epoch {step}: {', '.join(map(str, n))}" if step is not None else
+             f"{len(n)} before a report: {', '.join(map(str, n))}" for step, n in sorted(rungs.items(), key=str)]
+    return f"{sum(map(len, rungs.values()))} pruned ({'; '.join(parts)})"
 
 
 def _grid_size(grid: dict[str, list]) -> int:

@@ -29,39 +29,82 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from dlx.signals import term_as_interrupt
 from dlx.sweep import jobs as J
+
+if TYPE_CHECKING:  # imported where used: `dlx train -m` imports this module before it starts the server
+    from dlx.sweep.progress import SweepProgress
 
 PRELOAD = ["dlx.sweep.preload"]  # imported once in the fork server: torch, Hydra, the loop
 
 
 def launch(hydra_context, config: DictConfig, task_function: Callable, job_overrides: Sequence[Sequence[str]],
-           initial_job_idx: int, n_jobs: Any) -> list:
-    """hydra/launcher=parallel's launch: in this process one after another (as Hydra's basic launcher, with the
-    live progress bar) or in ``n`` workers."""
+           initial_job_idx: int, n_jobs: Any, progress: SweepProgress | None = None) -> list:
+    """hydra/launcher=parallel's launch: in this process one after another (as Hydra's basic launcher) or in ``n``
+    workers, with the sweep's progress (dlx/sweep/progress.py). ``progress``: a sweeper's own (it counts its
+    trials and prints their lines; the jobs print nothing); None: this launch shows its jobs'."""
     jobs, n, threads = J.start(hydra_context, config, job_overrides, initial_job_idx, n_jobs,
                                lambda n, threads: f"in {n} processes ({threads} thread(s) each)" if n > 1
-                               else "locally, one after another")
-    if n == 1:
-        return [J.run(hydra_context, config, task_function, J.compose(hydra_context, config, idx, overrides))
-                for idx, overrides in jobs]
-    return run_pool(hydra_context, config, task_function, [(run_one, (idx, overrides)) for idx, overrides in jobs],
-                    n, threads)
+                               else "locally, one after another", say=progress is None)
+    shown = progress or jobs_progress(config, len(jobs), n)
+    tally = None if progress else shown  # a sweeper's progress counts trials, not jobs
+    with contextlib.nullcontext() if progress else shown:
+        if n == 1:
+            task = in_process(task_function, shown)
+            run = lambda idx, overrides: J.run(hydra_context, config, task,  # noqa: E731
+                                               J.compose(hydra_context, config, idx, overrides))
+            return [run_counted(tally, [idx], functools.partial(run, idx, overrides)) for idx, overrides in jobs]
+        tasks = [(run_one, (idx, overrides)) for idx, overrides in jobs]
+        return run_pool(hydra_context, config, task_function, tasks, n, threads, shown, tally,
+                        [[idx] for idx, _ in jobs])
+
+
+def jobs_progress(config: DictConfig, total: int, workers: int) -> SweepProgress:
+    """The progress of a launch's ``total`` jobs on ``workers`` at once."""
+    from dlx.sweep.progress import SweepProgress
+
+    return SweepProgress(total, workers, mode=str((config.get("trainer") or {}).get("mode", "auto")))
+
+
+def in_process(task_function: Callable, progress: SweepProgress) -> Callable:
+    """The task function for a job in this process: its lines as the sweep's progress shows them, no live bar of
+    its own under the sweep's live line (a terminal holds one live display)."""
+    task = functools.partial(task_function, progress=False) if progress.live_on or progress.quiet else task_function
+    return functools.partial(showing, progress, task)
+
+
+def showing(progress: SweepProgress, task_function: Callable, *args, **kwargs):
+    with progress.jobs_output():
+        return task_function(*args, **kwargs)
+
+
+def run_counted(tally: SweepProgress | None, ids: list[int], run: Callable[[], Any]) -> Any:
+    """``run()`` the jobs ``ids`` in this process, counted by ``tally`` (None: not counted); its JobReturn or their
+    list."""
+    if tally is not None:
+        tally.started(ids)
+    ret = run()
+    if tally is not None:
+        for idx, r in zip(ids, ret if isinstance(ret, list) else [ret]):
+            tally.ended_folder(idx, output_dir(r))
+    return ret
 
 
 def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: list[tuple[Callable, tuple]],
-             n: int, threads: int, dumps: Callable[[Any], bytes] = pickle.dumps) -> list:
+             n: int, threads: int, shown: SweepProgress, tally: SweepProgress | None, ids: list[list[int]],
+             dumps: Callable[[Any], bytes] = pickle.dumps) -> list:
     """Run ``tasks`` (a module-level function of the worker side, e.g. :func:`run_one`, and its arguments) in ``n``
     workers forked from the server, ``threads`` intra-op threads each; their results in order. Ctrl-C, SIGTERM
     and a dead worker are handled as the module's docstring says. hydra/launcher=batched runs its stacks here.
-    ``dumps`` pickles Hydra's context, the config and the task function for the workers: a packed cluster task
-    (dlx/sweep/cluster.py) received them through cloudpickle, which rebuilt the classes Hydra's plugin scan loaded
-    outside sys.modules by value, and only cloudpickle pickles those again."""
-    from concurrent.futures import ProcessPoolExecutor
+    ``shown``: where the workers' lines go (dlx/sweep/progress.py); ``tally`` counts the jobs ``ids[i]`` of task i
+    as they start and end (None: not counted). ``dumps`` pickles Hydra's context, the config and the task function
+    for the workers: a packed cluster task (dlx/sweep/cluster.py) received them through cloudpickle, which rebuilt
+    the classes Hydra's plugin scan loaded outside sys.modules by value, and only cloudpickle pickles those again."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     from hydra.core.singleton import Singleton
@@ -73,12 +116,30 @@ def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: 
     # (registered when their modules are imported); only the singletons' instances travel.
     stop = ctx.Event()  # set by the first Ctrl-C anywhere: no worker starts another job
     state = dumps((hydra_context, config, task_function, Singleton.get_state()["instances"], threads))
-    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(state, stop))
+    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
+                               initargs=(state, stop, shown.relay_path(), shown.quiet))
 
     old_term = signal.signal(signal.SIGTERM, term_as_interrupt)  # kill/timeout/a scheduler: as Ctrl-C
     try:
         futures = [pool.submit(fn, *args) for fn, args in tasks]
         prefetch_summary(config)  # this process only waits now
+        # The pool hands tasks out in order: the first n run, and each one that ends starts the next.
+        started = min(n, len(tasks))
+        for i in range(started):
+            if tally:
+                tally.started(ids[i])
+        index, pending = {f: i for i, f in enumerate(futures)}, set(futures)
+        while pending:
+            ended, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in sorted(ended, key=index.get):
+                ret = f.result()
+                if started < len(tasks):  # the worker took the next task as this one ended
+                    if tally:
+                        tally.started(ids[started])
+                    started += 1
+                for idx, r in zip(ids[index[f]], ret if isinstance(ret, list) else [ret]):
+                    if tally:
+                        tally.ended_folder(idx, output_dir(r))
         rets = [f.result() for f in futures]
     except (KeyboardInterrupt, SystemExit):
         # Every worker is asked to stop with a SIGTERM, whether the request reached them too (Ctrl-C and
@@ -157,18 +218,22 @@ def in_worker() -> bool:
     return bool(_worker)
 
 
-def _init_worker(state: bytes, stop) -> None:
+def _init_worker(state: bytes, stop, relay_path: str | None, quiet: bool) -> None:
     """Once per worker: Hydra's global state as the parent has it (``state``: run_pool's pickled arguments), the
-    thread share, quiet output."""
-
+    thread share, its output (through the parent while its live line holds the terminal; none on stdout for a
+    quiet sweep)."""
     import torch
     from hydra.core.singleton import Singleton
     from hydra.core.utils import setup_globals
 
     hydra_context, config, task_function, instances, threads = pickle.loads(state)
+
     signal.signal(signal.SIGINT, _on_stop)
     signal.signal(signal.SIGTERM, _on_stop)
     sys.stdout.reconfigure(line_buffering=True)  # a worker's lines reach a pipe in order, not in 8 KiB blocks
+    from dlx.sweep.progress import worker_output
+
+    worker_output(relay_path, quiet)
     threading.Thread(target=_watch_parent, daemon=True).start()
     setup_globals()
     Singleton.set_state({**Singleton.get_state(), "instances": instances})  # this worker's resolvers, the parent's rest
@@ -252,6 +317,11 @@ def guarded(work: Callable[[], Any]) -> Any:
         _worker["busy"] = False
 
 
+def output_dir(ret) -> str:
+    """A JobReturn's run folder (its working_dir is the process's working folder: Hydra's job.chdir is off)."""
+    return str(ret.hydra_cfg.hydra.runtime.output_dir)
+
+
 def slim(ret):
     """What goes back to the parent: the number, the status and where. The configs stay here: they hold
     structured-config classes that Hydra's plugin scan loaded outside sys.modules, which do not pickle, and no
@@ -263,5 +333,7 @@ def slim(ret):
     value = ret._return_value
     if isinstance(value, BaseException):  # not every exception pickles
         value = RuntimeError(f"{type(value).__name__}: {value}")
-    return JobReturn(overrides=ret.overrides, cfg=None, hydra_cfg=None, working_dir=ret.working_dir,
+    # of the hydra node only the job's folder, where the parent reads its result (output_dir)
+    folder = OmegaConf.create({"hydra": {"runtime": {"output_dir": output_dir(ret)}}})
+    return JobReturn(overrides=ret.overrides, cfg=None, hydra_cfg=folder, working_dir=ret.working_dir,
                      task_name=ret.task_name, status=ret.status, _return_value=value)

@@ -91,6 +91,7 @@ class Member:
     gen: torch.Generator | None = None
     saver: T.Checkpoints | None = None  # last.pt/best.pt, as often as the loop writes them
     extra: dict = field(default_factory=dict)
+    name: str = ""  # the start of its console lines, e.g. "job 5: " (members share one console)
 
 
 @dataclass
@@ -207,7 +208,8 @@ def start(members: list[Member], cores: int | None, progress: bool | None, prefi
     for k, m in enumerate(members):
         m.gen = torch.Generator(device=r0.device).manual_seed(m.run.seed)  # as the loop: batch order per member
         m.p = T.Progress(T.LossSum(r0.device))
-        m.tracker = T.start(m.run, m.run_dir, 0, progress if k == 0 else False, prefix)  # one live bar
+        # one live bar; each member's lines name its own job
+        m.tracker = T.start(m.run, m.run_dir, 0, progress if k == 0 else False, m.name or prefix)
         m.saver = T.Checkpoints(m.run_dir, m.run.checkpoint_every_s, m.run.save_checkpoints, None)
     return s
 

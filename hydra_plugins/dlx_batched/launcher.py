@@ -22,6 +22,7 @@ ConfigStore.instance().store(group="hydra/launcher", name="dlx_batched", node=Ba
 class BatchedLauncher(Launcher):
     def __init__(self, max_members: int = 0, n_jobs: Any = "auto") -> None:
         self.max_members, self.n_jobs = max_members, n_jobs
+        self.progress = None  # a sweeper's own progress (dlx/sweep/progress.py): its jobs then print nothing
 
     def setup(self, *, hydra_context, task_function, config) -> None:
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
@@ -30,4 +31,4 @@ class BatchedLauncher(Launcher):
         from dlx.sweep import batched
 
         return batched.launch(self.hydra_context, self.config, self.task_function, job_overrides, initial_job_idx,
-                              self.n_jobs, self.max_members)
+                              self.n_jobs, self.max_members, self.progress)

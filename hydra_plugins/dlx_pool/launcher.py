@@ -21,6 +21,7 @@ ConfigStore.instance().store(group="hydra/launcher", name="dlx_pool", node=PoolL
 class PoolLauncher(Launcher):
     def __init__(self, n_jobs: Any = "auto") -> None:
         self.n_jobs = n_jobs
+        self.progress = None  # a sweeper's own progress (dlx/sweep/progress.py): its jobs then print nothing
 
     def setup(self, *, hydra_context, task_function, config) -> None:
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
@@ -29,4 +30,4 @@ class PoolLauncher(Launcher):
         from dlx.sweep import pool
 
         return pool.launch(self.hydra_context, self.config, self.task_function, job_overrides, initial_job_idx,
-                           self.n_jobs)
+                           self.n_jobs, self.progress)
