@@ -252,6 +252,7 @@ def jobs(overrides: list[str], dirs: list[str]) -> tuple[list[list[str]] | None,
             (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)):
         raise ConfigError(f"hydra.launcher.n_jobs={n_jobs} is wrong: allowed is auto or an integer (0: one job "
                           "per core)")
+    _check_cluster(hydra_cfg.launcher)
     if str(hydra_cfg.sweeper.get("_target_", "")).endswith("OptunaSweeper"):
         _check_search(hydra_cfg.sweeper, overrides)
     if str(hydra_cfg.sweeper.get("_target_", "")).endswith("SeedsSweeper"):
@@ -259,6 +260,16 @@ def jobs(overrides: list[str], dirs: list[str]) -> tuple[list[list[str]] | None,
     if not str(hydra_cfg.sweeper.get("_target_", "")).endswith("BasicSweeper"):
         return None, composed
     return grid(hydra_cfg.sweeper.get("params"), overrides), composed
+
+
+def _check_cluster(launcher) -> None:
+    """hydra.launcher.tasks of the packed cluster launchers, and hydra/launcher=ray's address (dlx/sweep/cluster.py)."""
+    from dlx.sweep import cluster
+
+    if str(launcher.get("_target_", "")).endswith("RayLauncher"):
+        cluster.check_ray(launcher.get("address"), launcher.get("tasks"))
+    elif "tasks" in launcher:
+        cluster.check_tasks(launcher.get("tasks"))
 
 
 def _seed_arms(sweeper, overrides: list[str]) -> list[list[str]]:

@@ -23,6 +23,7 @@ import contextlib
 import functools
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -94,12 +95,15 @@ def run_counted(tally: SweepProgress | None, ids: list[int], run: Callable[[], A
 
 
 def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: list[tuple[Callable, tuple]],
-             n: int, threads: int, shown: SweepProgress, tally: SweepProgress | None, ids: list[list[int]]) -> list:
+             n: int, threads: int, shown: SweepProgress, tally: SweepProgress | None, ids: list[list[int]],
+             dumps: Callable[[Any], bytes] = pickle.dumps) -> list:
     """Run ``tasks`` (a module-level function of the worker side, e.g. :func:`run_one`, and its arguments) in ``n``
     workers forked from the server, ``threads`` intra-op threads each; their results in order. Ctrl-C, SIGTERM
     and a dead worker are handled as the module's docstring says. hydra/launcher=batched runs its stacks here.
     ``shown``: where the workers' lines go (dlx/sweep/progress.py); ``tally`` counts the jobs ``ids[i]`` of task i
-    as they start and end (None: not counted)."""
+    as they start and end (None: not counted). ``dumps`` pickles Hydra's context, the config and the task function
+    for the workers: a packed cluster task (dlx/sweep/cluster.py) received them through cloudpickle, which rebuilt
+    the classes Hydra's plugin scan loaded outside sys.modules by value, and only cloudpickle pickles those again."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
@@ -111,9 +115,9 @@ def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: 
     # OmegaConf's resolvers are closures, which do not pickle: the worker has Hydra's (setup_globals) and dlx's
     # (registered when their modules are imported); only the singletons' instances travel.
     stop = ctx.Event()  # set by the first Ctrl-C anywhere: no worker starts another job
-    state = (hydra_context, config, task_function, Singleton.get_state()["instances"], threads, stop,
-             shown.relay_path(), shown.quiet)
-    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=state)
+    state = dumps((hydra_context, config, task_function, Singleton.get_state()["instances"], threads))
+    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
+                               initargs=(state, stop, shown.relay_path(), shown.quiet))
 
     old_term = signal.signal(signal.SIGTERM, term_as_interrupt)  # kill/timeout/a scheduler: as Ctrl-C
     try:
@@ -175,7 +179,9 @@ def start_server():
     # it shares the terminal's process group, and a signal while it imports would print a traceback and take the
     # workers it has not forked yet with it. Its workers set their own handlers (_init_worker); the server ends
     # when this process does.
-    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # A scheduler's warning signal (SIGUSR2, sent to every process of a SLURM task) is ignored by the server and
+    # its workers for good: the task's own process answers it (dlx/sweep/cluster.py) and passes a SIGTERM on.
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR2)}
     try:
         forkserver.ensure_running()
     finally:
@@ -212,13 +218,15 @@ def in_worker() -> bool:
     return bool(_worker)
 
 
-def _init_worker(hydra_context, config: DictConfig, task_function: Callable, instances: dict, threads: int,
-                 stop, relay_path: str | None, quiet: bool) -> None:
-    """Once per worker: Hydra's global state as the parent has it, the thread share, its output (through the
-    parent while its live line holds the terminal; none on stdout for a quiet sweep)."""
+def _init_worker(state: bytes, stop, relay_path: str | None, quiet: bool) -> None:
+    """Once per worker: Hydra's global state as the parent has it (``state``: run_pool's pickled arguments), the
+    thread share, its output (through the parent while its live line holds the terminal; none on stdout for a
+    quiet sweep)."""
     import torch
     from hydra.core.singleton import Singleton
     from hydra.core.utils import setup_globals
+
+    hydra_context, config, task_function, instances, threads = pickle.loads(state)
 
     signal.signal(signal.SIGINT, _on_stop)
     signal.signal(signal.SIGTERM, _on_stop)
@@ -287,6 +295,11 @@ def run_one(idx: int, overrides: list[str]):
         return slim(J.run(hydra_context, config, task(f"job {idx}: "), sc))
 
     return guarded(work)
+
+
+def stop_requested() -> bool:
+    """A worker was asked to stop (Ctrl-C, SIGTERM, or another worker's job was interrupted)."""
+    return bool(_worker.get("interrupted")) or _worker["stop"].is_set()
 
 
 def guarded(work: Callable[[], Any]) -> Any:
