@@ -86,6 +86,7 @@ def run_in_pty(args: list[str], columns: int = 150, timeout: float = 120) -> str
     return b"".join(chunks).decode(errors="replace")
 
 
+@pytest.mark.slow  # a batched sweep in a real pseudo-terminal (12 s); CI's slow suite runs it
 def test_a_sweep_in_a_terminal_shows_the_live_line_and_stacked_members_name_their_jobs(tmp_path):
     """hydra/launcher=batched in 2 workers: each stack's lines pass through the parent, above its live line."""
     sweep_dir = tmp_path / "sweep"
