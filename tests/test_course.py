@@ -146,6 +146,26 @@ def test_script_keeps_the_replication_when_the_main_result_is_rebuilt(conf, tmp_
     assert (e["verdict"], e["replication"]["verdict"], e["keeps_direction"]) == ("supported", "supported", True)
 
 
+def test_script_writing_one_part_keeps_the_other_parts_verdicts(conf, tmp_path):
+    """verdicts.json is merged by claim ID: publishing Part 1 again leaves a Part 2 preset's published verdict (and
+    its page) as they were, even where that preset's sweep is not in the folder read now."""
+    other = dict(BLOCK, id="C36", part=2, line=1613, es="kernels", en="learned kernels")
+    preset = {"claim": other, "hydra": {"sweeper": {"params": PARAMS}}}
+    (conf / "configs" / "experiment" / "other.yaml").write_text("# @package _global_\n" + yaml.safe_dump(preset))
+    both, one = tmp_path / "both", tmp_path / "one"
+    fake_sweep(both / "fake", effect=0.02)
+    fake_sweep(both / "other", effect=0.02, claim=other)
+    fake_sweep(one / "fake", effect=-0.02)
+    docs = conf / "docs" / "course"
+    run = script().main
+    assert run(["--from", str(both), "--docs", str(docs)]) == 0
+    assert run(["--from", str(one), "--docs", str(docs), "--part", "1"]) == 0
+    book = {e["id"]: e for e in json.loads((docs / "verdicts.json").read_text())["claims"]}
+    assert (book["C7"]["verdict"], book["C36"]["verdict"]) == ("contradicted", "supported")
+    assert book["C36"]["sweep"] == str(both / "other")
+    assert "| [C36](#c36) | learned kernels | **supported** |" in (docs / "part2.md").read_text()
+
+
 def test_script_refuses_an_unknown_claim(conf, capsys):
     assert script().main(["--claims", "C7,C99", "--from", "."]) == 2
     assert "--claims C99 is wrong: allowed are the claims the presets test" in capsys.readouterr().err
