@@ -15,6 +15,7 @@ Sweeps go to <out>/<preset> (and <out>/<preset>-seeds5_6_7_8_9); a second call c
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -110,14 +111,22 @@ def judge(folder: Path, docs: Path | None = None) -> list[dict]:
         e["settings"] = grid
     if docs is not None:
         for c in claims.stored(runs)[0]:
-            png = claims.figure_png(c, runs)
+            drawn = c.figure or _default_figure(c, runs)
+            png = claims.figure_png(dataclasses.replace(c, figure=drawn), runs) if drawn else None
             if png:
                 (docs / "img").mkdir(parents=True, exist_ok=True)
                 _write(docs / "img" / f"{c.ids[0]}.png", png)
                 for e in entries:
                     if e["id"] in c.ids:
-                        e["image"] = f"img/{c.ids[0]}.png"
+                        e.update(image=f"img/{c.ids[0]}.png", image_of=list(drawn))
     return entries
+
+
+def _default_figure(c, runs: list) -> tuple[str, ...]:
+    """A block without ``figure``: the curves of the validation metric its arms are chosen on (or val/acc,
+    val/loss, whichever the runs log each epoch), so that every section of a page shows its arms learning."""
+    logged = {m for r in runs for m in r.curves}
+    return next(((m,) for m in (c.best_on, "val/acc", "val/loss") if m in logged), ())
 
 
 def _write(path: Path, data: str | bytes) -> None:
@@ -127,7 +136,7 @@ def _write(path: Path, data: str | bytes) -> None:
 
 
 READINGS = "readings"  # <docs>/readings/<preset>.md: words by hand that read a preset's claims together (the one
-#                         part of a page not written from the sweeps; no numbers there: they come from the tables)
+#                         part of a page not written from the sweeps; a number there names the sweep it comes from)
 META = ("id", "ids", "part", "line", "es", "en")  # which claim: once per entry, not again in its replication
 
 
@@ -211,14 +220,16 @@ def _wrong_side(e: dict, pair: dict) -> bool:
 def _against(e: dict) -> str | None:
     """The section's first sentence where the result goes against the notes: a contradicted verdict, or a pair
     that Holm's adjustment leaves not significant although its own interval points the other way."""
+    slide, expect = (("the slide", "the notes expect") if e["id"].startswith("C") else  # I<n>: the notes claim
+                     ("the preset's expectation", "the preset expects"))                      # nothing themselves
     if e.get("verdict") == "contradicted":
-        return (f"**This result goes against the slide:** the notes expect {e['pair']} on {e['metric']}, and the "
+        return (f"**This result goes against {slide}:** {expect} {e['pair']} on {e['metric']}, and the "
                 f"sweep shows the opposite ({claims.sentence(e).split(': ', 1)[1]}).")
     leaning = [p for p in e.get("pairs") or [] if _wrong_side(e, p)]
     if e.get("verdict") != "not shown" or not leaning:
         return None
     p = leaning[0]
-    return (f"**These numbers lean against the slide:** the notes expect {p['expect']} on {e['metric']}; the sweep's "
+    return (f"**These numbers lean against {slide}:** {expect} {p['expect']} on {e['metric']}; the sweep's "
             f"difference points the other way ({_num(p['effect'])}, 95% CI [{_num(p['ci95'][0])}, "
             f"{_num(p['ci95'][1])}]), though not significantly once the preset's pairs are adjusted together "
             f"(Holm-adjusted p = {p['p']:.3g}).")
@@ -271,7 +282,7 @@ def section(e: dict) -> list[str]:
                          f"{_num(r['best_on_mean'], r['best_on_std'])} | {r['n']}/{r['runs']} | {r['diverged']} |")
         lines.append("")
     if e.get("image"):
-        lines += [f"![{ids}: {_md(', '.join(e['figure']))} of each arm]({e['image']})", ""]
+        lines += [f"![{ids}: {_md(', '.join(e.get('image_of') or e['figure']))} of each arm]({e['image']})", ""]
     if e.get("wall_s") is not None:
         again = (rep or {}).get("wall_s")
         lines += [f"The preset's sweep took {e['wall_s']:.0f} s" + (f" (its replication {again:.0f} s)" if again

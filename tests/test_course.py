@@ -196,6 +196,16 @@ def test_a_block_with_several_pairs_lists_each_pair():
     assert script()._pairs(dict(metric="test/acc", pairs=pairs[:1])) == []
 
 
+def test_a_block_without_a_figure_draws_the_curves_it_chose_its_arms_on():
+    from types import SimpleNamespace
+
+    c = claims.parse(BLOCK)[0]  # no figure key; best_on val/acc
+    logs = lambda *names: [SimpleNamespace(curves={n: None for n in names})]  # noqa: E731
+    assert script()._default_figure(c, logs("val/acc", "val/loss")) == ("val/acc",)
+    assert script()._default_figure(c, logs("val/loss")) == ("val/loss",)  # best_on not logged each epoch
+    assert script()._default_figure(c, logs("train/loss")) == ()
+
+
 def test_script_refuses_an_unknown_claim(conf, capsys):
     assert script().main(["--claims", "C7,C99", "--from", "."]) == 2
     assert "--claims C99 is wrong: allowed are the claims the presets test" in capsys.readouterr().err
