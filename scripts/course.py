@@ -198,9 +198,9 @@ def _md(text: str) -> str:
 
 
 def _num(x: float | None, std: float | None = None) -> str:
-    if x is None:
+    if x is None or not math.isfinite(x):  # NaN: nothing to read (no best_on where only the arms are swept)
         return "-"
-    return f"{x:.4g}" + (f" ± {std:.2g}" if std is not None else "")
+    return f"{x:.4g}" + (f" ± {std:.2g}" if std is not None and math.isfinite(std) else "")
 
 
 def _verdict_cell(e: dict | None) -> str:
