@@ -1,6 +1,7 @@
 """The course, claim by claim: run the presets that test the notes' claims, then write docs/course/verdicts.json and
-one page per part of the notes (docs/course/part<N>.md) from their sweeps. Nothing on the pages is typed by hand:
-the sentences come from the presets' claim blocks, the numbers from the sweeps (dlx/results/claims.py).
+one page per part of the notes (docs/course/part<N>.md) from their sweeps. Nothing on the pages is typed by hand but
+the readings (docs/course/readings/<preset>.md, words that read a preset's claims together): the sentences come from
+the presets' claim blocks, the numbers from the sweeps (dlx/results/claims.py).
 
     python scripts/course.py --part 1 --replicate          every Part 1 preset, then each again on seeds 5-9
     python scripts/course.py --claims C7,C23               only the presets that test these claims
@@ -14,6 +15,7 @@ Sweeps go to <out>/<preset> (and <out>/<preset>-seeds5_6_7_8_9); a second call c
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -127,14 +129,22 @@ def judge(folder: Path, docs: Path | None = None) -> list[dict]:
         e["settings"] = grid
     if docs is not None:
         for c in claims.stored(runs)[0]:
-            png = claims.figure_png(c, runs)
+            drawn = c.figure or _default_figure(c, runs)
+            png = claims.figure_png(dataclasses.replace(c, figure=drawn), runs) if drawn else None
             if png:
                 (docs / "img").mkdir(parents=True, exist_ok=True)
                 _write(docs / "img" / f"{c.ids[0]}.png", png)
                 for e in entries:
                     if e["id"] in c.ids:
-                        e["image"] = f"img/{c.ids[0]}.png"
+                        e.update(image=f"img/{c.ids[0]}.png", image_of=list(drawn))
     return entries
+
+
+def _default_figure(c, runs: list) -> tuple[str, ...]:
+    """A block without ``figure``: the curves of the validation metric its arms are chosen on (or val/acc,
+    val/loss, whichever the runs log each epoch), so that every section of a page shows its arms learning."""
+    logged = {m for r in runs for m in r.curves}
+    return next(((m,) for m in (c.best_on, "val/acc", "val/loss") if m in logged), ())
 
 
 def _write(path: Path, data: str | bytes) -> None:
@@ -143,6 +153,8 @@ def _write(path: Path, data: str | bytes) -> None:
     os.replace(tmp, path)
 
 
+READINGS = "readings"  # <docs>/readings/<preset>.md: words by hand that read a preset's claims together (the one
+#                         part of a page not written from the sweeps; a number there names the sweep it comes from)
 META = ("id", "ids", "part", "line", "es", "en")  # which claim: once per entry, not again in its replication
 
 
@@ -204,9 +216,9 @@ def _md(text: str) -> str:
 
 
 def _num(x: float | None, std: float | None = None) -> str:
-    if x is None:
+    if x is None or not math.isfinite(x):  # NaN: nothing to read (no best_on where only the arms are swept)
         return "-"
-    return f"{x:.4g}" + (f" ± {std:.2g}" if std is not None else "")
+    return f"{x:.4g}" + (f" ± {std:.2g}" if std is not None and math.isfinite(std) else "")
 
 
 def _verdict_cell(e: dict | None) -> str:
@@ -215,18 +227,47 @@ def _verdict_cell(e: dict | None) -> str:
     return f"**{e['verdict']}**" if e["verdict"] in ("supported", "contradicted") else e["verdict"]
 
 
+def _wrong_side(e: dict, pair: dict) -> bool:
+    """Does a not-significant ``A > B`` pair's 95% interval lie wholly on the side the notes do not expect?"""
+    if "~" in pair["expect"] or pair.get("ci95") is None or pair.get("outcome") != "n.s.":
+        return False
+    low, high = pair["ci95"]
+    return high < 0 if e["mode"] == "max" else low > 0  # effect = A - B; A better is + for max, - for min
+
+
 def _against(e: dict) -> str | None:
-    """The section's first sentence where the result (or its replication) goes against the notes."""
+    """The section's first sentence where the result goes against the notes: a contradicted verdict, a replication
+    that comes out the other way, or a pair that Holm's adjustment leaves not significant although its own interval
+    points the other way."""
+    slide, expect = (("the slide", "the notes expect") if e["id"].startswith("C") else  # I<n>: the notes claim
+                     ("the preset's expectation", "the preset expects"))                      # nothing themselves
     rep = e.get("replication") or {}
     if e.get("verdict") == "contradicted":
-        return (f"**This result goes against the slide:** the notes expect {e['pair']} on {e['metric']}, and the "
+        return (f"**This result goes against {slide}:** {expect} {e['pair']} on {e['metric']}, and the "
                 f"sweep shows the opposite ({claims.sentence(e).split(': ', 1)[1]}).")
     if rep.get("verdict") == "contradicted":
         seeds = ",".join(map(str, rep.get("seeds") or ()))
-        return (f"**The replication goes against the slide:** on seeds {seeds} the notes' {rep['pair']} on "
-                f"{rep['metric']} comes out the other way ({claims.sentence(rep).split(': ', 1)[1]}); on the "
-                f"preset's own seeds the verdict is {e.get('verdict') or 'not run yet'}.")
-    return None
+        owner = "the notes'" if e["id"].startswith("C") else "the preset's"
+        return (f"**The replication goes against {slide}:** on seeds {seeds} {owner} {rep['pair']} on {rep['metric']} "
+                f"comes out the other way ({claims.sentence(rep).split(': ', 1)[1]}); on the preset's own seeds "
+                f"the verdict is {e.get('verdict') or 'not run yet'}.")
+    leaning = [p for p in e.get("pairs") or [] if _wrong_side(e, p)]
+    if e.get("verdict") != "not shown" or not leaning:
+        return None
+    p = leaning[0]
+    return (f"**These numbers lean against {slide}:** {expect} {p['expect']} on {e['metric']}; the sweep's "
+            f"difference points the other way ({_num(p['effect'])}, 95% CI [{_num(p['ci95'][0])}, "
+            f"{_num(p['ci95'][1])}]), though not significantly once the preset's pairs are adjusted together "
+            f"(Holm-adjusted p = {p['p']:.3g}).")
+
+
+def _pairs(e: dict) -> list[str]:
+    """Each expected pair's own outcome, where a claim block expects several (the verdict names one)."""
+    if len(e.get("pairs") or []) < 2:
+        return []
+    rows = [f"{p['expect']}: {p['outcome']}, {_num(p['effect'])} (95% CI [{_num(p['ci95'][0])}, "
+            f"{_num(p['ci95'][1])}], Holm-adjusted p = {p['p']:.3g})" for p in e["pairs"]]
+    return ["Each expected pair on " + e["metric"] + ": " + "; ".join(rows) + ".", ""]
 
 
 def section(e: dict) -> list[str]:
@@ -240,7 +281,7 @@ def section(e: dict) -> list[str]:
     if e.get("verdict") is None:
         lines += ["No result yet: run `python scripts/course.py --claims " + e["id"] + "`.", ""]
     else:
-        lines += [f"**Verdict:** {claims.sentence(e)}.", ""]
+        lines += [f"**Verdict:** {claims.sentence(e)}.", "", *_pairs(e)]
     rep = e.get("replication")
     if rep:
         seeds = ",".join(map(str, rep["seeds"]))
@@ -267,7 +308,7 @@ def section(e: dict) -> list[str]:
                          f"{_num(r['best_on_mean'], r['best_on_std'])} | {r['n']}/{r['runs']} | {r['diverged']} |")
         lines.append("")
     if e.get("image"):
-        lines += [f"![{ids}: {_md(', '.join(e['figure']))} of each arm]({e['image']})", ""]
+        lines += [f"![{ids}: {_md(', '.join(e.get('image_of') or e['figure']))} of each arm]({e['image']})", ""]
     if e.get("wall_s") is not None:
         lines += [f"The preset's sweep took {_took(e)}" + (f", its replication {_took(rep)}" if (rep or {}).get(
                   "wall_s") is not None else "") + " on the 2-core machine that wrote this page.", ""]
@@ -297,8 +338,9 @@ def settings_table(e: dict) -> list[str]:
     return [*lines, "", "</details>", ""]
 
 
-def page(part: int, entries: list[dict], missing: list[str]) -> str:
-    """docs/course/part<N>.md: a table of the part's claims, then one section per claim block."""
+def page(part: int, entries: list[dict], missing: list[str], readings: dict[str, str] | None = None) -> str:
+    """docs/course/part<N>.md: a table of the part's claims, then one section per claim block; ``readings``
+    (preset -> Markdown, docs/course/readings/<preset>.md) follow the preset's grid, once a page."""
     mine = [e for e in entries if e["part"] == part]
     lines = [f"# Part {part}: {course.PARTS[part]}", "",
              "Written by `scripts/course.py` from the presets' sweeps; do not edit by hand. Each verdict comes from "
@@ -320,6 +362,7 @@ def page(part: int, entries: list[dict], missing: list[str]) -> str:
             if e["preset"] not in tabled:
                 tabled.add(e["preset"])
                 lines += settings_table(e)
+                lines += [(readings or {})[e["preset"]].strip(), ""] if e["preset"] in (readings or {}) else []
     untested = [e for e in mine if not e["preset"]]
     if untested:
         lines += ["## Claims not tested", ""]
@@ -385,8 +428,9 @@ def main(argv: list[str] | None = None) -> int:
                                                    ensure_ascii=False) + "\n")
     missing = [f"C{n}" for n in range(1, course.N_CLAIMS + 1) if f"C{n}" not in {r["id"] for r in rows}]
     parts = sorted({e["part"] for e in entries})
+    readings = {f.stem: f.read_text() for f in sorted((args.docs / READINGS).glob("*.md"))}
     for part in parts:
-        _write(args.docs / f"part{part}.md", page(part, entries, missing))
+        _write(args.docs / f"part{part}.md", page(part, entries, missing, readings))
     print(f"wrote {args.docs / 'verdicts.json'} and " + ", ".join(f"part{n}.md" for n in parts))
     return 0
 

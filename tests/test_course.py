@@ -163,6 +163,66 @@ def test_a_replication_against_the_slide_is_said_first(conf, tmp_path):
     assert "on the preset's own seeds the verdict is not shown." in section.split("\n\n")[1]
 
 
+def test_script_writing_one_part_keeps_the_other_parts_verdicts(conf, tmp_path):
+    """verdicts.json is merged by claim ID: publishing Part 1 again leaves a Part 2 preset's published verdict (and
+    its page) as they were, even where that preset's sweep is not in the folder read now."""
+    other = dict(BLOCK, id="C36", part=2, line=1613, es="kernels", en="learned kernels")
+    preset = {"claim": other, "hydra": {"sweeper": {"params": PARAMS}}}
+    (conf / "configs" / "experiment" / "other.yaml").write_text("# @package _global_\n" + yaml.safe_dump(preset))
+    both, one = tmp_path / "both", tmp_path / "one"
+    fake_sweep(both / "fake", effect=0.02)
+    fake_sweep(both / "other", effect=0.02, claim=other)
+    fake_sweep(one / "fake", effect=-0.02)
+    docs = conf / "docs" / "course"
+    run = script().main
+    assert run(["--from", str(both), "--docs", str(docs)]) == 0
+    assert run(["--from", str(one), "--docs", str(docs), "--part", "1"]) == 0
+    book = {e["id"]: e for e in json.loads((docs / "verdicts.json").read_text())["claims"]}
+    assert (book["C7"]["verdict"], book["C36"]["verdict"]) == ("contradicted", "supported")
+    assert book["C36"]["sweep"] == str(both / "other")
+    assert "| [C36](#c36) | learned kernels | **supported** |" in (docs / "part2.md").read_text()
+
+
+def test_a_page_says_first_when_the_numbers_lean_against_the_notes(conf, tmp_path):
+    """Two blocks on one pair: Holm's adjustment leaves each not significant although the pair's own interval lies
+    below zero; the section opens by saying so. A reading by hand follows the preset's grid, once."""
+    second = dict(BLOCK, id="C8", en="the same pair again")
+    preset = {"claim": [BLOCK, second], "hydra": {"sweeper": {"params": PARAMS}}}
+    (conf / "configs" / "experiment" / "fake.yaml").write_text("# @package _global_\n" + yaml.safe_dump(preset))
+    sweeps = tmp_path / "sweeps"
+    fake_sweep(sweeps / "fake", effect=-0.0106, claim=[BLOCK, second], jitter=(0.01, -0.01, 0.005, -0.005, 0.0))
+    docs = conf / "docs" / "course"
+    (docs / "readings").mkdir(parents=True)
+    (docs / "readings" / "fake.md").write_text("### Reading C7 and C8 together\n\nThe same pair twice.\n")
+    assert script().main(["--from", str(sweeps), "--docs", str(docs)]) == 0
+    e = next(x for x in json.loads((docs / "verdicts.json").read_text())["claims"] if x["id"] == "C7")
+    assert e["verdict"] == "not shown" and e["ci95"][1] < 0 < e["p"] - 0.05
+    page = (docs / "part1.md").read_text()
+    first = page.split("## C7: ")[1].split("\n\n")[1]
+    assert first.startswith("**These numbers lean against the slide:** the notes expect cross_entropy > mse")
+    assert page.count("### Reading C7 and C8 together") == 1
+    assert page.index("</details>") < page.index("### Reading C7") < page.index("## C8: ")
+
+
+def test_a_block_with_several_pairs_lists_each_pair():
+    pairs = [dict(expect="a > b", outcome="as expected", effect=0.05, ci95=[0.03, 0.07], p=0.002),
+             dict(expect="c > b", outcome="n.s.", effect=-0.02, ci95=[-0.05, 0.01], p=0.3)]
+    lines = script()._pairs(dict(metric="test/acc", pairs=pairs))
+    assert lines[0] == ("Each expected pair on test/acc: a > b: as expected, 0.05 (95% CI [0.03, 0.07], Holm-adjusted "
+                        "p = 0.002); c > b: n.s., -0.02 (95% CI [-0.05, 0.01], Holm-adjusted p = 0.3).")
+    assert script()._pairs(dict(metric="test/acc", pairs=pairs[:1])) == []
+
+
+def test_a_block_without_a_figure_draws_the_curves_it_chose_its_arms_on():
+    from types import SimpleNamespace
+
+    c = claims.parse(BLOCK)[0]  # no figure key; best_on val/acc
+    logs = lambda *names: [SimpleNamespace(curves={n: None for n in names})]  # noqa: E731
+    assert script()._default_figure(c, logs("val/acc", "val/loss")) == ("val/acc",)
+    assert script()._default_figure(c, logs("val/loss")) == ("val/loss",)  # best_on not logged each epoch
+    assert script()._default_figure(c, logs("train/loss")) == ()
+
+
 def test_script_refuses_an_unknown_claim(conf, capsys):
     assert script().main(["--claims", "C7,C99", "--from", "."]) == 2
     assert "--claims C99 is wrong: allowed are the claims the presets test" in capsys.readouterr().err

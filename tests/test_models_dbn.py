@@ -120,6 +120,22 @@ def test_autoencoder_method_trains_each_rbm_as_a_tied_autoencoder(visible):
     assert not rbm.b.requires_grad and rbm.W.grad is None and rbm.c.grad is None
 
 
+def test_autoencoder_pretraining_trains_rbms_that_fine_tuning_keeps_frozen():
+    """model.freeze=[rbms] (a feature extractor) freezes the RBMs for fine-tuning, not for their pretraining: the
+    autoencoder method changes them as CD does, and they stay frozen afterwards."""
+    torch.manual_seed(0)
+    x = digits()[0][:200]
+    m = DBN((1, 8, 8), 10, hidden=[16, 8])
+    for p in m.rbms.parameters():
+        p.requires_grad_(False)
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    m.pretrain(x, steps=20, lr=0.1, batch_size=20, method="autoencoder")
+    for k in ("rbms.0.W", "rbms.0.c", "rbms.1.W", "rbms.1.c"):
+        assert not torch.equal(m.state_dict()[k], before[k]), k
+    assert not any(p.requires_grad for p in m.rbms.parameters())
+    assert all(p.grad is None for p in m.rbms.parameters())
+
+
 def test_pretrain_methods_log_their_own_names_and_none_keeps_the_init():
     torch.manual_seed(0)
     x = digits()[0][:200]

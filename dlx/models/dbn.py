@@ -126,6 +126,21 @@ class RBM(nn.Module):
             self.b.copy_(m if self.visible == "gaussian" else torch.logit(m.clamp(1e-3, 1 - 1e-3)))
         b = self.b.clone().requires_grad_()  # a buffer for the loop (see __init__), a parameter here
         opt = torch.optim.SGD([self.W, self.c, b], lr=lr)
+        frozen = [p for p in (self.W, self.c) if not p.requires_grad]  # model.freeze holds for fine-tuning only:
+        for p in frozen:  # pretraining trains every RBM (CD needs no autograd; this SGD does)
+            p.requires_grad_(True)
+        try:
+            last = self._ae_steps(x, steps, batch_size, b, opt, log, prefix)
+        finally:
+            for p in frozen:
+                p.requires_grad_(False)
+        opt.zero_grad(set_to_none=True)  # fine-tuning's optimizer starts from no gradient
+        with torch.no_grad():
+            self.b.copy_(b)
+        return last
+
+    def _ae_steps(self, x, steps: int, batch_size: int, b: torch.Tensor, opt, log, prefix: str) -> float:
+        """fit_autoencoder's SGD steps; the last logged recon MSE."""
         total, n, last = torch.zeros((), device=x.device), 0, math.nan
         with torch.enable_grad():
             for step in range(1, steps + 1):
@@ -145,9 +160,6 @@ class RBM(nn.Module):
                     if log is not None:
                         log(f"{prefix}/recon_mse", last, step)
                     total, n = torch.zeros((), device=x.device), 0
-        opt.zero_grad(set_to_none=True)  # fine-tuning's optimizer starts from no gradient
-        with torch.no_grad():
-            self.b.copy_(b)
         return last
 
 
