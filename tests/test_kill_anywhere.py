@@ -115,5 +115,7 @@ def test_sigint_to_a_searchs_group_then_resume_finishes_the_interrupted_trial(tm
     assert proc.returncode == 130 and results(sweep)["0"]["status"] == "interrupted", out[-3000:]
     again = dlx_cli("train", *args, "resume_sweep=true", timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert f"dlx: resuming {sweep / '0'}" in again.stdout
+    # the search says so (its trials' own lines go to their train.log); the trial's job ran with resume=<its folder>
+    assert "dlx: search: continuing 1 interrupted trials: 0" in again.stdout, again.stdout[-3000:]
+    assert f"resume='{sweep / '0'}'" in (sweep / "0" / ".hydra" / "overrides.yaml").read_text()
     assert [r["status"] for r in results(sweep).values()] == ["completed", "completed"]
