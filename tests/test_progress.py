@@ -118,3 +118,15 @@ def test_a_search_prints_one_line_per_trial_and_the_pruned_by_rung(tmp_path):
     summary = next(ln for ln in out.stdout.splitlines() if "trials complete" in ln)
     assert re.search(rf"{len(pruned)} pruned \((\d+ at epoch \d: [\d, ]+;? ?)+\)", summary), summary
     assert "best trial" in out.stdout
+
+
+@pytest.mark.slow  # ten jobs in a real pseudo-terminal; CI's slow suite runs it
+def test_a_ten_job_sweep_in_a_terminal_shows_the_live_line(tmp_path):
+    """The default launcher (parallel) with ten jobs, as a user types it in a terminal: the live line, ending at ten
+    done with the best value the result files hold."""
+    sweep_dir = tmp_path / "sweep"
+    raw = run_in_pty(["train", "-m", *FAST, "optim=sgd,adam", "seed=0,1,2,3,4", "trainer.max_epochs=1",
+                      f"hydra.sweep.dir={sweep_dir}"])
+    text = ANSI.sub("", raw).replace("\r", "\n")
+    assert "sweep ━" in text and "10 jobs: 10 done, 0 running, 0 failed, 0 left" in text, text[-3000:]
+    assert f"best val/acc {best_of(sweep_dir):.4f}" in text
