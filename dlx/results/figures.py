@@ -90,16 +90,11 @@ def read_images(run_dir) -> dict[str, tuple[int, bytes]]:
     run's own event files; {} without any. TensorBoard's reservoir keeps a tag's latest image, so one is read."""
     from pathlib import Path
 
-    run_dir = Path(run_dir)
-    if not any(p.name.startswith("events.out.tfevents") for p in run_dir.iterdir()):
-        return {}
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from dlx.results.runs import read_events
 
-    acc = EventAccumulator(str(run_dir), size_guidance={"images": 1, "scalars": 1, "histograms": 1, "tensors": 1})
-    try:
-        acc.Reload()
-    except Exception:  # a file being written by a live run can end mid-record; use what was read
-        pass
+    acc = read_events(Path(run_dir), {"images": 1, "scalars": 1, "histograms": 1, "tensors": 1})
+    if acc is None:
+        return {}
     out = {}
     for tag in acc.Tags().get("images", []):
         if tag.removeprefix("pretrain/") in PICTURES:

@@ -77,19 +77,28 @@ class Group:
         return sum(r.status in statuses for r in self.runs)
 
 
-def read_curves(run_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """All scalars in the event files directly inside run_dir. A resumed run has several event files; a
-    step logged twice keeps its latest value."""
+def read_events(run_dir: Path, size_guidance: dict[str, int]):
+    """TensorBoard's EventAccumulator over the event files directly inside ``run_dir``, loaded as far as they can
+    be read (``size_guidance``: how many of each kind it keeps, 0 = all); None without any event file."""
     if not any(p.name.startswith("events.out.tfevents") for p in run_dir.iterdir()):
-        return {}
+        return None
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     logging.getLogger("tensorboard").setLevel(logging.WARNING)  # its per-file INFO lines are noise here
-    acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})  # 0 = keep every point
+    acc = EventAccumulator(str(run_dir), size_guidance=size_guidance)
     try:
         acc.Reload()
     except Exception:  # a file being written by a live run can end mid-record; use what was read
         pass
+    return acc
+
+
+def read_curves(run_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """All scalars in the event files directly inside run_dir. A resumed run has several event files; a
+    step logged twice keeps its latest value."""
+    acc = read_events(run_dir, {"scalars": 0})  # 0 = keep every point
+    if acc is None:
+        return {}
     curves = {}
     for tag in acc.Tags().get("scalars", []):
         by_step = {e.step: (e.value, e.wall_time) for e in acc.Scalars(tag)}
