@@ -116,19 +116,26 @@ def _start_pool_server(args: list[str]):
 
 
 def entry() -> None:
-    from dlx.signals import term_as_interrupt
+    from dlx.signals import ignore_at_finalisation, quiet_teardown, term_as_interrupt
 
+    ignore_at_finalisation()
     signal.signal(signal.SIGTERM, term_as_interrupt)
     try:
         code = main()
+        quiet_teardown(code)  # inside the try: a signal just before it is an interrupt like any other
     except KeyboardInterrupt:  # Ctrl-C before a run's own handler is in place (imports, the preflight)
+        quiet_teardown(130)
         print("dlx: interrupted", file=sys.stderr)
         code = 130
+    except SystemExit as e:  # Hydra's own exit: its errors, a sweep with a failed job
+        quiet_teardown(e.code if isinstance(e.code, int) else int(e.code is not None))
+        raise
     except BrokenPipeError:  # `dlx ... | head` closed the pipe: what was asked for is printed
         # Python's advice (docs of signal, "Note on SIGPIPE"): point stdout at devnull, so the flush at exit
         # does not raise a second time
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 141  # 128 + SIGPIPE, as a shell reports a command stopped by a closed pipe
+        quiet_teardown(code)
     finally:
         # What is left is the interpreter's teardown, where the garbage collector walks every object torch and
         # Hydra made (over a second after a sweep); frozen objects are skipped. atexit handlers still run.

@@ -10,3 +10,41 @@ def term_as_interrupt(signum, frame) -> None:
     place (imports, the preflight, a run's set-up; the loop's handler saves a checkpoint instead): a
     KeyboardInterrupt unwinds, and the command exits 130 rather than being cut off."""
     raise KeyboardInterrupt
+
+
+
+def _ignore() -> None:
+    import signal
+
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_IGN)
+
+
+def ignore_at_finalisation() -> None:
+    """Call first thing: registers the atexit handler that runs last (atexit runs the last-registered first). It
+    ignores Ctrl-C and SIGTERM for CPython's finalisation, which puts back the default action of a signal with a
+    Python handler: a signal then kills the process (exit -2, nothing printed) after a command that completed."""
+    import atexit
+
+    atexit.unregister(_ignore)  # once, however often an entry point runs in one process (the tests)
+    atexit.register(_ignore)
+
+
+def quiet_teardown(code: int) -> None:
+    """The command's work is done and written, with exit code ``code``; what is left is the interpreter's teardown
+    (atexit handlers, then finalisation). A Ctrl-C or SIGTERM now has nothing to stop: it ends the process at once
+    with ``code``, instead of a KeyboardInterrupt traceback from an atexit handler."""
+    import os
+    import signal
+    import sys
+
+    def now(signum, frame) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # a write the signal interrupted, or a closed pipe: what was printed is printed
+                pass
+        os._exit(code)
+
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, now)

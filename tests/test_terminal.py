@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -31,10 +32,52 @@ def test_ctrl_c_before_the_run_starts_is_not_an_error(monkeypatch, capsys):
 
     monkeypatch.setattr("dlx.preflight.preflight", interrupted)
     monkeypatch.setattr(sys, "argv", ["dlx", "train", "trainer.max_epochs=1"])
-    with pytest.raises(SystemExit) as e:
-        cli.entry()
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(SystemExit) as e:
+            cli.entry()
+    finally:  # entry() sets the process's handlers for its teardown: give pytest's back
+        for s, h in handlers.items():
+            signal.signal(s, h)
     assert e.value.code == 130
     assert capsys.readouterr().err == "dlx: interrupted\n"
+
+
+LATE = """
+import atexit, os, signal, sys, time
+from dlx import cli
+
+def ctrl_c():  # the user's Ctrl-C while the interpreter tears down
+    os.kill(os.getpid(), signal.{sig})
+    time.sleep(1)
+    print("the teardown went on", flush=True)
+
+def work(argv=None):
+    print("work done", flush=True)
+    if {during_atexit}:
+        atexit.register(ctrl_c)  # runs before dlx's last handler
+    return 3
+
+if not {during_atexit}:
+    atexit.register(ctrl_c)  # registered before entry(): runs after dlx's last handler, as finalisation begins
+cli.main = work
+cli.entry()
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("during_atexit", [True, False])
+def test_a_signal_after_the_work_is_done_keeps_its_exit_code(sig, during_atexit):
+    """A Ctrl-C or SIGTERM once the command has done and written its work (a sweep that completed) has nothing to
+    stop: the command ends with its own exit code, and no KeyboardInterrupt traceback from an atexit handler."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", LATE.format(sig=sig, during_atexit=during_atexit)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3, (proc.returncode, proc.stderr)
+    assert proc.stdout.startswith("work done"), proc.stdout
+    assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr, proc.stderr
+    # during the atexit handlers the signal ends the process at once; in the last one's wake it is ignored
+    assert ("the teardown went on" in proc.stdout) is (not during_atexit)
 
 
 @pytest.fixture(scope="module")
