@@ -24,6 +24,10 @@ commands:
   dlx --version    print the version
 """
 
+# the commands other than train, and the module of dlx whose main(args) runs each
+COMMANDS = {"compare": "compare", "report": "report", "eval": "evaluate", "predict": "predict", "plan": "plan",
+            "course": "course"}
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -49,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         from dlx import job, lazy_dynamo
         from dlx.checks import ConfigError
         from dlx.preflight import preflight
+        from dlx.signals import unwinding
         from dlx.sweep.jobs import cores
 
         lazy_dynamo.defer()  # the preflight builds every job without training: no torch._dynamo import (1.7 s)
@@ -68,34 +73,19 @@ def main(argv: list[str] | None = None) -> int:
         if args is None:
             return 0
         sys.argv = ["dlx train", *args]
+        unwinding()
         job.main()  # Hydra parses sys.argv and exits on its own errors; a sweep with a failed job exits 1
         return 0
-    if cmd == "compare":
-        from dlx import compare
+    if cmd in COMMANDS:
+        import importlib
 
-        return compare.main(rest)
-    if cmd == "report":
-        from dlx import report
+        from dlx.signals import unwinding
 
-        return report.main(rest)
-    if cmd == "eval":
-        from dlx import evaluate
-
-        return evaluate.main(rest)
-    if cmd == "predict":
-        from dlx import predict
-
-        return predict.main(rest)
-    if cmd == "plan":
-        from dlx import plan
-
-        return plan.main(rest)
-    if cmd == "course":
-        from dlx import course
-
-        return course.main(rest)
-    print(f"dlx: error: unknown command {cmd!r}; allowed: train, compare, report, eval, predict, plan, course (see dlx "
-          "--help)", file=sys.stderr)
+        command = importlib.import_module(f"dlx.{COMMANDS[cmd]}")
+        unwinding()  # imported: a Ctrl-C from here is the command's to handle (its temporary files)
+        return command.main(rest)
+    print(f"dlx: error: unknown command {cmd!r}; allowed: train, {', '.join(COMMANDS)} (see dlx --help)",
+          file=sys.stderr)
     return 2
 
 
@@ -116,10 +106,11 @@ def _start_pool_server(args: list[str]):
 
 
 def entry() -> None:
-    from dlx.signals import ignore_at_finalisation, quiet_teardown, term_as_interrupt
+    from dlx.signals import exit_at_once, ignore_at_finalisation, quiet_teardown
 
     ignore_at_finalisation()
-    signal.signal(signal.SIGTERM, term_as_interrupt)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, exit_at_once)  # until main() hands over to Hydra: see dlx.signals.unwinding
     try:
         code = main()
         quiet_teardown(code)  # inside the try: a signal just before it is an interrupt like any other

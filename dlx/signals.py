@@ -13,6 +13,27 @@ def term_as_interrupt(signum, frame) -> None:
 
 
 
+def exit_at_once(signum, frame) -> None:
+    """Ctrl-C or SIGTERM during the start-up (the imports, the preflight), when dlx has written nothing: the
+    process ends here, as a SIGKILL would leave it but with one line and 130. A KeyboardInterrupt raised then
+    would unwind through torch's, OmegaConf's and Hydra's import-time code, which does not all survive it: OmegaConf
+    turns it into an AttributeError, pybind11 into std::terminate (exit -6), the interpreter's own start into
+    "Fatal Python error"."""
+    import os
+
+    os.write(2, b"dlx: interrupted\n")  # not print: the signal may have stopped a write to sys.stderr halfway
+    os._exit(130)
+
+
+def unwinding() -> None:
+    """From here Ctrl-C and SIGTERM raise KeyboardInterrupt, which dlx's launchers and runs catch to stop their jobs
+    with checkpoints (a job's StopRequest takes the signals over while it runs)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, term_as_interrupt)
+
+
 def _ignore() -> None:
     import signal
 

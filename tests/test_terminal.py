@@ -43,6 +43,32 @@ def test_ctrl_c_before_the_run_starts_is_not_an_error(monkeypatch, capsys):
     assert capsys.readouterr().err == "dlx: interrupted\n"
 
 
+EARLY = """
+import os, signal, time
+from dlx import cli
+
+def importing(argv=None):  # the user's Ctrl-C while the imports run (torch's, Hydra's: seconds)
+    os.kill(os.getpid(), signal.{sig})
+    time.sleep(2)
+    print("the imports went on", flush=True)
+    return 0
+
+cli.main = importing
+cli.entry()
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_signal_during_the_start_up_ends_at_once_with_one_line(sig):
+    """Before dlx has written anything, a Ctrl-C or SIGTERM ends the command at once, exit 130 and one line: no
+    KeyboardInterrupt unwinding through third-party import code (OmegaConf turns one into an AttributeError,
+    pybind11 into std::terminate)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", EARLY.format(sig=sig)], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert (proc.returncode, proc.stderr, proc.stdout) == (130, "dlx: interrupted\n", "")
+
+
 LATE = """
 import atexit, os, signal, sys, time
 from dlx import cli
