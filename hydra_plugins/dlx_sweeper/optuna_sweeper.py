@@ -1,11 +1,11 @@
 """``hydra/sweeper=optuna`` (configs/hydra/sweeper/optuna.yaml): Optuna's ask/tell through any Hydra launcher. The
 work is dlx/sweep/optuna.py's; this is the face Hydra's plugin scan finds."""
 
-from pathlib import Path
 from typing import Any
 
-from hydra.plugins.sweeper import Sweeper
 from omegaconf import DictConfig, OmegaConf
+
+from dlx.sweep.face import LaunchingSweeper
 
 
 def _direction(metric: str, mode: str) -> str:
@@ -18,7 +18,7 @@ if not OmegaConf.has_resolver("dlx.direction"):  # optuna.yaml's direction: maxi
     OmegaConf.register_new_resolver("dlx.direction", _direction)
 
 
-class OptunaSweeper(Sweeper):
+class OptunaSweeper(LaunchingSweeper):
     def __init__(self, sampler: str = "tpe", seed: int | None = 0, sampler_args: Any = None,
                  direction: str = "maximize", n_trials: int = 20, n_jobs: int = 1, pruner: str = "none",
                  pruner_args: Any = None, storage: str | None = None, study_name: str | None = None,
@@ -30,14 +30,6 @@ class OptunaSweeper(Sweeper):
         self.storage_url, self.study_name, self.params = storage, study_name, params
         self.seeds = int(seeds)  # a trial's value: the mean over this many seeds (dlx/sweep/optuna.py)
         self.job_idx = 0
-
-    def setup(self, *, hydra_context, task_function, config: DictConfig) -> None:
-        from hydra.core.plugins import Plugins
-
-        self.config, self.hydra_context = config, hydra_context
-        self.launcher = Plugins.instance().instantiate_launcher(config=config, hydra_context=hydra_context,
-                                                                task_function=task_function)
-        self.sweep_dir = Path(config.hydra.sweep.dir).resolve()
 
     def sweep(self, arguments: list[str]) -> None:
         from dlx.sweep import optuna

@@ -1,14 +1,14 @@
 """``hydra/sweeper=seeds`` (configs/hydra/sweeper/seeds.yaml): sequential seeds, rounds of seeds added only to the
 comparisons still undecided. The work is dlx/sweep/seeds.py's; this is the face Hydra's plugin scan finds."""
 
-from pathlib import Path
 from typing import Any
 
-from hydra.plugins.sweeper import Sweeper
 from omegaconf import DictConfig, OmegaConf
 
+from dlx.sweep.face import LaunchingSweeper
 
-class SeedsSweeper(Sweeper):
+
+class SeedsSweeper(LaunchingSweeper):
     def __init__(self, params: Any = None, first: int = 3, step: int = 2, most: int = 20, alpha: float = 0.05,
                  spending: str = "pocock", margin: float | None = None, futility: float | None = 0.1,
                  metric: str | None = None, by: str = "best", mode: str | None = None, vs: str | None = None,
@@ -18,14 +18,6 @@ class SeedsSweeper(Sweeper):
         self.spending, self.margin, self.futility = spending, margin, futility
         self.metric, self.by, self.mode, self.vs = metric, by, mode, vs
         self.job_idx = 0  # checked: set by `dlx train -m` when its preflight checked every arm (nothing to redo)
-
-    def setup(self, *, hydra_context, task_function, config: DictConfig) -> None:
-        from hydra.core.plugins import Plugins
-
-        self.config, self.hydra_context = config, hydra_context
-        self.launcher = Plugins.instance().instantiate_launcher(config=config, hydra_context=hydra_context,
-                                                                task_function=task_function)
-        self.sweep_dir = Path(config.hydra.sweep.dir).resolve()
 
     def sweep(self, arguments: list[str]) -> None:
         from dlx.sweep import seeds
