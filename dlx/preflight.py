@@ -26,6 +26,10 @@ DLX_LAUNCHERS = ("dlx_pool.launcher.PoolLauncher", "dlx_batched.launcher.Batched
 PRINT_ONLY = {"-h", "--help", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc",
               "--version"}
 MULTIRUN = {"-m", "--multirun"}
+# Hydra's modes: it runs one of them (hydra/_internal/utils.py, run_and_report: "Only one of --run, --multirun,
+# --cfg, --info and --shell_completion can be specified", a ValueError with a traceback)
+MODES = {"-m": "--multirun", "--multirun": "--multirun", "-c": "--cfg", "--cfg": "--cfg", "-i": "--info",
+         "--info": "--info", "-sc": "--shell-completion", "--shell-completion": "--shell-completion"}
 PLUGIN_EXTRAS = {"hydra/sweeper": "sweep", "hydra/launcher": "slurm"}  # the pyproject extra of dlx's configs there
 
 
@@ -415,6 +419,10 @@ def preflight(args: list[str]) -> Plan:
     if args is None:
         return Plan(None)
     flags, overrides, dirs, multirun, print_only = _flags(args)
+    modes = sorted({MODES[a.split("=", 1)[0]] for a in args if a.split("=", 1)[0] in MODES})
+    if len(modes) > 1 and not {"-h", "--help", "--hydra-help"} & set(args):
+        raise ConfigError(f"{' and '.join(modes)} together are wrong: allowed is one of --multirun (-m), --cfg (-c), "
+                          "--info (-i), --shell-completion (-sc)")
     for d in dirs:
         if not Path(d).is_dir():
             raise ConfigError(f"--config-dir {d or '(missing)'} is wrong: allowed is an existing folder of "

@@ -42,6 +42,15 @@ def test_config_dir_runs_get_the_same_checks(tmp_path):
     assert not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.parametrize("flags", [["-m", "--cfg", "job"], ["--multirun", "-c", "hydra"], ["--info", "-m"],
+                                   ["--cfg=job", "--info"]])
+def test_two_of_hydras_modes_are_one_line(flags, tmp_path, capsys):
+    """Hydra runs one of --multirun, --cfg, --info, --shell-completion; two were a ValueError's traceback."""
+    line = cli_refusal(capsys, "train", *flags, "optim=sgd,adam", cwd=tmp_path)
+    assert line.startswith("dlx: error: ") and " together are wrong: allowed is one of --multirun (-m)" in line
+    assert not any(tmp_path.iterdir())
+
+
 def test_an_unresolvable_interpolation_is_one_line(tmp_path, capsys):
     assert "nonexistent.key" in cli_refusal(capsys, "train", "optim.lr=${nonexistent.key}", cwd=tmp_path)
 
