@@ -32,7 +32,7 @@ from dlx.checks import ConfigError
 from dlx.config import validate
 from dlx.data import Data, DataError
 from dlx.models import transfer
-from dlx.models.common import pretrain_on
+from dlx.models.common import UNTRAINED, pretrain_on
 from dlx.optim import check_torch, schedule
 
 # Errors in what the user asked for (config, data files, checkpoints): one line and exit 2, no traceback.
@@ -425,7 +425,8 @@ def _setup_data_and_model(c: dict, reg: dict, device: torch.device, dry: bool, r
     data = load_data(c["dataset"])
     data = task_view(data, getattr(cls, "task", data.task))
     pre = keys["pretrain"] or {}
-    if not (pretraining and pre.get("steps", 0) > 0 and pre.get("method", "cd") != "none" and pre_inputs == "all"):
+    reads_inputs = pre.get("steps", 0) > 0 and pre.get("method", "cd") not in UNTRAINED
+    if not (pretraining and reads_inputs and pre_inputs == "all"):
         data.x_unlabeled = None  # nothing reads it (a probe alone fits the head to the labeled x): off the device
     if not dry:
         data = data.to(device)

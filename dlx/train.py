@@ -476,9 +476,10 @@ def pretrain(run: Run, tracker: Tracker) -> None:
     d, model = run.data, run.model
     pre = dict(run.pretrain)
     probe = pre.pop("probe", 0)
-    kept = pre.get("method", "cd") == "none" or not pre.get("steps")  # only the probe, on the random init
-    tracker.print("dlx: no pretraining (the random init is kept)" if kept else
-                  f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels")
+    method = pre.get("method", "cd") if pre.get("steps") else "none"
+    tracker.print({"none": "dlx: no pretraining (the random init is kept)",
+                   "random": "dlx: no pretraining (a random stack at Glorot's scale)"}.get(
+        method, f"dlx: pretraining on {len(run.pretrain_x)} training inputs, without labels"))
     t0 = time.perf_counter()
     model.pretrain(run.pretrain_x, **pre, log=lambda name, value, at: tracker.scalars({name: value}, at))
     run.pretrain_s = time.perf_counter() - t0  # trainer.cost's cost/pretrain_s

@@ -150,6 +150,23 @@ def test_pretrain_methods_log_their_own_names_and_none_keeps_the_init():
     assert not torch.equal(m.rbms[1].W, before["rbms.1.W"])
 
 
+def test_a_random_stack_at_glorots_scale_gives_features_that_vary_with_the_input():
+    """method=random, the control of frozen features: the RBMs' own N(0, 0.01^2) init leaves the second layer's
+    units nearly constant over inputs; drawn again at Glorot's scale they vary, and a linear probe reads them."""
+    torch.manual_seed(0)
+    x, y, xt, yt = digits()
+    m = DBN((1, 8, 8), 10, hidden=[64, 64])
+    spread = lambda: m.features(x).std(0).mean().item()  # how much a unit changes from one input to the next
+    small = spread()
+    assert m.pretrain(x, steps=5, lr=0.1, batch_size=20, method="random") == []
+    bound = math.sqrt(6 / (64 + 64))
+    w = m.rbms[1].W
+    assert w.abs().max() <= bound and w.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.1)
+    assert spread() > 5 * small
+    m.probe(x, y, torch.nn.functional.cross_entropy, steps=100)
+    assert accuracy(m, xt, yt) > 0.8
+
+
 def test_the_linear_probe_fits_the_head_alone_on_the_pretrained_features():
     torch.manual_seed(0)
     x, y, xt, yt = digits()

@@ -56,7 +56,8 @@ def test_the_unlabeled_inputs_are_kept_only_when_something_reads_them():
     assert len(load_digits(subset=50).x_unlabeled) == 1294
     # steps=0 or method=none: only the linear probe (probe=100), which reads the labeled inputs; probe=0 too: nothing
     for overrides, n in ((["model.pretrain.steps=1"], 1294), (["model.pretrain.steps=0"], 50),
-                         (["model.pretrain.method=none"], 50), (["model.pretrain.inputs=labeled"], 50),
+                         (["model.pretrain.method=none"], 50), (["model.pretrain.method=random"], 50),
+                         (["model.pretrain.inputs=labeled"], 50),
                          (["model.pretrain.steps=0", "model.pretrain.probe=0"], None)):
         run = setup.build(make_cfg(["model=dbn", "model.hidden=[8]", *SUBSET, "device=cpu", *overrides]))
         assert (None if run.pretrain_x is None else len(run.pretrain_x)) == n, overrides
@@ -67,7 +68,7 @@ def test_wrong_values_are_one_line_and_exit_2(tmp_path, capsys):
     from dlx.preflight import preflight
 
     for arg, allowed in (("model.pretrain.inputs=test", "one of all, labeled"),
-                         ("model.pretrain.method=pca", "one of cd, autoencoder, none")):
+                         ("model.pretrain.method=pca", "one of cd, autoencoder, none, random")):
         with pytest.raises(ConfigError, match=rf"^model\.pretrain\.\w+=\w+ is wrong: allowed is {allowed}$"):
             preflight(["model=dbn", arg])
     assert cli_refusal(capsys, "train", "model=dbn", "model.pretrain.inputs=val", cwd=tmp_path) == \

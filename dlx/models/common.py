@@ -145,7 +145,10 @@ def check_activation(name: str, maxout_k: int = 2, maxout: bool = True) -> None:
     checks.integer("maxout_k", maxout_k, 2)
 
 
-PRETRAIN_METHODS = ("cd", "autoencoder", "none")  # the DBN's: RBMs by CD, tied autoencoders, or random init
+# the DBN's: RBMs by CD, tied autoencoders, or no training: none keeps the RBMs' own init N(0, 0.01^2), random draws
+# the stack again at Glorot's scale (the control for frozen random features)
+PRETRAIN_METHODS = ("cd", "autoencoder", "none", "random")
+UNTRAINED = ("none", "random")  # methods that read no inputs
 PRETRAIN_CHECKS = {"steps": lambda n, v: checks.integer(n, v, 0), "lr": checks.positive, "batch_size": checks.count,
                    "k": checks.count, "persistent": checks.boolean, "sample_up": checks.boolean,
                    "method": lambda n, v: checks.one_of(n, v, PRETRAIN_METHODS),

@@ -209,9 +209,17 @@ class DBN(nn.Module):
         """Greedy layer-wise: RBM l gets ``steps`` updates on the layer below's hidden probabilities (binary
         samples of them when ``sample_up``): CD-k updates (``method=cd``, logged under ``pretrain/rbm<l>/...``)
         or SGD steps of the tied autoencoder with the same weights (``method=autoencoder``, Bengio et al. 2007,
-        logged as ``pretrain/ae<l>/recon_mse``); ``none`` leaves the random init. Dropout plays no part: the
-        RBMs are trained and read directly, not through :meth:`features`."""
+        logged as ``pretrain/ae<l>/recon_mse``); ``none`` leaves the random init; ``random`` draws every W again
+        from Glorot's U(-a, a), a = sqrt(6 / (fan_in + fan_out)), biases 0: random features at the scale a plain
+        sigmoid net starts from, where the RBMs' N(0, 0.01^2) leaves every unit near 0.5 whatever the input (the
+        control of a frozen stack's features). Dropout plays no part: the RBMs are trained and read directly,
+        not through :meth:`features`."""
         if method == "none":
+            return []
+        if method == "random":
+            for rbm in self.rbms:
+                nn.init.xavier_uniform_(rbm.W)  # (fan_in, fan_out) either way round: the bound is symmetric
+                rbm.c.zero_()
             return []
         h = x.flatten(1)
         finals = []
