@@ -53,7 +53,6 @@ def main(argv: list[str] | None = None) -> int:
         from dlx import job, lazy_dynamo
         from dlx.checks import ConfigError
         from dlx.preflight import preflight
-        from dlx.signals import unwinding
         from dlx.sweep.jobs import cores
 
         lazy_dynamo.defer()  # the preflight builds every job without training: no torch._dynamo import (1.7 s)
@@ -73,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         if args is None:
             return 0
         sys.argv = ["dlx train", *args]
-        unwinding()
+        # Ctrl-C still ends the process at once while Hydra composes (OmegaConf turns a KeyboardInterrupt into its
+        # own errors), until a job's StopRequest (dlx/job.py) or a sweeper of dlx's (unwinding) takes it over
         job.main()  # Hydra parses sys.argv and exits on its own errors; a sweep with a failed job exits 1
         return 0
     if cmd in COMMANDS:
@@ -110,7 +110,7 @@ def entry() -> None:
 
     ignore_at_finalisation()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, exit_at_once)  # until main() hands over to Hydra: see dlx.signals.unwinding
+        signal.signal(sig, exit_at_once)  # until a job or a sweeper takes over: see dlx.signals.unwinding
     try:
         code = main()
         quiet_teardown(code)  # inside the try: a signal just before it is an interrupt like any other

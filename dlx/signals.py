@@ -26,8 +26,9 @@ def exit_at_once(signum, frame) -> None:
 
 
 def unwinding() -> None:
-    """From here Ctrl-C and SIGTERM raise KeyboardInterrupt, which dlx's launchers and runs catch to stop their jobs
-    with checkpoints (a job's StopRequest takes the signals over while it runs)."""
+    """From here Ctrl-C and SIGTERM raise KeyboardInterrupt, which dlx's launchers catch to stop their jobs with
+    checkpoints (a job's StopRequest takes the signals over while it runs). Called by a command other than train once
+    imported, and by dlx's sweepers once Hydra has composed the sweep; a single run's job takes them over itself."""
     import signal
 
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -69,6 +69,33 @@ def test_a_signal_during_the_start_up_ends_at_once_with_one_line(sig):
     assert (proc.returncode, proc.stderr, proc.stdout) == (130, "dlx: interrupted\n", "")
 
 
+def test_hydra_composes_under_the_start_up_handler_and_a_sweeper_takes_ctrl_c_over(monkeypatch, tmp_path):
+    """While Hydra composes, a signal still ends the process at once (a KeyboardInterrupt there came out of OmegaConf
+    as "'NoneType' object has no attribute '_invalidate_flags_cache'", exit 1); dlx's sweepers hand Ctrl-C to the
+    launchers as a KeyboardInterrupt."""
+    from dlx import job
+    from dlx.signals import exit_at_once
+    from hydra_plugins.dlx_sweeper.grid import BasicSweeper
+
+    seen = []
+    monkeypatch.setattr(job, "main", lambda: seen.append(signal.getsignal(signal.SIGINT)))
+    monkeypatch.chdir(tmp_path)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for s in handlers:
+            signal.signal(s, exit_at_once)  # as dlx.cli.entry sets them
+        assert cli.main(["train", "trainer.max_epochs=1"]) == 0
+        assert seen == [exit_at_once]
+        sweeper = BasicSweeper()
+        monkeypatch.setattr(sweeper.hydra_sweeper, "sweep", lambda arguments: "launched")
+        assert sweeper.sweep([]) == "launched"
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert signal.getsignal(signal.SIGTERM).__name__ == "term_as_interrupt"
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
+
+
 LATE = """
 import atexit, os, signal, sys, time
 from dlx import cli
