@@ -319,7 +319,7 @@ def test_wrong_overrides_through_a_real_process(tmp_path):
 # ---- a real SIGKILL in the middle of an epoch ---------------------------------------------------------------
 
 # checkpoint_every_s=0: a checkpoint at every epoch end, so a kill in epoch 2 finds epoch 1's
-KILL = ["dataset=digits", "model.hidden=[64]", "+regularization.dropout={input:0.0,hidden:0.2}", "trainer.max_epochs=2",
+KILL = ["dataset=digits", "model.hidden=[64]", "+regularization.dropout={input:0.0,hidden:0.2}", "trainer.max_epochs=3",
         "trainer.checkpoint_every_s=0",
         "trainer.batch_size=8",
         "trainer.log_every=1", "device=cpu"]
@@ -344,17 +344,22 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     while not last.exists() and victim.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     assert victim.poll() is None, "the run ended before it could be killed; make the epochs longer"
-    saved_step = checkpoint.load(last)["step"]
-    # Let it get well into the next epoch (events flushed past the checkpoint), then kill it without warning.
-    logged = 0
-    while victim.poll() is None and time.time() < deadline and logged <= saved_step + 20:
+    # Let it get well into an epoch after its last checkpoint (events on disk past it), then kill it without warning.
+    # Each look happens with the run stopped (SIGSTOP), so what is read is what the kill leaves: an epoch here
+    # takes well under a second, less than reading the events.
+    while True:
+        victim.send_signal(signal.SIGSTOP)
+        saved_step = checkpoint.load(last)["step"]
         logged = max([s for s, _ in scalars(run_dir).get("train/loss", [])], default=0)
+        if logged > saved_step + 20 or victim.poll() is not None or time.time() > deadline:
+            break
+        victim.send_signal(signal.SIGCONT)
         time.sleep(0.05)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
-    assert victim.returncode == -signal.SIGKILL
+    assert victim.returncode == -signal.SIGKILL and not (run_dir / "result.json").exists()
     assert logged > saved_step + 20  # killed mid-epoch, with events on disk past the checkpoint
-    assert checkpoint.load(last)["step"] == saved_step and not (run_dir / "result.json").exists()
+    assert checkpoint.load(last)["step"] == saved_step
 
     proc = dlx_cli("train", f"resume={run_dir}", timeout=600, env_extra={"OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0, proc.stderr
