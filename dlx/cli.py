@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         sys.argv = ["dlx train", *args]
         # Ctrl-C still ends the process at once while Hydra composes (OmegaConf turns a KeyboardInterrupt into its
-        # own errors), until a job's StopRequest (dlx/job.py) or a sweeper of dlx's (unwinding) takes it over
+        # own errors): a job's StopRequest (dlx/job.py), and a sweep's parent while it waits for its workers
+        # (dlx.signals.interrupts), take it over
         job.main()  # Hydra parses sys.argv and exits on its own errors; a sweep with a failed job exits 1
         return 0
     if cmd in COMMANDS:

@@ -4,6 +4,9 @@ Light on purpose (the standard library only): the CLI installs it before its own
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 
 def term_as_interrupt(signum, frame) -> None:
     """SIGTERM (kill, timeout, a scheduler's preemption, scancel) as Ctrl-C wherever no handler of dlx's own is in
@@ -25,14 +28,36 @@ def exit_at_once(signum, frame) -> None:
     os._exit(130)
 
 
-def unwinding() -> None:
-    """From here Ctrl-C and SIGTERM raise KeyboardInterrupt, which dlx's launchers catch to stop their jobs with
-    checkpoints (a job's StopRequest takes the signals over while it runs). Called by a command other than train once
-    imported, and by dlx's sweepers once Hydra has composed the sweep; a single run's job takes them over itself."""
+def unwinding() -> dict:
+    """From here Ctrl-C and SIGTERM raise KeyboardInterrupt; the handlers in place before, for :func:`restore`.
+    Called by a command other than train once imported, and by a sweep's parent while it waits for its workers or
+    tasks (:func:`interrupts`), which it then asks to stop with checkpoints. A job's StopRequest takes the signals
+    over while the job runs."""
     import signal
 
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, term_as_interrupt)
+    return old
+
+
+def restore(old: dict) -> None:
+    import signal
+
+    for s, handler in old.items():
+        signal.signal(s, handler)
+
+
+@contextlib.contextmanager
+def interrupts() -> Iterator[None]:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt inside the block (:func:`unwinding`), the handlers before come back
+    after it. Around the code of a sweep's parent that only waits, so that the signal never lands in OmegaConf or
+    Hydra code, which do not survive a KeyboardInterrupt (a job's config half made, an AttributeError instead)."""
+    old = unwinding()
+    try:
+        yield
+    finally:
+        restore(old)
 
 
 def _ignore() -> None:

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -69,13 +70,12 @@ def test_a_signal_during_the_start_up_ends_at_once_with_one_line(sig):
     assert (proc.returncode, proc.stderr, proc.stdout) == (130, "dlx: interrupted\n", "")
 
 
-def test_hydra_composes_under_the_start_up_handler_and_a_sweeper_takes_ctrl_c_over(monkeypatch, tmp_path):
+def test_hydra_composes_under_the_start_up_handler_and_a_waiting_parent_takes_ctrl_c(monkeypatch, tmp_path):
     """While Hydra composes, a signal still ends the process at once (a KeyboardInterrupt there came out of OmegaConf
-    as "'NoneType' object has no attribute '_invalidate_flags_cache'", exit 1); dlx's sweepers hand Ctrl-C to the
-    launchers as a KeyboardInterrupt."""
+    as "'NoneType' object has no attribute '_invalidate_flags_cache'", exit 1); a sweep's parent that waits for its
+    workers takes Ctrl-C and SIGTERM as KeyboardInterrupt, and gives the handlers back after."""
     from dlx import job
-    from dlx.signals import exit_at_once
-    from hydra_plugins.dlx_sweeper.grid import BasicSweeper
+    from dlx.signals import exit_at_once, interrupts
 
     seen = []
     monkeypatch.setattr(job, "main", lambda: seen.append(signal.getsignal(signal.SIGINT)))
@@ -86,11 +86,11 @@ def test_hydra_composes_under_the_start_up_handler_and_a_sweeper_takes_ctrl_c_ov
             signal.signal(s, exit_at_once)  # as dlx.cli.entry sets them
         assert cli.main(["train", "trainer.max_epochs=1"]) == 0
         assert seen == [exit_at_once]
-        sweeper = BasicSweeper()
-        monkeypatch.setattr(sweeper.hydra_sweeper, "sweep", lambda arguments: "launched")
-        assert sweeper.sweep([]) == "launched"
-        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-        assert signal.getsignal(signal.SIGTERM).__name__ == "term_as_interrupt"
+        with pytest.raises(KeyboardInterrupt), interrupts():
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        assert all(signal.getsignal(s) is exit_at_once for s in handlers)
     finally:
         for s, h in handlers.items():
             signal.signal(s, h)

@@ -44,6 +44,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from dlx import runfolder
 from dlx.checks import ConfigError
+from dlx.signals import interrupts
 from dlx.sweep import jobs as J
 from dlx.sweep.resume import resumable
 from dlx.sweep.summary import prefetch_summary
@@ -336,12 +337,13 @@ def launch_submitit(hydra_context, config: DictConfig, task_function: Callable, 
         *[(jobs, launch, k, state, cpus) for k in range(tasks)]))
     prefetch_summary(config)  # this process only waits now
     problems = []
-    for k, job in enumerate(array):
-        try:
-            job.results()
-        except Exception as e:  # a task that died (SIGKILL, a lost node): its jobs were free for the others
-            problems.append(f"task {k} ({job.job_id}) ended early: {str(e).strip().splitlines()[0][:200]}")
-            print(f"dlx: {problems[-1]}", file=sys.stderr, flush=True)
+    with interrupts():
+        for k, job in enumerate(array):
+            try:
+                job.results()
+            except Exception as e:  # a task that died (SIGKILL, a lost node): its jobs were free for the others
+                problems.append(f"task {k} ({job.job_id}) ended early: {str(e).strip().splitlines()[0][:200]}")
+                print(f"dlx: {problems[-1]}", file=sys.stderr, flush=True)
     return returns(sweep, jobs, str(config.hydra.job.name), problems)
 
 
@@ -380,16 +382,18 @@ def launch_ray(hydra_context, config: DictConfig, task_function: Callable, job_o
         log.info(f"Packing {len(jobs)} jobs into {n} Ray task(s) on {ray.get_runtime_context().gcs_address}")
         remote = ray.remote(num_cpus=1, max_retries=3)(ray_task)
         state = Singleton.get_state()
-        refs = [remote.remote(hydra_context, config, task_function, jobs, launch, k, state) for k in range(n)]
-        prefetch_summary(config)
-        problems, pending = [], list(refs)
-        while pending:  # as each ends: no task waits for another
-            ready, pending = ray.wait(pending, num_returns=1)
-            try:
-                ray.get(ready[0])
-            except ray.exceptions.RayError as e:
-                problems.append(f"Ray task {refs.index(ready[0])} ended early: {str(e).strip().splitlines()[0][:200]}")
-                print(f"dlx: {problems[-1]}", file=sys.stderr, flush=True)
+        with interrupts():
+            refs = [remote.remote(hydra_context, config, task_function, jobs, launch, k, state) for k in range(n)]
+            prefetch_summary(config)
+            problems, pending = [], list(refs)
+            while pending:  # as each ends: no task waits for another
+                ready, pending = ray.wait(pending, num_returns=1)
+                try:
+                    ray.get(ready[0])
+                except ray.exceptions.RayError as e:
+                    problems.append(f"Ray task {refs.index(ready[0])} ended early: "
+                                    f"{str(e).strip().splitlines()[0][:200]}")
+                    print(f"dlx: {problems[-1]}", file=sys.stderr, flush=True)
         return returns(sweep, jobs, str(config.hydra.job.name), problems)
     except KeyboardInterrupt:
         for ref in refs:  # Ray raises KeyboardInterrupt in each task: the running jobs save and stop

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from dlx.signals import term_as_interrupt
+from dlx.signals import restore, unwinding
 from dlx.sweep import jobs as J
 
 if TYPE_CHECKING:  # imported where used: `dlx train -m` imports this module before it starts the server
@@ -119,7 +119,8 @@ def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: 
     pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
                                initargs=(state, stop, shown.relay_path(), shown.quiet))
 
-    old_term = signal.signal(signal.SIGTERM, term_as_interrupt)  # kill/timeout/a scheduler: as Ctrl-C
+    # from here this process only waits: Ctrl-C, and kill/timeout/a scheduler's SIGTERM, as KeyboardInterrupt
+    old = unwinding()
     try:
         futures = [pool.submit(fn, *args) for fn, args in tasks]
         prefetch_summary(config)  # this process only waits now
@@ -164,7 +165,7 @@ def run_pool(hydra_context, config: DictConfig, task_function: Callable, tasks: 
               "resume_sweep=true to do the rest", file=sys.stderr)
         raise SystemExit(1) from None
     finally:
-        signal.signal(signal.SIGTERM, old_term)
+        restore(old)
     pool.shutdown(wait=True)
     return rets
 

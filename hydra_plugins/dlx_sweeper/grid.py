@@ -33,9 +33,6 @@ class BasicSweeper(Sweeper):
         self.hydra_sweeper.setup(**kwargs)
 
     def sweep(self, arguments: list[str]) -> Any:
-        from dlx.signals import unwinding
-
-        unwinding()  # Hydra has composed: Ctrl-C is the launchers' to handle (they stop every job with a checkpoint)
         return self.hydra_sweeper.sweep(arguments)
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:

@@ -32,9 +32,6 @@ class OptunaSweeper(LaunchingSweeper):
         self.job_idx = 0
 
     def sweep(self, arguments: list[str]) -> None:
-        from dlx.signals import unwinding
-
-        unwinding()  # Hydra has composed: Ctrl-C is the launchers' to handle (they stop every job with a checkpoint)
         from dlx.sweep import optuna
 
         optuna.sweep(self, arguments)

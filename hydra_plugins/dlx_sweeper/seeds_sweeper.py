@@ -20,9 +20,6 @@ class SeedsSweeper(LaunchingSweeper):
         self.job_idx = 0  # checked: set by `dlx train -m` when its preflight checked every arm (nothing to redo)
 
     def sweep(self, arguments: list[str]) -> None:
-        from dlx.signals import unwinding
-
-        unwinding()  # Hydra has composed: Ctrl-C is the launchers' to handle (they stop every job with a checkpoint)
         from dlx.sweep import seeds
 
         seeds.sweep(self, arguments)
