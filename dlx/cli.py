@@ -111,11 +111,11 @@ def entry() -> None:
 
     ignore_at_finalisation()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, exit_at_once)  # until a job or a sweeper takes over: see dlx.signals.unwinding
+        signal.signal(sig, exit_at_once)  # until a job, or a sweep's parent that waits, takes over
     try:
         code = main()
         quiet_teardown(code)  # inside the try: a signal just before it is an interrupt like any other
-    except KeyboardInterrupt:  # Ctrl-C before a run's own handler is in place (imports, the preflight)
+    except KeyboardInterrupt:  # Ctrl-C in another command (compare, eval, ...) or a sweep parent's wait
         quiet_teardown(130)
         print("dlx: interrupted", file=sys.stderr)
         code = 130

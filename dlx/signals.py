@@ -1,4 +1,8 @@
-"""SIGTERM as Ctrl-C: one handler for every process dlx starts (the CLI, ``python -m dlx.job``, a pool's parent).
+"""What Ctrl-C and SIGTERM do in dlx's processes outside a job (a job's own StopRequest is in dlx/train.py): in the
+CLI's start-up and a sweep parent's own work they end the process at once (:func:`exit_at_once`); where a sweep's
+parent waits for its workers they raise KeyboardInterrupt (:func:`interrupts`, SIGTERM as Ctrl-C:
+:func:`term_as_interrupt`, also for ``python -m dlx.job`` and a pool's workers); once the command's work is done they
+keep its exit code (:func:`quiet_teardown`).
 
 Light on purpose (the standard library only): the CLI installs it before its own imports."""
 
@@ -9,19 +13,18 @@ from collections.abc import Iterator
 
 
 def term_as_interrupt(signum, frame) -> None:
-    """SIGTERM (kill, timeout, a scheduler's preemption, scancel) as Ctrl-C wherever no handler of dlx's own is in
-    place (imports, the preflight, a run's set-up; the loop's handler saves a checkpoint instead): a
-    KeyboardInterrupt unwinds, and the command exits 130 rather than being cut off."""
+    """SIGTERM (kill, timeout, a scheduler's preemption, scancel) as Ctrl-C where dlx catches KeyboardInterrupt to
+    stop its jobs (a sweep parent's wait, a cluster task between its jobs; a job's loop saves a checkpoint instead):
+    the command exits 130 rather than being cut off."""
     raise KeyboardInterrupt
 
 
-
 def exit_at_once(signum, frame) -> None:
-    """Ctrl-C or SIGTERM during the start-up (the imports, the preflight), when dlx has written nothing: the
-    process ends here, as a SIGKILL would leave it but with one line and 130. A KeyboardInterrupt raised then
-    would unwind through torch's, OmegaConf's and Hydra's import-time code, which does not all survive it: OmegaConf
-    turns it into an AttributeError, pybind11 into std::terminate (exit -6), the interpreter's own start into
-    "Fatal Python error"."""
+    """Ctrl-C or SIGTERM during the start-up (the imports, the preflight, Hydra's composition), when dlx has written
+    nothing, or in a sweep's parent outside its waits (composing jobs, between jobs it runs itself, the Optuna
+    sweeper's asks), which the run folders survive as they survive a SIGKILL: the process ends here, with one line
+    and 130. A KeyboardInterrupt raised there would unwind through torch's, OmegaConf's and Hydra's code, which does
+    not all survive it: OmegaConf turns it into an AttributeError, pybind11 into std::terminate (exit -6)."""
     import os
 
     os.write(2, b"dlx: interrupted\n")  # not print: the signal may have stopped a write to sys.stderr halfway
