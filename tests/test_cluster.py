@@ -184,13 +184,20 @@ def no_double_start(folder: Path) -> str:
     return logs
 
 
+def packed_sweep_with_a_signalled_task(folder: Path, sig: signal.Signals) -> tuple[subprocess.Popen, int, str]:
+    """The packed sweep into ``folder``, ``sig`` sent to one of its tasks mid-sweep: the ended command, the job that
+    task was running, and the command's stderr."""
+    proc = subprocess.Popen(sweep_cmd(folder, *PACKED), env=env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    job = signal_one_task(folder, sig, proc)
+    _, err = proc.communicate(timeout=900)
+    return proc, job, err
+
+
 @pytest.mark.slow
 def test_preempted_task_is_requeued_and_loses_nothing(tmp_path, reference):
     folder = tmp_path / "s"
-    proc = subprocess.Popen(sweep_cmd(folder, *PACKED), env=env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    job = signal_one_task(folder, signal.SIGUSR2, proc)
-    _, err = proc.communicate(timeout=900)
+    proc, job, err = packed_sweep_with_a_signalled_task(folder, signal.SIGUSR2)
     assert proc.returncode == 0, err[-3000:]
     assert metrics(folder) == reference
     logs = no_double_start(folder)
@@ -201,10 +208,7 @@ def test_preempted_task_is_requeued_and_loses_nothing(tmp_path, reference):
 @pytest.mark.slow
 def test_killed_task_then_resume_sweep_loses_nothing(tmp_path, reference):
     folder = tmp_path / "s"
-    proc = subprocess.Popen(sweep_cmd(folder, *PACKED), env=env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    job = signal_one_task(folder, signal.SIGKILL, proc)
-    _, err = proc.communicate(timeout=900)
+    proc, job, err = packed_sweep_with_a_signalled_task(folder, signal.SIGKILL)
     assert "task" in err and "ended early" in err  # said, whether the others finished its job (exit 0) or not (1)
     assert proc.returncode in (0, 1), err[-3000:]
     if proc.returncode == 1:
